@@ -1,0 +1,62 @@
+# Tỉnh Số — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install assets migrate demo lint types migrations-check pytest browser-deps bench openapi clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) assets
+
+# Front-end packages come from npm at build time and are served locally (no CDN).
+assets: src/tinhso/static/vendor/.built
+src/tinhso/static/vendor/.built: package.json package-lock.json scripts/copy-assets.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	bash scripts/copy-assets.sh
+	touch $@
+
+migrate: install
+	$(BIN)/tinhso migrate --noinput
+	$(BIN)/tinhso compilemessages --ignore=.venv >/dev/null
+
+demo: migrate
+	$(BIN)/tinhso load_demo
+
+run: demo
+	@echo "Tỉnh Số: http://127.0.0.1:$(PORT)/  (tài khoản demo: xem README.md)"
+	$(BIN)/tinhso runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
+
+types: install
+	$(BIN)/mypy
+
+migrations-check: install
+	$(BIN)/tinhso makemigrations --check --dry-run
+
+openapi: install
+	$(BIN)/tinhso export_openapi --output docs/openapi.json
+
+browser-deps:
+	bash scripts/ensure-browser.sh
+
+# The whole suite: lint, types, migrations check, unit + API + browser tests.
+test: install browser-deps lint types migrations-check
+	$(BIN)/tinhso compilemessages --ignore=.venv >/dev/null
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules var src/tinhso/static/vendor

@@ -1,0 +1,267 @@
+"""Dossiers (hồ sơ), their attachments and their append-only history.
+
+The lifecycle and its national status codes are documented in docs/lifecycle.md; the
+transition table itself lives in ``tinhso.dossiers.workflow`` and every state change goes
+through ``tinhso.dossiers.services``.
+"""
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Bản nháp")
+    SUBMITTED = "submitted", _("Mới đăng ký")
+    RECEIVED = "received", _("Được tiếp nhận")
+    REFUSED = "refused", _("Không được tiếp nhận")
+    PROCESSING = "processing", _("Đang xử lý")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Yêu cầu bổ sung giấy tờ")
+    AWAITING_PAYMENT = "awaiting_payment", _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    WITHDRAWN = "withdrawn", _("Công dân yêu cầu rút hồ sơ")
+    STOPPED = "stopped", _("Dừng xử lý")
+    RESULT_READY = "result_ready", _("Đã xử lý xong")
+    RETURNED = "returned", _("Đã trả kết quả")
+
+
+# National status codes (R-ST-1); draft is never synchronised.
+STATUS_CODES: dict[str, int | None] = {
+    Status.DRAFT: None,
+    Status.SUBMITTED: 1,
+    Status.RECEIVED: 2,
+    Status.REFUSED: 3,
+    Status.PROCESSING: 4,
+    Status.SUPPLEMENT_REQUESTED: 5,
+    Status.AWAITING_PAYMENT: 6,
+    Status.WITHDRAWN: 7,
+    Status.STOPPED: 8,
+    Status.RESULT_READY: 9,
+    Status.RETURNED: 10,
+}
+TERMINAL = {Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED}
+CLOCK_RUNNING = {Status.RECEIVED, Status.PROCESSING, Status.AWAITING_PAYMENT}
+
+
+class Channel(models.IntegerChoices):
+    COUNTER = 1, _("Trực tiếp")
+    ONLINE = 2, _("Trực tuyến")
+    POSTAL = 3, _("Bưu chính công ích")
+
+
+class Timeliness(models.TextChoices):
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Quá hạn")
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True, null=True, blank=True)
+    procedure_version = models.ForeignKey(
+        "procedures.ProcedureVersion", verbose_name=_("thủ tục (phiên bản)"), on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("cơ quan giải quyết"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    receiving_agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("nơi tiếp nhận"), on_delete=models.PROTECT, related_name="+"
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("chủ hồ sơ"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người nộp"), on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.PositiveSmallIntegerField(_("kênh nộp"), choices=Channel.choices, default=Channel.ONLINE)
+    status = models.CharField(_("trạng thái"), max_length=24, choices=Status.choices, default=Status.DRAFT)
+    applicant_name = models.CharField(_("họ tên chủ hồ sơ"), max_length=200)
+    applicant_id_number = models.CharField(_("số giấy tờ chủ hồ sơ"), max_length=14, blank=True)
+    applicant_phone = models.CharField(_("điện thoại"), max_length=16, blank=True)
+    applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    applicant_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    applicant_unit = models.ForeignKey(
+        "units.AdministrativeUnit", verbose_name=_("xã, phường"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    data = models.JSONField(_("nội dung tờ khai"), default=dict, blank=True)
+    search_text = models.TextField(editable=False, default="")
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
+    received_at = models.DateTimeField(_("tiếp nhận lúc"), null=True, blank=True)
+    clock_started_at = models.DateTimeField(_("bắt đầu tính hạn"), null=True, blank=True)
+    due_at = models.DateTimeField(_("hẹn trả"), null=True, blank=True)
+    original_due_at = models.DateTimeField(_("hẹn trả ban đầu"), null=True, blank=True)
+    remaining_minutes = models.IntegerField(_("thời gian còn lại khi tạm dừng (phút làm việc)"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("có kết quả lúc"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("trả kết quả lúc"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
+    timeliness = models.CharField(_("tiến độ"), max_length=8, choices=Timeliness.choices, blank=True)
+    step_position = models.PositiveSmallIntegerField(_("bước hiện tại"), default=0)
+    step_started_at = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người đang xử lý"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    apologized = models.BooleanField(_("đã xin lỗi, hẹn lại"), default=False)
+    fee_amount = models.PositiveIntegerField(_("phí, lệ phí (đồng)"), default=0)
+    return_method = models.CharField(_("hình thức nhận kết quả"), max_length=16, blank=True)
+    postal_address = models.CharField(_("địa chỉ nhận qua bưu chính"), max_length=300, blank=True)
+    postal_tracking = models.CharField(_("mã vận đơn"), max_length=40, blank=True)
+    history_seq = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["agency", "status"]),
+            models.Index(fields=["receiving_agency", "status"]),
+            models.Index(fields=["applicant", "status"]),
+            models.Index(fields=["status", "due_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(code__isnull=False), name="dossier_code_after_submission"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or _("Bản nháp #%(id)s") % {"id": self.pk}
+
+    @property
+    def status_code(self) -> int | None:
+        return STATUS_CODES[self.status]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def is_online(self) -> bool:
+        return self.channel == Channel.ONLINE
+
+    def refresh_search_text(self) -> None:
+        from tinhso.text import fold
+
+        self.search_text = fold(f"{self.code or ''} {self.applicant_name} {self.applicant_phone}")
+
+    def is_overdue(self, now: datetime.datetime) -> bool:
+        return self.status in CLOCK_RUNNING and self.due_at is not None and now > self.due_at
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"dossiers/{instance.dossier_id}/{instance.sha256[:16]}-{filename}"
+
+
+class Attachment(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="attachments")
+    document_code = models.CharField(_("thành phần hồ sơ"), max_length=40)
+    file = models.FileField(_("tệp"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(_("loại tệp"), max_length=40)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    digitised = models.BooleanField(_("được số hóa tại quầy"), default=False)
+
+    class Meta:
+        verbose_name = _("tệp đính kèm")
+        verbose_name_plural = _("tệp đính kèm")
+        ordering = ["dossier", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class HistoryEntry(models.Model):
+    """One row per transition; never updated or deleted (R-LC-4, R-LC-5)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="history")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(_("thao tác"), max_length=32)
+    from_status = models.CharField(max_length=24)
+    to_status = models.CharField(max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_role = models.CharField(max_length=16, blank=True)
+    agency = models.ForeignKey("agencies.Agency", null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("thời điểm"))
+    comment = models.TextField(_("ý kiến"), blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    step_position = models.PositiveSmallIntegerField(null=True)
+    step_name = models.CharField(max_length=200, blank=True)
+    step_due_at = models.DateTimeField(null=True)
+    step_outcome = models.CharField(max_length=8, choices=Timeliness.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("quá trình xử lý")
+        verbose_name_plural = _("quá trình xử lý")
+        ordering = ["dossier", "seq"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "seq"], name="history_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}#{self.seq} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("History entries are append-only")
+        super().save(*args, **kwargs)
+
+
+class Pause(models.Model):
+    """A period during which the deadline clock is stopped (R-DL-9)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="pauses")
+    reason = models.CharField(max_length=24)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    remaining_minutes = models.IntegerField()
+    items = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "started_at"]
+
+
+class DailyCounter(models.Model):
+    """Per receiving-unit, per-day sequence of dossier codes (R-CODE-1, R-CODE-4)."""
+
+    unit_code = models.CharField(max_length=40)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit_code", "day"], name="daily_counter_unique")]
+
+
+class IdempotencyKey(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    request_hash = models.CharField(max_length=64)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
+
+
+class Rating(models.Model):
+    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("mức độ hài lòng"))
+    comment = models.TextField(_("góp ý"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("đánh giá")
+        verbose_name_plural = _("đánh giá")
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="rating_score_range")
+        ]

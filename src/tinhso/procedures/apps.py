@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ProceduresConfig(AppConfig):
+    name = "tinhso.procedures"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,177 @@
+"""The procedure catalogue (thủ tục hành chính), versioned (R-LAW-7).
+
+A procedure is identified by its national code; its content lives in versions with an
+effective period. A dossier points at the version it was filed under, so publishing a new
+version never changes a dossier already in flight.
+"""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.text import fold
+
+WORKING_MINUTES_PER_DAY = 8 * 60
+
+
+class Field(models.Model):
+    code = models.CharField(_("mã lĩnh vực"), max_length=40, unique=True)
+    name = models.CharField(_("tên lĩnh vực"), max_length=200)
+
+    class Meta:
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    code = models.CharField(_("mã thủ tục quốc gia"), max_length=40, unique=True)
+
+    class Meta:
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def version_on(self, moment: datetime.date) -> "ProcedureVersion | None":
+        return (
+            self.versions.filter(effective_from__lte=moment)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=moment))
+            .order_by("-version")
+            .first()
+        )
+
+
+class ProcedureVersion(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Cấp tỉnh")
+        COMMUNE = "commune", _("Cấp xã")
+
+    class Mode(models.TextChoices):
+        FULL_ONLINE = "full_online", _("Toàn trình")
+        PARTIAL = "partial", _("Một phần")
+
+    class FeeBasis(models.TextChoices):
+        FIXED = "fixed", _("Cố định")
+        PER_COPY = "per_copy", _("Theo bản")
+        PER_UNIT = "per_unit", _("Theo đơn vị")
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField(_("phiên bản"))
+    effective_from = models.DateField(_("hiệu lực từ"))
+    effective_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    name = models.CharField(_("tên thủ tục"), max_length=400)
+    search_text = models.TextField(editable=False, default="")
+    field = models.ForeignKey(Field, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT)
+    level = models.CharField(_("cấp thực hiện"), max_length=10, choices=Level.choices)
+    mode = models.CharField(_("mức độ DVCTT"), max_length=12, choices=Mode.choices)
+    agencies = models.ManyToManyField(
+        "agencies.Agency", verbose_name=_("cơ quan có thẩm quyền"), blank=True, related_name="procedures",
+        help_text=_("Cấp tỉnh: cơ quan giải quyết (cơ quan đầu tiên là mặc định). Cấp xã: để trống — mọi UBND xã."),
+    )
+    receiving_agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("nơi tiếp nhận"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("Bộ phận một cửa tiếp nhận hồ sơ; trống = chính cơ quan giải quyết"),
+    )
+    processing_days = models.DecimalField(_("thời hạn giải quyết (ngày làm việc)"), max_digits=6, decimal_places=2)
+    processing_days_online = models.DecimalField(
+        _("thời hạn khi nộp trực tuyến"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    same_day = models.BooleanField(_("giải quyết trong ngày"), default=False)
+    same_day_cutoff = models.TimeField(_("giờ chốt trong ngày"), null=True, blank=True)
+    fee = models.PositiveIntegerField(_("phí, lệ phí tại quầy (đồng)"), default=0)
+    fee_online = models.PositiveIntegerField(_("phí, lệ phí nộp trực tuyến (đồng)"), null=True, blank=True)
+    fee_basis = models.CharField(_("cách tính phí"), max_length=10, choices=FeeBasis.choices, default="fixed")
+    fee_note = models.TextField(_("ghi chú phí, miễn giảm"), blank=True)
+    fee_exemptions = models.JSONField(_("miễn, giảm"), default=list, blank=True)
+    requires_payment_before_processing = models.BooleanField(_("nộp phí trước khi giải quyết"), default=False)
+    form_schema = models.JSONField(_("biểu mẫu điện tử (JSON Schema)"), default=dict)
+    result_description = models.TextField(_("kết quả thực hiện"), blank=True)
+    legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    source = models.TextField(_("nguồn dữ liệu"), blank=True)
+    unconfirmed = models.JSONField(_("thông tin chưa xác nhận"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("phiên bản thủ tục")
+        verbose_name_plural = _("phiên bản thủ tục")
+        ordering = ["procedure__code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "version"], name="procedure_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} v{self.version} · {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = fold(f"{self.name} {self.procedure.code} {self.field.name}")
+        super().save(*args, **kwargs)
+
+    def processing_days_for(self, online: bool) -> Decimal:
+        if online and self.processing_days_online is not None:
+            return self.processing_days_online
+        return self.processing_days
+
+    def processing_minutes_for(self, online: bool) -> int:
+        return int(self.processing_days_for(online) * WORKING_MINUTES_PER_DAY)
+
+    def fee_for(self, online: bool) -> int:
+        if online and self.fee_online is not None:
+            return self.fee_online
+        return self.fee
+
+    @property
+    def is_full_online(self) -> bool:
+        return self.mode == self.Mode.FULL_ONLINE
+
+
+class RequiredDocument(models.Model):
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="documents")
+    position = models.PositiveSmallIntegerField(default=0)
+    code = models.CharField(_("mã thành phần"), max_length=40)
+    name = models.CharField(_("tên giấy tờ"), max_length=400)
+    original = models.BooleanField(_("bản chính"), default=False)
+    quantity = models.PositiveSmallIntegerField(_("số lượng"), default=1)
+    e_copy_accepted = models.BooleanField(_("chấp nhận bản điện tử"), default=True)
+    required = models.BooleanField(_("bắt buộc"), default=True)
+
+    class Meta:
+        verbose_name = _("thành phần hồ sơ")
+        verbose_name_plural = _("thành phần hồ sơ")
+        ordering = ["version", "position"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="required_document_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkflowStep(models.Model):
+    class Action(models.TextChoices):
+        RECEIVE = "receive", _("Tiếp nhận")
+        COMPLETE_STEP = "complete_step", _("Xử lý, thẩm định")
+        APPROVE = "approve", _("Phê duyệt")
+        ISSUE_RESULT = "issue_result", _("Ban hành, trả kết quả")
+
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(_("tên bước"), max_length=200)
+    role = models.CharField(_("vai trò"), max_length=16)
+    action = models.CharField(_("thao tác"), max_length=16, choices=Action.choices)
+    share = models.DecimalField(_("tỷ lệ thời gian"), max_digits=4, decimal_places=3)
+
+    class Meta:
+        verbose_name = _("bước quy trình")
+        verbose_name_plural = _("bước quy trình")
+        ordering = ["version", "position"]
+        constraints = [models.UniqueConstraint(fields=["version", "position"], name="workflow_step_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"

@@ -1,0 +1,190 @@
+"""Tỉnh Số settings: one module, every deployment value read from the environment.
+
+The embedded default (no environment at all) runs on SQLite with background tasks
+executed in-process; production sets ``DATABASE_URL`` (PostgreSQL), ``CELERY_BROKER_URL``
+(Redis), ``TINHSO_SECRET_KEY``, ``TINHSO_DEBUG=false`` and the e-mail and storage variables
+listed in ``docs/deployment.md``.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from tinhso.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("TINHSO_VAR_DIR", str(BASE_DIR.parent.parent / "var")))
+
+DEBUG = env_bool("TINHSO_DEBUG", True)
+SECRET_KEY = env_str("TINHSO_SECRET_KEY", "insecure-development-key-change-me" if DEBUG else None)
+ALLOWED_HOSTS = env_list("TINHSO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("TINHSO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",
+    "tinhso.accounts",
+    "tinhso.units",
+    "tinhso.agencies",
+    "tinhso.calendars",
+    "tinhso.procedures",
+    "tinhso.dossiers",
+    "tinhso.documents",
+    "tinhso.notifications",
+    "tinhso.portal",
+    "tinhso.backoffice",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "tinhso.urls"
+WSGI_APPLICATION = "tinhso.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_SQLITE_PATH = VAR_DIR / "tinhso.sqlite3"
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{_SQLITE_PATH}"), conn_max_age=env_int("DB_CONN_MAX_AGE", 0)
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # select_for_update is a no-op on SQLite: take the write lock at BEGIN instead, so
+    # concurrent writers queue rather than fail (see docs/adr/0002-sqlite-concurrency.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env_str("TINHSO_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": env_str("TINHSO_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Uploads: the cap is enforced in code (tinhso.dossiers.uploads); Django's memory setting is not a cap.
+TINHSO_UPLOAD_MAX_BYTES = env_int("TINHSO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = TINHSO_UPLOAD_MAX_BYTES + 1024 * 1024
+
+# Background tasks: Celery with Redis in production; in-process when no broker is set.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == ""
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "scan-deadlines": {"task": "tinhso.dossiers.tasks.scan_deadlines", "schedule": 15 * 60},
+}
+
+EMAIL_BACKEND = env_str(
+    "TINHSO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("TINHSO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("TINHSO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("TINHSO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("TINHSO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TINHSO_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("TINHSO_FROM_EMAIL", "Tỉnh Số <no-reply@tinhso.local>")
+TINHSO_SMS_CHANNEL = env_str("TINHSO_SMS_CHANNEL", "log")
+
+TINHSO_SITE_URL = env_str("TINHSO_SITE_URL", "http://127.0.0.1:8000")
+TINHSO_PROVINCE_NAME = env_str("TINHSO_PROVINCE_NAME", "Vĩnh Long")
+# Office hours (R-DL-4): "HH:MM-HH:MM" intervals, comma separated.
+TINHSO_OFFICE_HOURS = env_str("TINHSO_OFFICE_HOURS", "07:00-11:30,13:30-17:00")
+TINHSO_SAME_DAY_CUTOFF = env_str("TINHSO_SAME_DAY_CUTOFF", "15:00")
+# R-DL-13: compare completion with the appointment by "date" (default) or "datetime".
+TINHSO_TIMELINESS_GRANULARITY = env_str("TINHSO_TIMELINESS_GRANULARITY", "date")
+TINHSO_DUE_SOON_WORKING_HOURS = env_int("TINHSO_DUE_SOON_WORKING_HOURS", 8)
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("TINHSO_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("TINHSO_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("TINHSO_LOG_LEVEL", "INFO")},
+    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+}
