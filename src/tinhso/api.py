@@ -1,7 +1,16 @@
 """The REST API under /api/v1/, composed from each app's router."""
 
 from django.db import connection
+from django.http import HttpRequest
 from ninja import NinjaAPI
+
+from tinhso.accounts.api import router as auth_router
+from tinhso.agencies.api import router as agencies_router
+from tinhso.apierrors import install_handlers
+from tinhso.calendars.api import router as calendar_router
+from tinhso.dossiers.api import public_router as lookup_router
+from tinhso.dossiers.api import router as dossiers_router
+from tinhso.procedures.api import router as procedures_router
 
 api = NinjaAPI(
     title="Tỉnh Số API",
@@ -9,10 +18,19 @@ api = NinjaAPI(
     description="API dịch vụ công của Tỉnh Số — public-service API (see docs/api.md).",
     urls_namespace="api",
 )
+install_handlers(api)
 
 
-@api.get("/health", tags=["system"], summary="Health check")
-def health(request):  # type: ignore[no-untyped-def]
+@api.get("/health", tags=["system"], summary="Health check", auth=None)
+def health(request: HttpRequest) -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"status": "ok"}
+
+
+api.add_router("", auth_router)
+api.add_router("", agencies_router)
+api.add_router("", procedures_router)
+api.add_router("", dossiers_router)
+api.add_router("", lookup_router)
+api.add_router("", calendar_router)

@@ -6,6 +6,7 @@ executed in-process; production sets ``DATABASE_URL`` (PostgreSQL), ``CELERY_BRO
 listed in ``docs/deployment.md``.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -86,7 +87,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
     )
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file (not :memory:) so concurrency tests see real locking; one per process so parallel runs
+    # never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -43,7 +43,8 @@ STATUS_CODES: dict[str, int | None] = {
     Status.RETURNED: 10,
 }
 TERMINAL = {Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED}
-CLOCK_RUNNING = {Status.RECEIVED, Status.PROCESSING, Status.AWAITING_PAYMENT}
+CLOCK_RUNNING = {Status.RECEIVED, Status.PROCESSING}
+PAUSED = {Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT}
 
 
 class Channel(models.IntegerChoices):
@@ -108,6 +109,7 @@ class Dossier(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("người đang xử lý"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
+    resume_status = models.CharField(max_length=24, blank=True, editable=False)
     apologized = models.BooleanField(_("đã xin lỗi, hẹn lại"), default=False)
     fee_amount = models.PositiveIntegerField(_("phí, lệ phí (đồng)"), default=0)
     return_method = models.CharField(_("hình thức nhận kết quả"), max_length=16, blank=True)

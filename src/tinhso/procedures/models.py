@@ -78,6 +78,10 @@ class ProcedureVersion(models.Model):
         "agencies.Agency", verbose_name=_("cơ quan có thẩm quyền"), blank=True, related_name="procedures",
         help_text=_("Cấp tỉnh: cơ quan giải quyết (cơ quan đầu tiên là mặc định). Cấp xã: để trống — mọi UBND xã."),
     )
+    default_agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("cơ quan giải quyết mặc định"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
     receiving_agency = models.ForeignKey(
         "agencies.Agency", verbose_name=_("nơi tiếp nhận"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+", help_text=_("Bộ phận một cửa tiếp nhận hồ sơ; trống = chính cơ quan giải quyết"),

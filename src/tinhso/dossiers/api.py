@@ -1,0 +1,247 @@
+"""Dossier endpoints. Thin: parse, check access through selectors, call one service."""
+
+import datetime
+from typing import Any, NoReturn
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from tinhso.accounts.api import bearer, session_user
+from tinhso.accounts.models import User
+from tinhso.agencies.models import Agency
+from tinhso.apierrors import ApiError
+from tinhso.dossiers import selectors, services
+from tinhso.dossiers.models import Dossier, HistoryEntry
+from tinhso.dossiers.uploads import UploadRejected, check_upload
+from tinhso.dossiers.workflow import ACTIONS
+from tinhso.procedures.selectors import version_by_code
+
+router = Router(tags=["dossiers"], auth=[bearer, session_user])
+
+
+class DossierIn(Schema):
+    procedure: str
+    data: dict[str, Any]
+    agency: str | None = None
+
+
+class HistoryOut(Schema):
+    seq: int
+    action: str
+    label: str
+    status: str
+    status_code: int | None
+    status_label: str
+    at: datetime.datetime
+    comment: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    document: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class DossierOut(Schema):
+    code: str
+    procedure: str
+    procedure_name: str
+    agency: str
+    status: str
+    status_code: int | None
+    status_label: str
+    submitted_at: datetime.datetime | None
+    received_at: datetime.datetime | None
+    due_at: datetime.datetime | None
+    original_due_at: datetime.datetime | None
+    completed_at: datetime.datetime | None
+    returned_at: datetime.datetime | None
+    timeliness: str
+    available_actions: list[str]
+    attachments: list[AttachmentOut]
+    history: list[HistoryOut]
+
+
+class ActionIn(Schema):
+    action: str
+    comment: str = ""
+    items: list[str] = []
+    new_due_at: datetime.datetime | None = None
+    assignee: str | None = None
+    return_method: str = ""
+    postal_tracking: str = ""
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _load(request: HttpRequest, code: str) -> Dossier:
+    try:
+        return selectors.dossier_for_user(request.user, code)
+    except selectors.DossierNotFound:
+        raise ApiError(404, _("Không tìm thấy hồ sơ “%(code)s”.") % {"code": code}, "code") from None
+
+
+def _history_item(entry: HistoryEntry) -> dict[str, Any]:
+    from tinhso.dossiers.models import STATUS_CODES, Status
+
+    spec = ACTIONS.get(entry.action)
+    return {
+        "seq": entry.seq,
+        "action": entry.action,
+        "label": str(spec.label) if spec else entry.action,
+        "status": entry.to_status,
+        "status_code": STATUS_CODES.get(entry.to_status),
+        "at": entry.at,
+        "comment": entry.comment,
+        "status_label": str(Status(entry.to_status).label),
+    }
+
+
+def dossier_out(user: Any, dossier: Dossier) -> dict[str, Any]:
+    return {
+        "code": dossier.code,
+        "procedure": dossier.procedure_version.procedure.code,
+        "procedure_name": dossier.procedure_version.name,
+        "agency": dossier.agency.code,
+        "status": dossier.status,
+        "status_code": dossier.status_code,
+        "status_label": dossier.get_status_display(),
+        "submitted_at": dossier.submitted_at,
+        "received_at": dossier.received_at,
+        "due_at": dossier.due_at,
+        "original_due_at": dossier.original_due_at,
+        "completed_at": dossier.completed_at,
+        "returned_at": dossier.returned_at,
+        "timeliness": dossier.timeliness,
+        "available_actions": selectors.available_actions(user, dossier),
+        "attachments": [
+            {"id": a.pk, "document": a.document_code, "name": a.original_name, "content_type": a.content_type,
+             "size": a.size, "sha256": a.sha256}
+            for a in dossier.attachments.all()
+        ],
+        "history": [_history_item(e) for e in dossier.history.all()],
+    }
+
+
+def _raise(exc: services.DossierError) -> NoReturn:
+    raise ApiError(exc.status, exc.message, exc.field) from exc
+
+
+@router.post("/dossiers", response={201: DossierOut, 200: DossierOut}, summary="File a dossier")
+def create_dossier(request: HttpRequest, payload: DossierIn) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    version = version_by_code(payload.procedure)
+    if version is None:
+        raise ApiError(400, _("Không có thủ tục mã “%(code)s”.") % {"code": payload.procedure}, "procedure")
+    agency = None
+    if payload.agency:
+        agency = Agency.objects.filter(code=payload.agency).first() or Agency.objects.filter(
+            slug=payload.agency
+        ).first()
+        if agency is None:
+            raise ApiError(400, _("Không có cơ quan “%(code)s”.") % {"code": payload.agency}, "agency")
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and not (1 <= len(key) <= 128):
+        raise ApiError(400, _("Idempotency-Key phải dài từ 1 đến 128 ký tự."), "Idempotency-Key")
+    try:
+        dossier, created = services.file_dossier(
+            user=user, version=version, data=payload.data, applicant=services.Applicant.from_user(user),
+            agency=agency, idempotency_key=key, fingerprint=services.request_fingerprint(payload.dict()),
+        )
+    except services.DossierError as exc:
+        _raise(exc)
+    return (201 if created else 200), dossier_out(user, dossier)
+
+
+@router.get("/dossiers/{code}", response=DossierOut, summary="One dossier")
+def get_dossier(request: HttpRequest, code: str) -> dict[str, Any]:
+    return dossier_out(request.user, _load(request, code))
+
+
+@router.post("/dossiers/{code}/attachments", response={201: AttachmentOut}, summary="Attach a file")
+def add_attachment(
+    request: HttpRequest, code: str, document: Form[str], file: File[UploadedFile]
+) -> tuple[int, dict[str, Any]]:
+    dossier = _load(request, code)
+    user = _user(request)
+    if not (selectors.is_owner(user, dossier) or selectors.roles_on(user, dossier, "either")):
+        raise ApiError(404, _("Không tìm thấy hồ sơ “%(code)s”.") % {"code": code}, "code")
+    try:
+        checked = check_upload(file)
+        attachment = services.add_attachment(user=user, dossier=dossier, document_code=document, upload=checked)
+    except UploadRejected as exc:
+        raise ApiError(400, exc.message, exc.field) from exc
+    except services.DossierError as exc:
+        _raise(exc)
+    return 201, {"id": attachment.pk, "document": attachment.document_code, "name": attachment.original_name,
+                 "content_type": attachment.content_type, "size": attachment.size, "sha256": attachment.sha256}
+
+
+@router.post("/dossiers/{code}/actions", response=DossierOut, summary="Act on a dossier")
+def act(request: HttpRequest, code: str, payload: ActionIn) -> dict[str, Any]:
+    dossier = _load(request, code)
+    user = _user(request)
+    assignee = None
+    if payload.assignee:
+        assignee = User.objects.filter(username=payload.assignee).first()
+        if assignee is None:
+            raise ApiError(400, _("Không có cán bộ “%(u)s”.") % {"u": payload.assignee}, "assignee")
+    new_due = payload.new_due_at
+    if new_due is not None and timezone.is_naive(new_due):
+        new_due = timezone.make_aware(new_due)
+    try:
+        updated = services.perform_action(
+            user=user, dossier=dossier,
+            request=services.ActionRequest(
+                action=payload.action, comment=payload.comment, items=payload.items, new_due_at=new_due,
+                assignee=assignee, return_method=payload.return_method, postal_tracking=payload.postal_tracking,
+            ),
+        )
+    except services.DossierError as exc:
+        _raise(exc)
+    return dossier_out(user, updated)
+
+
+public_router = Router(tags=["lookup"])
+
+
+class LookupStep(Schema):
+    label: str
+    status_label: str
+    status_code: int | None
+    at: datetime.datetime
+
+
+class LookupOut(Schema):
+    code: str
+    procedure_name: str
+    agency: str
+    status: str
+    status_code: int | None
+    status_label: str
+    submitted_at: datetime.datetime | None
+    received_at: datetime.datetime | None
+    due_at: datetime.datetime | None
+    returned_at: datetime.datetime | None
+    history: list[LookupStep]
+
+
+@public_router.get("/lookup/{code}", response=LookupOut, auth=None, summary="Public status lookup")
+def lookup(request: HttpRequest, code: str, phone_last4: str) -> dict[str, Any]:
+    """Status, dates and the citizen-readable history; never names, identifiers or comments."""
+    if not (len(phone_last4) == 4 and phone_last4.isdigit()):
+        raise ApiError(400, _("Nhập đúng 4 chữ số cuối của số điện thoại."), "phone_last4")
+    dossier = selectors.public_lookup(code, phone_last4)
+    if dossier is None:
+        raise ApiError(404, _("Không tìm thấy hồ sơ với mã và số điện thoại này."), "code")
+    return selectors.public_view(dossier)

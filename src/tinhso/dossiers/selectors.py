@@ -1,0 +1,179 @@
+"""The single access layer for dossiers: who may see which dossier, and do what with it.
+
+Every view and API endpoint loads dossiers through these functions; there is no second way.
+Rules: a citizen sees their own dossiers; an official sees the dossiers of the agencies they
+are assigned to (as the competent agency or the receiving one-stop counter); a platform
+administrator sees all. Anything else is "not found", never "forbidden", so codes cannot be
+probed.
+"""
+
+import hmac
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from tinhso.accounts.models import User
+from tinhso.agencies.models import Agency, StaffAssignment
+from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.workflow import ACTIONS, APPLICANT, ActionSpec
+from tinhso.procedures.models import WorkflowStep
+
+
+class DossierNotFound(Exception):
+    pass
+
+
+AnyUser = User | AnonymousUser
+
+
+def is_platform_admin(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or getattr(user, "kind", "") == User.Kind.ADMIN))
+
+
+def agency_roles(user: AnyUser) -> dict[int, set[str]]:
+    """Map agency id -> roles the user holds there (cached on the user object)."""
+    if not user.is_authenticated:
+        return {}
+    cached: dict[int, set[str]] | None = getattr(user, "_agency_roles", None)
+    if cached is None:
+        cached = defaultdict(set)
+        for agency_id, role in StaffAssignment.objects.filter(user_id=user.pk).values_list("agency_id", "role"):
+            cached[agency_id].add(role)
+        cached = dict(cached)
+        user._agency_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def staff_agencies(user: AnyUser) -> QuerySet[Agency]:
+    return Agency.objects.filter(pk__in=list(agency_roles(user)))
+
+
+def visible_dossiers(user: AnyUser) -> QuerySet[Dossier]:
+    base = Dossier.objects.select_related("procedure_version", "agency", "receiving_agency")
+    if not user.is_authenticated:
+        return base.none()
+    if is_platform_admin(user):
+        return base.all()
+    agency_ids = list(agency_roles(user))
+    condition = Q(applicant_id=user.pk) | Q(filed_by_id=user.pk, applicant__isnull=True)
+    if agency_ids:
+        condition |= Q(agency_id__in=agency_ids) | Q(receiving_agency_id__in=agency_ids)
+    return base.filter(condition).exclude(Q(status="draft") & ~Q(filed_by_id=user.pk))
+
+
+def dossier_for_user(user: AnyUser, code: str) -> Dossier:
+    dossier = visible_dossiers(user).filter(code=code).first()
+    if dossier is None:
+        raise DossierNotFound(code)
+    return dossier
+
+
+def draft_for_user(user: AnyUser, pk: int) -> Dossier:
+    dossier = visible_dossiers(user).filter(pk=pk, status="draft", filed_by_id=user.pk).first()
+    if dossier is None:
+        raise DossierNotFound(str(pk))
+    return dossier
+
+
+def is_owner(user: AnyUser, dossier: Dossier) -> bool:
+    if not user.is_authenticated:
+        return False
+    if dossier.applicant_id is not None:
+        return dossier.applicant_id == user.pk
+    return dossier.filed_by_id == user.pk
+
+
+def roles_on(user: AnyUser, dossier: Dossier, scope: str) -> set[str]:
+    roles = agency_roles(user)
+    result: set[str] = set()
+    if scope in ("competent", "either"):
+        result |= roles.get(dossier.agency_id, set())
+    if scope in ("receiving", "either"):
+        result |= roles.get(dossier.receiving_agency_id, set())
+    return result
+
+
+def current_step(dossier: Dossier) -> WorkflowStep | None:
+    steps = getattr(dossier, "_steps", None)
+    if steps is None:
+        steps = list(dossier.procedure_version.steps.all())
+        dossier._steps = steps  # type: ignore[attr-defined]
+    for step in steps:
+        if step.position == dossier.step_position:
+            return step
+    return None
+
+
+def acting_role(user: AnyUser, dossier: Dossier, spec: ActionSpec) -> str | None:
+    """The capacity in which ``user`` may take ``spec`` on ``dossier`` now, or None."""
+    if dossier.status not in spec.from_states or not user.is_authenticated:
+        return None
+    if spec.step_action is not None:
+        step = current_step(dossier)
+        if step is None or step.action != spec.step_action:
+            return None
+        allowed = {step.role} & set(spec.actors)
+    else:
+        allowed = set(spec.actors)
+    if spec.name == "refuse" and dossier.status == "supplement_requested" and dossier.resume_status != "submitted":
+        return None
+    if APPLICANT in allowed and is_owner(user, dossier):
+        return APPLICANT
+    held = roles_on(user, dossier, spec.scope) & allowed
+    if not held:
+        return None
+    if spec.name in ("complete_step", "approve") and dossier.assignee_id not in (None, user.pk):
+        return None
+    return sorted(held)[0]
+
+
+def available_actions(user: AnyUser, dossier: Dossier) -> list[str]:
+    return [name for name, spec in ACTIONS.items() if acting_role(user, dossier, spec) is not None]
+
+
+def public_lookup(code: str, phone_last4: str) -> Dossier | None:
+    """Anonymous lookup by dossier code plus the last four digits of the applicant's phone."""
+    dossier = (
+        Dossier.objects.select_related("procedure_version", "agency")
+        .exclude(status="draft")
+        .filter(code=code.strip())
+        .first()
+    )
+    if dossier is None or len(dossier.applicant_phone) < 4:
+        return None
+    if not hmac.compare_digest(dossier.applicant_phone[-4:], phone_last4):
+        return None
+    return dossier
+
+
+def public_view(dossier: Dossier) -> dict[str, Any]:
+    from tinhso.dossiers.models import STATUS_CODES, Status
+
+    history = []
+    for entry in dossier.history.all():
+        spec = ACTIONS.get(entry.action)
+        if spec is None or not spec.public:
+            continue
+        history.append(
+            {
+                "label": str(spec.label),
+                "status_label": str(Status(entry.to_status).label),
+                "status_code": STATUS_CODES.get(entry.to_status),
+                "at": entry.at,
+            }
+        )
+    return {
+        "code": dossier.code,
+        "procedure_name": dossier.procedure_version.name,
+        "agency": dossier.agency.name,
+        "status": dossier.status,
+        "status_code": dossier.status_code,
+        "status_label": dossier.get_status_display(),
+        "submitted_at": dossier.submitted_at,
+        "received_at": dossier.received_at,
+        "due_at": dossier.due_at,
+        "returned_at": dossier.returned_at,
+        "history": history,
+    }

@@ -1,0 +1,590 @@
+"""Dossier use cases. Each function is one atomic, recorded step; views and the API call these.
+
+Side effects (slips, notifications) are queued with ``transaction.on_commit``; files written
+to storage inside a failed transaction are deleted again (no orphan files).
+"""
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tinhso.accounts.models import User
+from tinhso.agencies.models import Agency
+from tinhso.calendars.worktime import get_calendar
+from tinhso.dossiers.models import (
+    Attachment,
+    Channel,
+    Dossier,
+    HistoryEntry,
+    IdempotencyKey,
+    Pause,
+    Rating,
+    Status,
+    Timeliness,
+)
+from tinhso.dossiers.selectors import acting_role, current_step, is_owner
+from tinhso.dossiers.uploads import CheckedUpload
+from tinhso.dossiers.workflow import ACTIONS
+from tinhso.procedures.models import ProcedureVersion, WorkflowStep
+
+
+class DossierError(Exception):
+    """A request the rules do not allow; ``field`` names the offending input when there is one."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DossierError):
+    status = 400
+
+
+class ActionNotAllowed(DossierError):
+    status = 409
+
+
+@dataclass
+class Applicant:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    user: User | None = None
+
+    @classmethod
+    def from_user(cls, user: User) -> "Applicant":
+        return cls(
+            name=user.display_name, id_number=user.personal_id or user.tax_code, phone=user.phone,
+            email=user.email, address=user.address, user=user,
+        )
+
+
+@dataclass
+class NewFile:
+    document_code: str
+    upload: CheckedUpload
+    digitised: bool = False
+
+
+@dataclass
+class ActionRequest:
+    action: str
+    comment: str = ""
+    items: list[str] = field(default_factory=list)
+    new_due_at: datetime.datetime | None = None
+    assignee: User | None = None
+    return_method: str = ""
+    postal_tracking: str = ""
+
+
+# --- building blocks --------------------------------------------------------------------
+
+
+@contextmanager
+def _files_removed_on_error() -> Iterator[list[str]]:
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+
+
+def _next_code(unit_code: str, day: datetime.date) -> str:
+    """Per-unit daily sequence (R-CODE-1, R-CODE-2): one atomic upsert, no first-of-day race."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO dossiers_dailycounter (unit_code, day, last) VALUES (%s, %s, 1) "
+            "ON CONFLICT (unit_code, day) DO UPDATE SET last = dossiers_dailycounter.last + 1 "
+            "RETURNING last",
+            [unit_code, day],
+        )
+        (number,) = cursor.fetchone()
+    return f"{unit_code}-{day:%y%m%d}-{number:04d}"
+
+
+def validate_form_data(version: ProcedureVersion, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise InvalidInput(_("Nội dung tờ khai phải là một đối tượng JSON."), "data")
+    validator = jsonschema.Draft202012Validator(
+        version.form_schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        error = errors[0]
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            missing = next((k for k in error.validator_value if k not in error.instance), "")
+            path = ".".join(filter(None, [path, missing]))
+            title = version.form_schema.get("properties", {}).get(missing, {}).get("title", missing)
+            raise InvalidInput(_("Thiếu thông tin bắt buộc: %(field)s.") % {"field": title}, f"data.{path}")
+        title = version.form_schema.get("properties", {}).get(path.split(".")[0], {}).get("title", path)
+        raise InvalidInput(_("Thông tin “%(field)s” không hợp lệ.") % {"field": title}, f"data.{path}")
+    return data
+
+
+def competent_agencies(version: ProcedureVersion) -> list[Agency]:
+    if version.level == ProcedureVersion.Level.COMMUNE:
+        return list(Agency.objects.filter(kind=Agency.Kind.COMMUNE_COMMITTEE, is_active=True))
+    return list(version.agencies.filter(is_active=True))
+
+
+def choose_agency(version: ProcedureVersion, requested: Agency | None, applicant: User | None) -> Agency:
+    allowed = competent_agencies(version)
+    if requested is not None:
+        if requested not in allowed:
+            raise InvalidInput(_("Cơ quan này không giải quyết thủ tục đã chọn."), "agency")
+        return requested
+    if version.level == ProcedureVersion.Level.COMMUNE:
+        commune_id = applicant.commune_id if applicant else None
+        for agency in allowed:
+            if commune_id is not None and agency.unit_id == commune_id:
+                return agency
+        raise InvalidInput(_("Hãy chọn UBND xã, phường nơi nộp hồ sơ."), "agency")
+    if not allowed:
+        raise InvalidInput(_("Thủ tục chưa có cơ quan giải quyết."), "procedure")
+    if version.default_agency is not None and version.default_agency in allowed:
+        return version.default_agency
+    return allowed[0]
+
+
+def _record(
+    dossier: Dossier, *, action: str, actor: User | None, role: str, from_status: str, comment: str = "",
+    details: dict[str, Any] | None = None, at: datetime.datetime, step_outcome: str = "",
+    step: WorkflowStep | None = None,
+) -> HistoryEntry:
+    dossier.history_seq += 1
+    entry = HistoryEntry.objects.create(
+        dossier=dossier, seq=dossier.history_seq, action=action, from_status=from_status,
+        to_status=dossier.status, actor=actor, actor_role=role,
+        agency=dossier.agency if role not in ("applicant", "") else None, at=at, comment=comment,
+        details=details or {}, step_position=step.position if step else None, step_name=step.name if step else "",
+        step_due_at=dossier.due_at, step_outcome=step_outcome,
+    )
+    return entry
+
+
+def _store_files(dossier: Dossier, files: Sequence[NewFile], user: User, written: list[str]) -> None:
+    codes = {d.code for d in dossier.procedure_version.documents.all()}
+    for item in files:
+        if item.document_code not in codes:
+            raise InvalidInput(_("Thành phần hồ sơ “%(code)s” không có trong thủ tục.") % {"code": item.document_code},
+                               "document")
+        attachment = Attachment(
+            dossier=dossier, document_code=item.document_code, original_name=item.upload.name,
+            content_type=item.upload.content_type, size=item.upload.size, sha256=item.upload.sha256,
+            uploaded_by=user, digitised=item.digitised,
+        )
+        attachment.file.save(item.upload.name, item.upload.file, save=False)
+        written.append(attachment.file.name)
+        attachment.save()
+
+
+def _after_commit(dossier: Dossier, entry: HistoryEntry, slip: str | None, event: str | None) -> None:
+    from tinhso.documents.tasks import issue_slip_task
+    from tinhso.notifications.tasks import notify_applicant_task
+
+    dossier_id, seq = dossier.pk, entry.seq
+    if slip:
+        transaction.on_commit(lambda: issue_slip_task.delay(dossier_id, slip, seq))
+    if event:
+        transaction.on_commit(lambda: notify_applicant_task.delay(dossier_id, event, seq))
+
+
+# --- filing -----------------------------------------------------------------------------
+
+
+def request_fingerprint(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def file_dossier(
+    *, user: User, version: ProcedureVersion, data: Any, applicant: Applicant, agency: Agency | None = None,
+    channel: int = Channel.ONLINE, files: Sequence[NewFile] = (), draft: bool = False,
+    idempotency_key: str | None = None, fingerprint: str = "",
+) -> tuple[Dossier, bool]:
+    """File a dossier (or save a draft). Returns (dossier, created); a repeated idempotency key returns
+    the dossier of the first request without creating another."""
+    if idempotency_key:
+        previous = IdempotencyKey.objects.filter(user=user, key=idempotency_key).select_related("dossier").first()
+        if previous is not None:
+            if previous.request_hash != fingerprint:
+                raise ActionNotAllowed(
+                    _("Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác."), "Idempotency-Key"
+                )
+            return previous.dossier, False
+    if not draft:
+        validate_form_data(version, data)
+    chosen = choose_agency(version, agency, applicant.user)
+    receiving = version.receiving_agency or chosen
+    now = timezone.now()
+    try:
+        with _files_removed_on_error() as written, transaction.atomic():
+            dossier = Dossier(
+                procedure_version=version, agency=chosen, receiving_agency=receiving, applicant=applicant.user,
+                filed_by=user, channel=channel, applicant_name=applicant.name, applicant_id_number=applicant.id_number,
+                applicant_phone=applicant.phone, applicant_email=applicant.email,
+                applicant_address=applicant.address, applicant_unit=applicant.user.commune if applicant.user else None,
+                data=data if isinstance(data, dict) else {}, fee_amount=version.fee_for(channel == Channel.ONLINE),
+                step_position=1,
+            )
+            if not draft:
+                dossier.code = _next_code(receiving.code, timezone.localdate(now))
+                dossier.status = Status.SUBMITTED
+                dossier.submitted_at = now
+            dossier.refresh_search_text()
+            dossier.save()
+            _store_files(dossier, files, user, written)
+            if not draft:
+                entry = _record(dossier, action="submit", actor=user, role="applicant" if is_owner(user, dossier)
+                                else "clerk", from_status=Status.DRAFT, at=now)
+                dossier.save(update_fields=["history_seq"])
+                _after_commit(dossier, entry, None, None)
+            if idempotency_key:
+                IdempotencyKey.objects.create(user=user, key=idempotency_key, request_hash=fingerprint,
+                                              dossier=dossier)
+    except IntegrityError:
+        if idempotency_key:  # a concurrent request with the same key won the race
+            previous = IdempotencyKey.objects.filter(user=user, key=idempotency_key).first()
+            if previous is not None and previous.request_hash == fingerprint:
+                return previous.dossier, False
+        raise
+    return dossier, True
+
+
+def update_draft(*, user: User, dossier: Dossier, data: Any, files: Sequence[NewFile] = ()) -> Dossier:
+    if dossier.status != Status.DRAFT or dossier.filed_by_id != user.pk:
+        raise ActionNotAllowed(_("Chỉ người tạo mới sửa được bản nháp."))
+    with _files_removed_on_error() as written, transaction.atomic():
+        dossier.data = data if isinstance(data, dict) else {}
+        dossier.save(update_fields=["data", "updated_at"])
+        _store_files(dossier, files, user, written)
+    return dossier
+
+
+def submit_draft(*, user: User, dossier: Dossier) -> Dossier:
+    if dossier.status != Status.DRAFT or dossier.filed_by_id != user.pk:
+        raise ActionNotAllowed(_("Hồ sơ này không còn là bản nháp."))
+    validate_form_data(dossier.procedure_version, dossier.data)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        if locked.status != Status.DRAFT:
+            raise ActionNotAllowed(_("Hồ sơ này không còn là bản nháp."))
+        locked.code = _next_code(locked.receiving_agency.code, timezone.localdate(now))
+        locked.status = Status.SUBMITTED
+        locked.submitted_at = now
+        locked.refresh_search_text()
+        _record(locked, action="submit", actor=user, role="applicant", from_status=Status.DRAFT, at=now)
+        locked.save()
+    return locked
+
+
+def add_attachment(*, user: User, dossier: Dossier, document_code: str, upload: CheckedUpload) -> Attachment:
+    """Attachments may be added until the clerk receives the dossier (or during a supplement)."""
+    allowed = {Status.DRAFT, Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED}
+    if dossier.status not in allowed:
+        raise ActionNotAllowed(_("Không thể bổ sung tệp khi hồ sơ đang ở trạng thái “%(s)s”.")
+                               % {"s": dossier.get_status_display()})
+    with _files_removed_on_error() as written, transaction.atomic():
+        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        if locked.status not in allowed:
+            raise ActionNotAllowed(_("Hồ sơ đã được tiếp nhận; không thể bổ sung tệp."))
+        _store_files(locked, [NewFile(document_code, upload)], user, written)
+    return Attachment.objects.filter(dossier=dossier).latest("pk")
+
+
+def missing_documents(dossier: Dossier) -> list[str]:
+    present = set(dossier.attachments.values_list("document_code", flat=True))
+    return [d.name for d in dossier.procedure_version.documents.all() if d.required and d.code not in present]
+
+
+# --- actions ----------------------------------------------------------------------------
+
+
+def perform_action(*, user: User, dossier: Dossier, request: ActionRequest) -> Dossier:
+    """Apply one action of the transition table, atomically, with a history row."""
+    spec = ACTIONS.get(request.action)
+    if spec is None:
+        raise InvalidInput(_("Thao tác “%(a)s” không tồn tại.") % {"a": request.action}, "action")
+    if spec.name in ("submit",):
+        return submit_draft(user=user, dossier=dossier)
+    comment = request.comment.strip()
+    if spec.comment_required and not comment:
+        raise InvalidInput(_("Vui lòng nhập lý do (bắt buộc với thao tác này)."), "comment")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().select_related("procedure_version").get(pk=dossier.pk)
+        role = acting_role(user, locked, spec)
+        if role is None:
+            raise ActionNotAllowed(
+                _("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s” hoặc bạn không có quyền.")
+                % {"action": spec.label, "status": locked.get_status_display()},
+                "action",
+            )
+        from_status = locked.status
+        step = current_step(locked) if spec.step_action else None
+        handler = _HANDLERS[spec.name]
+        slip, event, details, outcome = handler(locked, user, request, now)
+        if spec.to_state is not None:
+            locked.status = spec.to_state
+        entry = _record(locked, action=spec.name, actor=user, role=role, from_status=from_status, comment=comment,
+                        details=details, at=now, step_outcome=outcome, step=step)
+        locked.save()
+        _after_commit(locked, entry, slip, event)
+    return locked
+
+
+Handled = tuple[str | None, str | None, dict[str, Any], str]
+
+
+def _step_outcome(dossier: Dossier, now: datetime.datetime) -> tuple[str, dict[str, Any]]:
+    """Classify the finished step by its time budget (R-DL-15)."""
+    step = current_step(dossier)
+    if step is None or dossier.step_started_at is None or dossier.clock_started_at is None:
+        return "", {}
+    total = dossier.procedure_version.processing_minutes_for(dossier.is_online)
+    budget = int(total * step.share)
+    spent = get_calendar().working_minutes_between(dossier.step_started_at, now)
+    outcome = Timeliness.EARLY if spent < budget else Timeliness.ON_TIME if spent == budget else Timeliness.LATE
+    return outcome, {"step_budget_minutes": budget, "step_spent_minutes": spent}
+
+
+def _advance(dossier: Dossier, now: datetime.datetime) -> tuple[str, dict[str, Any]]:
+    outcome, details = _step_outcome(dossier, now)
+    dossier.step_position += 1
+    dossier.step_started_at = now
+    dossier.assignee = None
+    return outcome, details
+
+
+def _receive(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    missing = missing_documents(d)
+    if missing:
+        raise ActionNotAllowed(
+            _("Chưa đủ thành phần hồ sơ: %(docs)s. Hãy yêu cầu bổ sung thay vì tiếp nhận.")
+            % {"docs": "; ".join(missing)}, "documents",
+        )
+    cal = get_calendar()
+    version = d.procedure_version
+    d.received_at = now
+    d.clock_started_at = cal.clock_start(now)
+    d.due_at = cal.due_at(now, version.processing_minutes_for(d.is_online), same_day=version.same_day,
+                          cutoff=version.same_day_cutoff)
+    d.original_due_at = d.due_at
+    d.step_position += 1
+    d.step_started_at = d.clock_started_at
+    d.assignee = None
+    d.status = Status.RECEIVED
+    if version.requires_payment_before_processing and d.fee_amount > 0:
+        _pause(d, now, reason="payment", items=[])
+        d.status = Status.AWAITING_PAYMENT
+    return "receipt", "received", {"due_at": d.due_at.isoformat()}, Timeliness.ON_TIME
+
+
+def _pause(d: Dossier, now: datetime.datetime, *, reason: str, items: list[str]) -> None:
+    remaining = None
+    if d.due_at is not None:
+        cal = get_calendar()
+        remaining = (cal.working_minutes_between(now, d.due_at) if now < d.due_at
+                     else -cal.working_minutes_between(d.due_at, now))
+    d.remaining_minutes = remaining
+    d.resume_status = d.status
+    Pause.objects.create(dossier=d, reason=reason, started_at=now, remaining_minutes=remaining or 0, items=items)
+
+
+def _resume(d: Dossier, now: datetime.datetime) -> dict[str, Any]:
+    pause = d.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
+    details: dict[str, Any] = {}
+    if pause is not None:
+        pause.ended_at = now
+        pause.save(update_fields=["ended_at"])
+    if d.remaining_minutes is not None and d.due_at is not None:
+        cal = get_calendar()
+        previous = d.due_at
+        if d.remaining_minutes >= 0:
+            d.due_at = cal.add_working_minutes(now, d.remaining_minutes)
+        else:
+            d.due_at = cal.subtract_working_minutes(cal.clock_start(now), -d.remaining_minutes)
+        if d.step_started_at is not None and pause is not None:
+            spent = cal.working_minutes_between(d.step_started_at, pause.started_at)
+            d.step_started_at = cal.subtract_working_minutes(cal.clock_start(now), spent) if spent else now
+        details = {"previous_due_at": previous.isoformat(), "due_at": d.due_at.isoformat()}
+    d.status = d.resume_status or Status.PROCESSING
+    d.resume_status = ""
+    d.remaining_minutes = None
+    return details
+
+
+def _refuse(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    if d.status == Status.SUPPLEMENT_REQUESTED:
+        d.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+        d.resume_status = ""
+    d.closed_at = now
+    return "refusal", "refused", {}, ""
+
+
+def _request_supplement(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    items = [i.strip() for i in req.items if i and i.strip()]
+    if not items:
+        raise InvalidInput(_("Hãy liệt kê ít nhất một giấy tờ hoặc nội dung cần bổ sung."), "items")
+    _pause(d, now, reason="supplement", items=items)
+    return "supplement", "supplement_requested", {"items": items}, ""
+
+
+def _supplement(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    details = _resume(d, now)
+    return None, None, details, ""
+
+
+def _complete_step(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    outcome, details = _advance(d, now)
+    return None, None, details, outcome
+
+
+def _issue_result(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    outcome, details = _step_outcome(d, now)
+    d.completed_at = now
+    d.timeliness = classify(now, d.due_at)
+    d.step_position += 1
+    d.assignee = None
+    return None, "result_ready", details | {"timeliness": d.timeliness}, outcome
+
+
+def classify(done: datetime.datetime, due: datetime.datetime | None) -> str:
+    """Early / on time / late against the appointment (R-DL-13); granularity is a setting."""
+    from django.conf import settings
+
+    if due is None:
+        return ""
+    if settings.TINHSO_TIMELINESS_GRANULARITY == "datetime":
+        return Timeliness.EARLY if done < due else Timeliness.ON_TIME if done == due else Timeliness.LATE
+    done_day, due_day = timezone.localdate(done), timezone.localdate(due)
+    return Timeliness.EARLY if done_day < due_day else Timeliness.ON_TIME if done_day == due_day else Timeliness.LATE
+
+
+def _return_result(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    method = req.return_method or ("online" if d.is_online else "counter")
+    if method not in ("counter", "postal", "online"):
+        raise InvalidInput(_("Hình thức trả kết quả không hợp lệ (counter, postal, online)."), "return_method")
+    if method == "postal" and not req.postal_tracking.strip():
+        raise InvalidInput(_("Trả qua bưu chính cần có mã vận đơn."), "postal_tracking")
+    d.return_method = method
+    d.postal_tracking = req.postal_tracking.strip()
+    d.returned_at = now
+    d.closed_at = now
+    return None, "returned", {"return_method": method, "postal_tracking": d.postal_tracking}, Timeliness.ON_TIME
+
+
+def _request_payment(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    if d.fee_amount <= 0:
+        raise ActionNotAllowed(_("Thủ tục này không thu phí, lệ phí."), "action")
+    _pause(d, now, reason="payment", items=[])
+    return None, None, {"amount": d.fee_amount}, ""
+
+
+def _confirm_payment(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    details = _resume(d, now)
+    return None, None, details | {"amount": d.fee_amount}, ""
+
+
+def _apologize(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    if d.apologized:
+        raise ActionNotAllowed(_("Hồ sơ đã được hẹn lại một lần; không thể hẹn lại lần nữa."), "action")
+    if d.due_at is None or req.new_due_at is None:
+        raise InvalidInput(_("Hãy nhập ngày hẹn trả mới."), "new_due_at")
+    cal = get_calendar()
+    if now > cal.apology_deadline(d.due_at):
+        raise ActionNotAllowed(
+            _("Đã quá thời hạn xin lỗi, hẹn lại (chậm nhất 01 ngày làm việc trước ngày hẹn trả)."), "action"
+        )
+    if req.new_due_at <= d.due_at:
+        raise InvalidInput(_("Ngày hẹn mới phải sau ngày hẹn hiện tại."), "new_due_at")
+    previous = d.due_at
+    d.due_at = req.new_due_at
+    d.apologized = True
+    if d.remaining_minutes is not None:  # paused: keep the new date when the clock resumes
+        d.remaining_minutes += cal.working_minutes_between(previous, req.new_due_at)
+    return "apology", "apologized", {"previous_due_at": previous.isoformat(), "new_due_at":
+                                     req.new_due_at.isoformat()}, ""
+
+
+def _stop(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    d.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+    d.closed_at = now
+    return "stop", "stopped", {}, ""
+
+
+def _withdraw(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    d.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+    d.closed_at = now
+    return "stop", "withdrawn", {}, ""
+
+
+def _claim(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    d.assignee = user
+    return None, None, {"assignee": user.username}, ""
+
+
+def _assign(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    from tinhso.dossiers.selectors import agency_roles
+
+    target = req.assignee
+    if target is None or d.agency_id not in agency_roles(target) and d.receiving_agency_id not in agency_roles(
+        target
+    ):
+        raise InvalidInput(_("Người được phân công phải là cán bộ của cơ quan xử lý hồ sơ."), "assignee")
+    d.assignee = target
+    return None, None, {"assignee": target.username}, ""
+
+
+_HANDLERS = {
+    "receive": _receive,
+    "refuse": _refuse,
+    "request_supplement": _request_supplement,
+    "supplement": _supplement,
+    "complete_step": _complete_step,
+    "approve": _complete_step,
+    "issue_result": _issue_result,
+    "return_result": _return_result,
+    "request_payment": _request_payment,
+    "confirm_payment": _confirm_payment,
+    "apologize": _apologize,
+    "stop": _stop,
+    "withdraw": _withdraw,
+    "claim": _claim,
+    "assign": _assign,
+}
+
+
+# --- after the result -------------------------------------------------------------------
+
+
+def rate_dossier(*, user: User, dossier: Dossier, score: int, comment: str = "") -> Rating:
+    if not is_owner(user, dossier):
+        raise ActionNotAllowed(_("Chỉ chủ hồ sơ mới đánh giá được."))
+    if dossier.status != Status.RETURNED:
+        raise ActionNotAllowed(_("Chỉ đánh giá được sau khi đã nhận kết quả."))
+    if not 1 <= score <= 5:
+        raise InvalidInput(_("Mức đánh giá từ 1 đến 5."), "score")
+    try:
+        with transaction.atomic():
+            return Rating.objects.create(dossier=dossier, score=score, comment=comment.strip()[:2000])
+    except IntegrityError as exc:
+        raise ActionNotAllowed(_("Hồ sơ này đã được đánh giá.")) from exc

@@ -1,0 +1,140 @@
+"""A fixed cast for tests: two one-stop/competent setups, their staff, two citizens, two procedures.
+
+Modelled on healthchecks' owner/colleague/outsider cast: permission tests become a checklist.
+"""
+
+import datetime
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tinhso.accounts.models import User
+from tinhso.agencies.models import Agency, Role, StaffAssignment
+from tinhso.procedures.models import Field, Procedure, ProcedureVersion, RequiredDocument, WorkflowStep
+from tinhso.units.models import AdministrativeUnit
+
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+FORM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "ho_ten": {"type": "string", "title": "Họ và tên người được cấp", "minLength": 2, "maxLength": 100},
+        "ngay_sinh": {"type": "string", "title": "Ngày sinh", "format": "date"},
+        "so_ban": {"type": "integer", "title": "Số bản", "minimum": 1, "maximum": 10},
+    },
+    "required": ["ho_ten", "ngay_sinh"],
+}
+FORM_DATA = {"ho_ten": "Nguyễn Văn An", "ngay_sinh": "1995-03-02", "so_ban": 1}
+
+
+def pdf_upload(name: str = "giay-to.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def as_file(data: bytes, name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, io.BytesIO(data).read())
+
+
+@dataclass
+class Cast:
+    centre: Agency
+    dept: Agency
+    other_dept: Agency
+    commune: Agency
+    other_commune: Agency
+    clerk: User  # one-stop centre clerk (receives department dossiers)
+    specialist: User  # department
+    leader: User  # department
+    other_clerk: User
+    other_specialist: User
+    other_leader: User
+    commune_clerk: User
+    commune_specialist: User
+    commune_leader: User
+    citizen: User
+    other_citizen: User
+    province_procedure: ProcedureVersion
+    commune_procedure: ProcedureVersion
+
+
+def _staff(username: str, agency: Agency, role: str) -> User:
+    user = User.objects.create_user(username, password="pw", kind=User.Kind.OFFICIAL, full_name=username,
+                                    email=f"{username}@example.vn")
+    StaffAssignment.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+def make_version(
+    code: str, *, level: str, agencies: list[Agency], receiving: Agency | None = None, days: str = "3",
+    fee: int = 0, fee_online: int | None = None, same_day: bool = False, prepay: bool = False,
+    effective_from: datetime.date = datetime.date(2025, 7, 1), version: int = 1,
+) -> ProcedureVersion:
+    field, _ = Field.objects.get_or_create(code="hotich", defaults={"name": "Hộ tịch"})
+    procedure, _ = Procedure.objects.get_or_create(code=code)
+    v = ProcedureVersion.objects.create(
+        procedure=procedure, version=version, effective_from=effective_from, name=f"Cấp giấy khai sinh {code}",
+        field=field, level=level, mode="full_online", processing_days=Decimal(days), fee=fee, fee_online=fee_online,
+        same_day=same_day, same_day_cutoff=datetime.time(15, 0) if same_day else None,
+        requires_payment_before_processing=prepay, form_schema=FORM_SCHEMA, receiving_agency=receiving,
+        default_agency=agencies[0] if agencies else None,
+    )
+    v.agencies.set(agencies)
+    RequiredDocument.objects.create(version=v, position=1, code="TK", name="Tờ khai", original=True)
+    RequiredDocument.objects.create(version=v, position=2, code="CCCD", name="Căn cước", required=False)
+    for position, (name, role, action, share) in enumerate(
+        [("Tiếp nhận", "clerk", "receive", "0.1"), ("Thẩm định", "specialist", "complete_step", "0.5"),
+         ("Phê duyệt", "leader", "approve", "0.2"), ("Trả kết quả", "clerk", "issue_result", "0.2")],
+        start=1,
+    ):
+        WorkflowStep.objects.create(version=v, position=position, name=name, role=role, action=action,
+                                    share=Decimal(share))
+    return v
+
+
+def make_cast() -> Cast:
+    province = AdministrativeUnit.objects.create(code="86", name="Tỉnh Vĩnh Long", kind="Tỉnh", level="province",
+                                                 valid_from=datetime.date(2025, 7, 1))
+    ward_a = AdministrativeUnit.objects.create(code="28756", name="Phường Phú Khương", kind="Phường",
+                                               level="commune", parent=province, valid_from=datetime.date(2025, 7, 1))
+    ward_b = AdministrativeUnit.objects.create(code="28777", name="Phường An Hội", kind="Phường", level="commune",
+                                               parent=province, valid_from=datetime.date(2025, 7, 1))
+    centre = Agency.objects.create(code="000.00.01.H61", slug="ttpvhcc", name="Trung tâm PVHCC",
+                                   kind=Agency.Kind.ONE_STOP_CENTRE, unit=province)
+    dept = Agency.objects.create(code="000.00.12.H61", slug="stp", name="Sở Tư pháp", kind=Agency.Kind.DEPARTMENT,
+                                 unit=province)
+    other = Agency.objects.create(code="000.00.15.H61", slug="sxd", name="Sở Xây dựng",
+                                  kind=Agency.Kind.DEPARTMENT, unit=province)
+    commune = Agency.objects.create(code="000.28756.H61", slug="phukhuong", name="UBND phường Phú Khương",
+                                    kind=Agency.Kind.COMMUNE_COMMITTEE, unit=ward_a)
+    other_commune = Agency.objects.create(code="000.28777.H61", slug="anhoi", name="UBND phường An Hội",
+                                          kind=Agency.Kind.COMMUNE_COMMITTEE, unit=ward_b)
+    citizen = User.objects.create_user("citizen1", password="pw", full_name="Nguyễn Văn An",
+                                       personal_id="083095001234", phone="+84912345678", email="an@example.vn",
+                                       commune=ward_a)
+    other_citizen = User.objects.create_user("citizen2", password="pw", full_name="Trần Thị Bích",
+                                             phone="+84987654321", email="bich@example.vn", commune=ward_b)
+    return Cast(
+        centre=centre, dept=dept, other_dept=other, commune=commune, other_commune=other_commune,
+        clerk=_staff("ttpvhcc.clerk", centre, Role.CLERK),
+        specialist=_staff("stp.specialist", dept, Role.SPECIALIST),
+        leader=_staff("stp.leader", dept, Role.LEADER),
+        other_clerk=_staff("anhoi.clerk", other_commune, Role.CLERK),
+        other_specialist=_staff("sxd.specialist", other, Role.SPECIALIST),
+        other_leader=_staff("sxd.leader", other, Role.LEADER),
+        commune_clerk=_staff("phukhuong.clerk", commune, Role.CLERK),
+        commune_specialist=_staff("phukhuong.specialist", commune, Role.SPECIALIST),
+        commune_leader=_staff("phukhuong.leader", commune, Role.LEADER),
+        citizen=citizen, other_citizen=other_citizen,
+        province_procedure=make_version("2.000001", level="province", agencies=[dept], receiving=centre,
+                                        fee=200000, fee_online=100000),
+        commune_procedure=make_version("1.000001", level="commune", agencies=[], days="1"),
+    )
