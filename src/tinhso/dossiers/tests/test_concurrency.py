@@ -1,0 +1,98 @@
+"""Codes stay unique and history stays consistent when requests race (file SQLite or PostgreSQL)."""
+
+import datetime
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from tinhso.dossiers import services
+from tinhso.dossiers.models import Dossier, HistoryEntry
+from tinhso.testing import FORM_DATA, make_cast
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def run_in_threads(count: int, target) -> list:
+    results: list = []
+    errors: list = []
+    barrier = threading.Barrier(count)
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            results.append(target(i))
+        except Exception as exc:  # collected and asserted on below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results + errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_get_distinct_sequential_codes():
+    cast = make_cast()
+    applicant = services.Applicant.from_user(cast.citizen)
+
+    def submit(i: int):
+        dossier, _ = services.file_dossier(user=cast.citizen, version=cast.province_procedure, data=FORM_DATA,
+                                           applicant=applicant)
+        return dossier.code
+
+    outcomes = run_in_threads(8, submit)
+    assert all(isinstance(code, str) for code in outcomes), outcomes
+    assert len(set(outcomes)) == 8
+    sequences = sorted(int(code.rsplit("-", 1)[1]) for code in outcomes)
+    assert sequences == list(range(1, 9))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_officials_acting_at_once_do_not_corrupt_history():
+    cast = make_cast()
+    dossier, _ = services.file_dossier(user=cast.citizen, version=cast.province_procedure, data=FORM_DATA,
+                                       applicant=services.Applicant.from_user(cast.citizen))
+    dossier.attachments.create(document_code="TK", file="x.pdf", original_name="x.pdf",
+                               content_type="application/pdf", size=1, sha256="0" * 64, uploaded_by=cast.citizen)
+
+    def act(i: int):
+        user = cast.clerk if i % 2 == 0 else cast.clerk
+        action = "receive" if i % 2 == 0 else "refuse"
+        return services.perform_action(user=user, dossier=dossier,
+                                       request=services.ActionRequest(action=action, comment="Lý do"))
+
+    outcomes = run_in_threads(4, act)
+    succeeded = [o for o in outcomes if isinstance(o, Dossier)]
+    refused = [o for o in outcomes if isinstance(o, services.ActionNotAllowed)]
+    assert len(succeeded) == 1 and len(refused) == 3, outcomes
+    seqs = list(HistoryEntry.objects.filter(dossier=dossier).order_by("seq").values_list("seq", flat=True))
+    assert seqs == [1, 2]
+    assert Dossier.objects.get(pk=dossier.pk).status == succeeded[0].status
+
+
+def test_code_day_is_vietnam_local_day(db):
+    import time_machine
+
+    cast = make_cast()
+    # 23:30 UTC on 24/11 is 06:30 on 25/11 in Việt Nam.
+    with time_machine.travel(datetime.datetime(2025, 11, 24, 23, 30, tzinfo=datetime.UTC), tick=False):
+        dossier, _ = services.file_dossier(user=cast.citizen, version=cast.province_procedure, data=FORM_DATA,
+                                           applicant=services.Applicant.from_user(cast.citizen))
+    assert "-251125-" in dossier.code
+
+
+def test_sequence_grows_beyond_four_digits(db):
+    cast = make_cast()
+    from tinhso.dossiers.models import DailyCounter
+    from django.utils import timezone
+
+    DailyCounter.objects.create(unit_code=cast.centre.code, day=timezone.localdate(), last=9999)
+    dossier, _ = services.file_dossier(user=cast.citizen, version=cast.province_procedure, data=FORM_DATA,
+                                       applicant=services.Applicant.from_user(cast.citizen))
+    assert dossier.code.endswith("-10000")
