@@ -113,6 +113,7 @@ FORMAT_MODULE_PATH = ["tinhso.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request otherwise
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("TINHSO_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"

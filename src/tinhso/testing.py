@@ -76,7 +76,7 @@ def _staff(username: str, agency: Agency, role: str) -> User:
 def make_version(
     code: str, *, level: str, agencies: list[Agency], receiving: Agency | None = None, days: str = "3",
     fee: int = 0, fee_online: int | None = None, same_day: bool = False, prepay: bool = False,
-    effective_from: datetime.date = datetime.date(2025, 7, 1), version: int = 1,
+    effective_from: datetime.date = datetime.date(2024, 1, 1), version: int = 1,
 ) -> ProcedureVersion:
     field, _ = Field.objects.get_or_create(code="hotich", defaults={"name": "Hộ tịch"})
     procedure, _ = Procedure.objects.get_or_create(code=code)
