@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from tinhso.accounts.api import bearer, session_user
 from tinhso.accounts.models import User
@@ -138,7 +139,7 @@ def _raise(exc: services.DossierError) -> NoReturn:
 
 
 @router.post("/dossiers", response={201: DossierOut, 200: DossierOut}, summary="File a dossier")
-def create_dossier(request: HttpRequest, payload: DossierIn) -> tuple[int, dict[str, Any]]:
+def create_dossier(request: HttpRequest, payload: DossierIn) -> Status[dict[str, Any]]:
     user = _user(request)
     version = version_by_code(payload.procedure)
     if version is None:
@@ -160,7 +161,7 @@ def create_dossier(request: HttpRequest, payload: DossierIn) -> tuple[int, dict[
         )
     except services.DossierError as exc:
         _raise(exc)
-    return (201 if created else 200), dossier_out(user, dossier)
+    return Status(201 if created else 200, dossier_out(user, dossier))
 
 
 @router.get("/dossiers/{code}", response=DossierOut, summary="One dossier")
@@ -171,7 +172,7 @@ def get_dossier(request: HttpRequest, code: str) -> dict[str, Any]:
 @router.post("/dossiers/{code}/attachments", response={201: AttachmentOut}, summary="Attach a file")
 def add_attachment(
     request: HttpRequest, code: str, document: Form[str], file: File[UploadedFile]
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     dossier = _load(request, code)
     user = _user(request)
     if not (selectors.is_owner(user, dossier) or selectors.roles_on(user, dossier, "either")):
@@ -183,8 +184,9 @@ def add_attachment(
         raise ApiError(400, exc.message, exc.field) from exc
     except services.DossierError as exc:
         _raise(exc)
-    return 201, {"id": attachment.pk, "document": attachment.document_code, "name": attachment.original_name,
-                 "content_type": attachment.content_type, "size": attachment.size, "sha256": attachment.sha256}
+    return Status(201, {"id": attachment.pk, "document": attachment.document_code,
+                        "name": attachment.original_name, "content_type": attachment.content_type,
+                        "size": attachment.size, "sha256": attachment.sha256})
 
 
 @router.post("/dossiers/{code}/actions", response=DossierOut, summary="Act on a dossier")

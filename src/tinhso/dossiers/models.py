@@ -110,6 +110,7 @@ class Dossier(models.Model):
         on_delete=models.SET_NULL, related_name="+",
     )
     resume_status = models.CharField(max_length=24, blank=True, editable=False)
+    deadline_alert = models.CharField(_("cảnh báo hạn"), max_length=8, blank=True, editable=False)
     apologized = models.BooleanField(_("đã xin lỗi, hẹn lại"), default=False)
     fee_amount = models.PositiveIntegerField(_("phí, lệ phí (đồng)"), default=0)
     return_method = models.CharField(_("hình thức nhận kết quả"), max_length=16, blank=True)

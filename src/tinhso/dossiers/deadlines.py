@@ -1,0 +1,90 @@
+"""Due-soon and overdue dossiers: found periodically and brought to the responsible officials."""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tinhso.accounts.models import User
+from tinhso.agencies.models import StaffAssignment
+from tinhso.calendars.worktime import get_calendar
+from tinhso.dossiers.models import CLOCK_RUNNING, Dossier
+from tinhso.dossiers.selectors import current_step
+
+logger = logging.getLogger(__name__)
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+
+
+@dataclass
+class ScanReport:
+    due_soon: int = 0
+    overdue: int = 0
+    notified: int = 0
+
+
+def running_dossiers() -> QuerySet[Dossier]:
+    return Dossier.objects.filter(status__in=CLOCK_RUNNING, due_at__isnull=False).select_related(
+        "procedure_version", "agency", "receiving_agency", "assignee"
+    )
+
+
+def alert_level(dossier: Dossier, now: datetime.datetime) -> str:
+    assert dossier.due_at is not None
+    if now > dossier.due_at:
+        return OVERDUE
+    left = get_calendar().working_minutes_between(now, dossier.due_at)
+    return DUE_SOON if left <= settings.TINHSO_DUE_SOON_WORKING_HOURS * 60 else ""
+
+
+def responsible_officials(dossier: Dossier) -> list[User]:
+    if dossier.assignee is not None:
+        return [dossier.assignee]
+    step = current_step(dossier)
+    role = step.role if step else "leader"
+    agency_id = dossier.receiving_agency_id if role == "clerk" else dossier.agency_id
+    return [a.user for a in StaffAssignment.objects.filter(agency_id=agency_id, role=role).select_related("user")]
+
+
+def scan_deadlines(now: datetime.datetime | None = None) -> ScanReport:
+    """Flag each running dossier once per level and e-mail its responsible officials."""
+    from tinhso.notifications.channels import DeliveryError, email_channel
+
+    now = now or timezone.now()
+    report = ScanReport()
+    for dossier in running_dossiers().iterator(chunk_size=500):
+        level = alert_level(dossier, now)
+        if level == DUE_SOON:
+            report.due_soon += 1
+        elif level == OVERDUE:
+            report.overdue += 1
+        if level == dossier.deadline_alert:
+            continue
+        with transaction.atomic():
+            updated = Dossier.objects.filter(pk=dossier.pk, deadline_alert=dossier.deadline_alert).update(
+                deadline_alert=level
+            )
+        if not updated or not level:
+            continue
+        subject = (_("Hồ sơ %(code)s đã quá hạn") if level == OVERDUE else _("Hồ sơ %(code)s sắp đến hạn")) % {
+            "code": dossier.code
+        }
+        body = _("Hồ sơ %(code)s (%(procedure)s) hẹn trả lúc %(due)s. Xem: %(url)s") % {
+            "code": dossier.code, "procedure": dossier.procedure_version.name,
+            "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "",
+            "url": f"{settings.TINHSO_SITE_URL}/backoffice/ho-so/{dossier.code}/",
+        }
+        for official in responsible_officials(dossier):
+            if not official.email:
+                continue
+            try:
+                email_channel().send(recipient=official.email, subject=subject, body=body)
+                report.notified += 1
+            except DeliveryError:
+                logger.warning("Deadline alert for %s to official %s failed", dossier.code, official.pk)
+    return report
