@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install assets migrate demo lint types migrations-check pytest browser-deps bench openapi clean
+.PHONY: run test install assets migrate demo lint types migrations-check pytest browser-deps bench openapi messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,6 @@ src/tinhso/static/vendor/.built: package.json package-lock.json scripts/copy-ass
 
 migrate: install
 	$(BIN)/tinhso migrate --noinput
-	$(BIN)/tinhso compilemessages --ignore=.venv >/dev/null
 
 demo: migrate
 	$(BIN)/tinhso load_demo
@@ -47,12 +46,17 @@ migrations-check: install
 openapi: install
 	$(BIN)/tinhso export_openapi --output docs/openapi.json
 
+# Translations: the compiled .mo files are committed so `make run` needs no gettext tools.
+messages: install
+	cd src/tinhso && ../../$(BIN)/tinhso makemessages -l en --no-obsolete --ignore=tests
+	cd src/tinhso && ../../$(BIN)/tinhso compilemessages
+
 browser-deps:
 	bash scripts/ensure-browser.sh
 
 # The whole suite: lint, types, migrations check, unit + API + browser tests.
 test: install browser-deps lint types migrations-check
-	$(BIN)/tinhso compilemessages --ignore=.venv >/dev/null
+	cd src/tinhso && ../../$(BIN)/tinhso compilemessages >/dev/null
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: install
