@@ -34,7 +34,7 @@ from tinhso.dossiers.models import (
 )
 from tinhso.dossiers.selectors import acting_role, current_step, is_owner
 from tinhso.dossiers.uploads import CheckedUpload
-from tinhso.dossiers.workflow import ACTIONS
+from tinhso.dossiers.workflow import ACTIONS, APPLICANT
 from tinhso.procedures.models import ProcedureVersion, WorkflowStep
 
 
@@ -167,13 +167,13 @@ def choose_agency(version: ProcedureVersion, requested: Agency | None, applicant
 def _record(
     dossier: Dossier, *, action: str, actor: User | None, role: str, from_status: str, comment: str = "",
     details: dict[str, Any] | None = None, at: datetime.datetime, step_outcome: str = "",
-    step: WorkflowStep | None = None,
+    step: WorkflowStep | None = None, agency: Agency | None = None,
 ) -> HistoryEntry:
     dossier.history_seq += 1
     entry = HistoryEntry.objects.create(
         dossier=dossier, seq=dossier.history_seq, action=action, from_status=from_status,
         to_status=dossier.status, actor=actor, actor_role=role,
-        agency=dossier.agency if role not in ("applicant", "") else None, at=at, comment=comment,
+        agency=agency, at=at, comment=comment,
         details=details or {}, step_position=step.position if step else None, step_name=step.name if step else "",
         step_due_at=dossier.due_at, step_outcome=step_outcome,
     )
@@ -345,13 +345,26 @@ def perform_action(*, user: User, dossier: Dossier, request: ActionRequest) -> D
         if spec.to_state is not None:
             locked.status = spec.to_state
         entry = _record(locked, action=spec.name, actor=user, role=role, from_status=from_status, comment=comment,
-                        details=details, at=now, step_outcome=outcome, step=step)
+                        details=details, at=now, step_outcome=outcome, step=step,
+                        agency=_acting_agency(user, locked, role, spec.scope))
         locked.save()
         _after_commit(locked, entry, slip, event)
     return locked
 
 
 Handled = tuple[str | None, str | None, dict[str, Any], str]
+
+
+def _acting_agency(user: User, dossier: Dossier, role: str, scope: str) -> Agency | None:
+    """The unit the official acted for: the receiving counter when the role is held there."""
+    from tinhso.dossiers.selectors import agency_roles
+
+    if role == APPLICANT:
+        return None
+    roles = agency_roles(user)
+    if scope in ("receiving", "either") and role in roles.get(dossier.receiving_agency_id, set()):
+        return dossier.receiving_agency
+    return dossier.agency
 
 
 def _step_outcome(dossier: Dossier, now: datetime.datetime) -> tuple[str, dict[str, Any]]:
@@ -534,7 +547,8 @@ def _stop(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) ->
 def _withdraw(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
     d.pauses.filter(ended_at__isnull=True).update(ended_at=now)
     d.closed_at = now
-    return "stop", "withdrawn", {}, ""
+    channel = "online" if is_owner(user, d) else "counter"
+    return "stop", "withdrawn", {"channel": channel}, ""
 
 
 def _claim(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
