@@ -10,8 +10,12 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 
 from tinhso.env import env_bool, env_int, env_list, env_str
+
+# Lets annotations such as ModelChoiceField[Agency] work at run time (django-stubs generics).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("TINHSO_VAR_DIR", str(BASE_DIR.parent.parent / "var")))
