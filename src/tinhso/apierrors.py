@@ -22,12 +22,18 @@ class ErrorOut(Schema):
 def install_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ApiError)
     def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=exc.status)
+        return api.create_response(
+            request, {"detail": exc.message, "field": exc.field}, status=exc.status
+        )
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         first = exc.errors[0] if exc.errors else {}
-        loc = [str(p) for p in first.get("loc", []) if p not in ("body", "payload", "query", "form", "file")]
+        loc = [
+            str(p)
+            for p in first.get("loc", [])
+            if p not in ("body", "payload", "query", "form", "file")
+        ]
         field = ".".join(loc) or None
         if first.get("type") == "missing":
             message = _("Thiếu trường bắt buộc: %(field)s.") % {"field": field}
@@ -38,5 +44,7 @@ def install_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(AuthenticationError)
     def _auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(
-            request, {"detail": _("Cần đăng nhập (Authorization: Bearer <token>)."), "field": None}, status=401
+            request,
+            {"detail": _("Cần đăng nhập (Authorization: Bearer <token>)."), "field": None},
+            status=401,
         )

@@ -30,19 +30,41 @@ class DemoAgency:
 
 
 AGENCIES = [
-    DemoAgency("ttpvhcc", "000.00.01.H61", "Trung tâm Phục vụ hành chính công tỉnh Vĩnh Long",
-               Agency.Kind.ONE_STOP_CENTRE, "86"),
+    DemoAgency(
+        "ttpvhcc",
+        "000.00.01.H61",
+        "Trung tâm Phục vụ hành chính công tỉnh Vĩnh Long",
+        Agency.Kind.ONE_STOP_CENTRE,
+        "86",
+    ),
     DemoAgency("stp", "000.00.12.H61", "Sở Tư pháp tỉnh Vĩnh Long", Agency.Kind.DEPARTMENT, "86"),
     DemoAgency("sxd", "000.00.15.H61", "Sở Xây dựng tỉnh Vĩnh Long", Agency.Kind.DEPARTMENT, "86"),
     DemoAgency("stc", "000.00.05.H61", "Sở Tài chính tỉnh Vĩnh Long", Agency.Kind.DEPARTMENT, "86"),
-    DemoAgency("phukhuong", "000.28756.H61", "UBND phường Phú Khương", Agency.Kind.COMMUNE_COMMITTEE, "28756"),
-    DemoAgency("anhoi", "000.28777.H61", "UBND phường An Hội", Agency.Kind.COMMUNE_COMMITTEE, "28777"),
-    DemoAgency("giaolong", "000.28807.H61", "UBND xã Giao Long", Agency.Kind.COMMUNE_COMMITTEE, "28807"),
+    DemoAgency(
+        "phukhuong",
+        "000.28756.H61",
+        "UBND phường Phú Khương",
+        Agency.Kind.COMMUNE_COMMITTEE,
+        "28756",
+    ),
+    DemoAgency(
+        "anhoi", "000.28777.H61", "UBND phường An Hội", Agency.Kind.COMMUNE_COMMITTEE, "28777"
+    ),
+    DemoAgency(
+        "giaolong", "000.28807.H61", "UBND xã Giao Long", Agency.Kind.COMMUNE_COMMITTEE, "28807"
+    ),
 ]
 
 CITIZENS = [
     # Made-up identifiers that follow the structure (R-ID-2); never real people's numbers.
-    ("citizen1", "Nguyễn Văn An", "083095001234", "0912345678", "28756", "12 Đường Đồng Khởi, phường Phú Khương"),
+    (
+        "citizen1",
+        "Nguyễn Văn An",
+        "083095001234",
+        "0912345678",
+        "28756",
+        "12 Đường Đồng Khởi, phường Phú Khương",
+    ),
     ("citizen2", "Trần Thị Bích", "083301004567", "0987654321", "28777", "45 Ấp 3, phường An Hội"),
 ]
 
@@ -54,7 +76,9 @@ def unit(code: str, day: datetime.date = REFORM_DAY) -> AdministrativeUnit:
         .first()
     )
     if found is None:
-        raise ImproperlyConfigured(f"Administrative unit {code} missing: run `tinhso load_units` first")
+        raise ImproperlyConfigured(
+            f"Administrative unit {code} missing: run `tinhso load_units` first"
+        )
     return found
 
 
@@ -69,22 +93,50 @@ def _user(username: str, **fields: object) -> User:
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     if not settings.DEBUG and not getattr(settings, "TINHSO_ALLOW_DEMO", False):
-        raise ImproperlyConfigured("Demo data is never loaded with production settings (TINHSO_DEBUG=false).")
+        raise ImproperlyConfigured(
+            "Demo data is never loaded with production settings (TINHSO_DEBUG=false)."
+        )
     agencies = {}
     for spec in AGENCIES:
         agency, _ = Agency.objects.update_or_create(
             slug=spec.slug,
-            defaults={"code": spec.code, "name": spec.name, "kind": spec.kind, "unit": unit(spec.unit_code)},
+            defaults={
+                "code": spec.code,
+                "name": spec.name,
+                "kind": spec.kind,
+                "unit": unit(spec.unit_code),
+            },
         )
         agencies[spec.slug] = agency
-        for role, title in ((Role.CLERK, "Cán bộ một cửa"), (Role.SPECIALIST, "Chuyên viên"),
-                            (Role.LEADER, "Lãnh đạo")):
-            staff = _user(f"{spec.slug}.{role}", kind=User.Kind.OFFICIAL,
-                          full_name=f"{title} {spec.name.split(' tỉnh')[0]}", email=f"{spec.slug}.{role}@demo.tinhso")
+        for role, title in (
+            (Role.CLERK, "Cán bộ một cửa"),
+            (Role.SPECIALIST, "Chuyên viên"),
+            (Role.LEADER, "Lãnh đạo"),
+        ):
+            staff = _user(
+                f"{spec.slug}.{role}",
+                kind=User.Kind.OFFICIAL,
+                full_name=f"{title} {spec.name.split(' tỉnh')[0]}",
+                email=f"{spec.slug}.{role}@demo.tinhso",
+            )
             StaffAssignment.objects.get_or_create(user=staff, agency=agency, role=role)
     for username, name, pid, phone, commune, address in CITIZENS:
-        _user(username, kind=User.Kind.CITIZEN, full_name=name, personal_id=pid, phone=phone,
-              commune=unit(commune), address=address, email=f"{username}@demo.tinhso")
-    admin = _user("admin", kind=User.Kind.ADMIN, full_name="Quản trị nền tảng", is_staff=True, is_superuser=True,
-                  email="admin@demo.tinhso")
+        _user(
+            username,
+            kind=User.Kind.CITIZEN,
+            full_name=name,
+            personal_id=pid,
+            phone=phone,
+            commune=unit(commune),
+            address=address,
+            email=f"{username}@demo.tinhso",
+        )
+    admin = _user(
+        "admin",
+        kind=User.Kind.ADMIN,
+        full_name="Quản trị nền tảng",
+        is_staff=True,
+        is_superuser=True,
+        email="admin@demo.tinhso",
+    )
     return {"agencies": len(agencies), "users": User.objects.count(), "admin": admin.pk}

@@ -12,7 +12,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
-from tinhso.procedures.models import Field, Procedure, ProcedureVersion, RequiredDocument, WorkflowStep
+from tinhso.procedures.models import (
+    Field,
+    Procedure,
+    ProcedureVersion,
+    RequiredDocument,
+    WorkflowStep,
+)
 from tinhso.units.models import AdministrativeUnit
 
 PDF_BYTES = (
@@ -27,7 +33,12 @@ PNG_BYTES = (
 FORM_SCHEMA = {
     "type": "object",
     "properties": {
-        "ho_ten": {"type": "string", "title": "Họ và tên người được cấp", "minLength": 2, "maxLength": 100},
+        "ho_ten": {
+            "type": "string",
+            "title": "Họ và tên người được cấp",
+            "minLength": 2,
+            "maxLength": 100,
+        },
         "ngay_sinh": {"type": "string", "title": "Ngày sinh", "format": "date"},
         "so_ban": {"type": "integer", "title": "Số bản", "minimum": 1, "maximum": 10},
     },
@@ -67,63 +78,153 @@ class Cast:
 
 
 def _staff(username: str, agency: Agency, role: str) -> User:
-    user = User.objects.create_user(username, password="pw", kind=User.Kind.OFFICIAL, full_name=username,
-                                    email=f"{username}@example.vn")
+    user = User.objects.create_user(
+        username,
+        password="pw",
+        kind=User.Kind.OFFICIAL,
+        full_name=username,
+        email=f"{username}@example.vn",
+    )
     StaffAssignment.objects.create(user=user, agency=agency, role=role)
     return user
 
 
 def make_version(
-    code: str, *, level: str, agencies: list[Agency], receiving: Agency | None = None, days: str = "3",
-    fee: int = 0, fee_online: int | None = None, same_day: bool = False, prepay: bool = False,
-    effective_from: datetime.date = datetime.date(2024, 1, 1), version: int = 1,
+    code: str,
+    *,
+    level: str,
+    agencies: list[Agency],
+    receiving: Agency | None = None,
+    days: str = "3",
+    fee: int = 0,
+    fee_online: int | None = None,
+    same_day: bool = False,
+    prepay: bool = False,
+    effective_from: datetime.date = datetime.date(2024, 1, 1),
+    version: int = 1,
 ) -> ProcedureVersion:
     field, _ = Field.objects.get_or_create(code="hotich", defaults={"name": "Hộ tịch"})
     procedure, _ = Procedure.objects.get_or_create(code=code)
     v = ProcedureVersion.objects.create(
-        procedure=procedure, version=version, effective_from=effective_from, name=f"Cấp giấy khai sinh {code}",
-        field=field, level=level, mode="full_online", processing_days=Decimal(days), fee=fee, fee_online=fee_online,
-        same_day=same_day, same_day_cutoff=datetime.time(15, 0) if same_day else None,
-        requires_payment_before_processing=prepay, form_schema=FORM_SCHEMA, receiving_agency=receiving,
+        procedure=procedure,
+        version=version,
+        effective_from=effective_from,
+        name=f"Cấp giấy khai sinh {code}",
+        field=field,
+        level=level,
+        mode="full_online",
+        processing_days=Decimal(days),
+        fee=fee,
+        fee_online=fee_online,
+        same_day=same_day,
+        same_day_cutoff=datetime.time(15, 0) if same_day else None,
+        requires_payment_before_processing=prepay,
+        form_schema=FORM_SCHEMA,
+        receiving_agency=receiving,
         default_agency=agencies[0] if agencies else None,
     )
     v.agencies.set(agencies)
     RequiredDocument.objects.create(version=v, position=1, code="TK", name="Tờ khai", original=True)
-    RequiredDocument.objects.create(version=v, position=2, code="CCCD", name="Căn cước", required=False)
+    RequiredDocument.objects.create(
+        version=v, position=2, code="CCCD", name="Căn cước", required=False
+    )
     for position, (name, role, action, share) in enumerate(
-        [("Tiếp nhận", "clerk", "receive", "0.1"), ("Thẩm định", "specialist", "complete_step", "0.5"),
-         ("Phê duyệt", "leader", "approve", "0.2"), ("Trả kết quả", "clerk", "issue_result", "0.2")],
+        [
+            ("Tiếp nhận", "clerk", "receive", "0.1"),
+            ("Thẩm định", "specialist", "complete_step", "0.5"),
+            ("Phê duyệt", "leader", "approve", "0.2"),
+            ("Trả kết quả", "clerk", "issue_result", "0.2"),
+        ],
         start=1,
     ):
-        WorkflowStep.objects.create(version=v, position=position, name=name, role=role, action=action,
-                                    share=Decimal(share))
+        WorkflowStep.objects.create(
+            version=v, position=position, name=name, role=role, action=action, share=Decimal(share)
+        )
     return v
 
 
 def make_cast() -> Cast:
-    province = AdministrativeUnit.objects.create(code="86", name="Tỉnh Vĩnh Long", kind="Tỉnh", level="province",
-                                                 valid_from=datetime.date(2025, 7, 1))
-    ward_a = AdministrativeUnit.objects.create(code="28756", name="Phường Phú Khương", kind="Phường",
-                                               level="commune", parent=province, valid_from=datetime.date(2025, 7, 1))
-    ward_b = AdministrativeUnit.objects.create(code="28777", name="Phường An Hội", kind="Phường", level="commune",
-                                               parent=province, valid_from=datetime.date(2025, 7, 1))
-    centre = Agency.objects.create(code="000.00.01.H61", slug="ttpvhcc", name="Trung tâm PVHCC",
-                                   kind=Agency.Kind.ONE_STOP_CENTRE, unit=province)
-    dept = Agency.objects.create(code="000.00.12.H61", slug="stp", name="Sở Tư pháp", kind=Agency.Kind.DEPARTMENT,
-                                 unit=province)
-    other = Agency.objects.create(code="000.00.15.H61", slug="sxd", name="Sở Xây dựng",
-                                  kind=Agency.Kind.DEPARTMENT, unit=province)
-    commune = Agency.objects.create(code="000.28756.H61", slug="phukhuong", name="UBND phường Phú Khương",
-                                    kind=Agency.Kind.COMMUNE_COMMITTEE, unit=ward_a)
-    other_commune = Agency.objects.create(code="000.28777.H61", slug="anhoi", name="UBND phường An Hội",
-                                          kind=Agency.Kind.COMMUNE_COMMITTEE, unit=ward_b)
-    citizen = User.objects.create_user("citizen1", password="pw", full_name="Nguyễn Văn An",
-                                       personal_id="083095001234", phone="+84912345678", email="an@example.vn",
-                                       commune=ward_a)
-    other_citizen = User.objects.create_user("citizen2", password="pw", full_name="Trần Thị Bích",
-                                             phone="+84987654321", email="bich@example.vn", commune=ward_b)
+    province = AdministrativeUnit.objects.create(
+        code="86",
+        name="Tỉnh Vĩnh Long",
+        kind="Tỉnh",
+        level="province",
+        valid_from=datetime.date(2025, 7, 1),
+    )
+    ward_a = AdministrativeUnit.objects.create(
+        code="28756",
+        name="Phường Phú Khương",
+        kind="Phường",
+        level="commune",
+        parent=province,
+        valid_from=datetime.date(2025, 7, 1),
+    )
+    ward_b = AdministrativeUnit.objects.create(
+        code="28777",
+        name="Phường An Hội",
+        kind="Phường",
+        level="commune",
+        parent=province,
+        valid_from=datetime.date(2025, 7, 1),
+    )
+    centre = Agency.objects.create(
+        code="000.00.01.H61",
+        slug="ttpvhcc",
+        name="Trung tâm PVHCC",
+        kind=Agency.Kind.ONE_STOP_CENTRE,
+        unit=province,
+    )
+    dept = Agency.objects.create(
+        code="000.00.12.H61",
+        slug="stp",
+        name="Sở Tư pháp",
+        kind=Agency.Kind.DEPARTMENT,
+        unit=province,
+    )
+    other = Agency.objects.create(
+        code="000.00.15.H61",
+        slug="sxd",
+        name="Sở Xây dựng",
+        kind=Agency.Kind.DEPARTMENT,
+        unit=province,
+    )
+    commune = Agency.objects.create(
+        code="000.28756.H61",
+        slug="phukhuong",
+        name="UBND phường Phú Khương",
+        kind=Agency.Kind.COMMUNE_COMMITTEE,
+        unit=ward_a,
+    )
+    other_commune = Agency.objects.create(
+        code="000.28777.H61",
+        slug="anhoi",
+        name="UBND phường An Hội",
+        kind=Agency.Kind.COMMUNE_COMMITTEE,
+        unit=ward_b,
+    )
+    citizen = User.objects.create_user(
+        "citizen1",
+        password="pw",
+        full_name="Nguyễn Văn An",
+        personal_id="083095001234",
+        phone="+84912345678",
+        email="an@example.vn",
+        commune=ward_a,
+    )
+    other_citizen = User.objects.create_user(
+        "citizen2",
+        password="pw",
+        full_name="Trần Thị Bích",
+        phone="+84987654321",
+        email="bich@example.vn",
+        commune=ward_b,
+    )
     return Cast(
-        centre=centre, dept=dept, other_dept=other, commune=commune, other_commune=other_commune,
+        centre=centre,
+        dept=dept,
+        other_dept=other,
+        commune=commune,
+        other_commune=other_commune,
         clerk=_staff("ttpvhcc.clerk", centre, Role.CLERK),
         specialist=_staff("stp.specialist", dept, Role.SPECIALIST),
         leader=_staff("stp.leader", dept, Role.LEADER),
@@ -133,8 +234,15 @@ def make_cast() -> Cast:
         commune_clerk=_staff("phukhuong.clerk", commune, Role.CLERK),
         commune_specialist=_staff("phukhuong.specialist", commune, Role.SPECIALIST),
         commune_leader=_staff("phukhuong.leader", commune, Role.LEADER),
-        citizen=citizen, other_citizen=other_citizen,
-        province_procedure=make_version("2.000001", level="province", agencies=[dept], receiving=centre,
-                                        fee=200000, fee_online=100000),
+        citizen=citizen,
+        other_citizen=other_citizen,
+        province_procedure=make_version(
+            "2.000001",
+            level="province",
+            agencies=[dept],
+            receiving=centre,
+            fee=200000,
+            fee_online=100000,
+        ),
         commune_procedure=make_version("1.000001", level="commune", agencies=[], days="1"),
     )

@@ -13,6 +13,18 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ["commune"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        (_("Thông tin công dân, cán bộ"), {"fields": ("kind", "full_name", "personal_id", "tax_code", "phone",
-                                                       "address", "commune")}),
+        (
+            _("Thông tin công dân, cán bộ"),
+            {
+                "fields": (
+                    "kind",
+                    "full_name",
+                    "personal_id",
+                    "tax_code",
+                    "phone",
+                    "address",
+                    "commune",
+                )
+            },
+        ),
     )

@@ -12,7 +12,9 @@ class User(AbstractUser):
         OFFICIAL = "official", _("Cán bộ, công chức")
         ADMIN = "admin", _("Quản trị nền tảng")
 
-    kind = models.CharField(_("loại tài khoản"), max_length=16, choices=Kind.choices, default=Kind.CITIZEN)
+    kind = models.CharField(
+        _("loại tài khoản"), max_length=16, choices=Kind.choices, default=Kind.CITIZEN
+    )
     full_name = models.CharField(_("họ và tên"), max_length=200, blank=True)
     personal_id = models.CharField(_("số định danh cá nhân"), max_length=12, blank=True)
     tax_code = models.CharField(_("mã số thuế"), max_length=14, blank=True)
@@ -50,3 +52,6 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("mã truy cập API")
         verbose_name_plural = _("mã truy cập API")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

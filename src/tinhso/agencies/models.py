@@ -14,15 +14,21 @@ class Agency(models.Model):
         COMMUNE_COMMITTEE = "commune_committee", _("UBND cấp xã")
 
     code = models.CharField(
-        _("mã định danh điện tử"), max_length=40, unique=True,
+        _("mã định danh điện tử"),
+        max_length=40,
+        unique=True,
         help_text=_("Mã định danh điện tử của cơ quan, dùng trong mã hồ sơ"),
     )
     slug = models.SlugField(_("tên ngắn"), max_length=40, unique=True)
     name = models.CharField(_("tên cơ quan"), max_length=200)
     kind = models.CharField(_("loại cơ quan"), max_length=24, choices=Kind.choices)
     unit = models.ForeignKey(
-        "units.AdministrativeUnit", verbose_name=_("đơn vị hành chính"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="agencies",
+        "units.AdministrativeUnit",
+        verbose_name=_("đơn vị hành chính"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agencies",
     )
     address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
@@ -46,9 +52,14 @@ class Role(models.TextChoices):
 
 class StaffAssignment(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("cán bộ"), on_delete=models.CASCADE, related_name="assignments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cán bộ"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
     )
-    agency = models.ForeignKey(Agency, verbose_name=_("cơ quan"), on_delete=models.PROTECT, related_name="staff")
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("cơ quan"), on_delete=models.PROTECT, related_name="staff"
+    )
     role = models.CharField(_("vai trò"), max_length=16, choices=Role.choices)
     valid_from = models.DateField(_("từ ngày"), null=True, blank=True)
     valid_to = models.DateField(_("đến ngày"), null=True, blank=True)
@@ -57,7 +68,9 @@ class StaffAssignment(models.Model):
         verbose_name = _("phân công cán bộ")
         verbose_name_plural = _("phân công cán bộ")
         constraints = [
-            models.UniqueConstraint(fields=["user", "agency", "role"], name="staff_assignment_unique"),
+            models.UniqueConstraint(
+                fields=["user", "agency", "role"], name="staff_assignment_unique"
+            ),
         ]
 
     def __str__(self) -> str:

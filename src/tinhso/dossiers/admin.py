@@ -5,12 +5,12 @@ from tinhso.dossiers.models import Dossier, HistoryEntry
 
 class HistoryInline(admin.TabularInline):
     model = HistoryEntry
-    fields = ["seq", "action", "from_status", "to_status", "actor", "at", "comment"]
+    fields = ("seq", "action", "from_status", "to_status", "actor", "at", "comment")
     readonly_fields = fields
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 
@@ -23,11 +23,11 @@ class DossierAdmin(admin.ModelAdmin):
     search_fields = ["code", "search_text"]
     inlines = [HistoryInline]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False

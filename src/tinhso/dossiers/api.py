@@ -89,7 +89,9 @@ def _load(request: HttpRequest, code: str) -> Dossier:
     try:
         return selectors.dossier_for_user(request.user, code)
     except selectors.DossierNotFound:
-        raise ApiError(404, _("Không tìm thấy hồ sơ “%(code)s”.") % {"code": code}, "code") from None
+        raise ApiError(
+            404, _("Không tìm thấy hồ sơ “%(code)s”.") % {"code": code}, "code"
+        ) from None
 
 
 def _history_item(entry: HistoryEntry) -> dict[str, Any]:
@@ -126,8 +128,14 @@ def dossier_out(user: Any, dossier: Dossier) -> dict[str, Any]:
         "timeliness": dossier.timeliness,
         "available_actions": selectors.available_actions(user, dossier),
         "attachments": [
-            {"id": a.pk, "document": a.document_code, "name": a.original_name, "content_type": a.content_type,
-             "size": a.size, "sha256": a.sha256}
+            {
+                "id": a.pk,
+                "document": a.document_code,
+                "name": a.original_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
             for a in dossier.attachments.all()
         ],
         "history": [_history_item(e) for e in dossier.history.all()],
@@ -143,21 +151,31 @@ def create_dossier(request: HttpRequest, payload: DossierIn) -> Status[dict[str,
     user = _user(request)
     version = version_by_code(payload.procedure)
     if version is None:
-        raise ApiError(400, _("Không có thủ tục mã “%(code)s”.") % {"code": payload.procedure}, "procedure")
+        raise ApiError(
+            400, _("Không có thủ tục mã “%(code)s”.") % {"code": payload.procedure}, "procedure"
+        )
     agency = None
     if payload.agency:
-        agency = Agency.objects.filter(code=payload.agency).first() or Agency.objects.filter(
-            slug=payload.agency
-        ).first()
+        agency = (
+            Agency.objects.filter(code=payload.agency).first()
+            or Agency.objects.filter(slug=payload.agency).first()
+        )
         if agency is None:
-            raise ApiError(400, _("Không có cơ quan “%(code)s”.") % {"code": payload.agency}, "agency")
+            raise ApiError(
+                400, _("Không có cơ quan “%(code)s”.") % {"code": payload.agency}, "agency"
+            )
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and not (1 <= len(key) <= 128):
         raise ApiError(400, _("Idempotency-Key phải dài từ 1 đến 128 ký tự."), "Idempotency-Key")
     try:
         dossier, created = services.file_dossier(
-            user=user, version=version, data=payload.data, applicant=services.Applicant.from_user(user),
-            agency=agency, idempotency_key=key, fingerprint=services.request_fingerprint(payload.dict()),
+            user=user,
+            version=version,
+            data=payload.data,
+            applicant=services.Applicant.from_user(user),
+            agency=agency,
+            idempotency_key=key,
+            fingerprint=services.request_fingerprint(payload.dict()),
         )
     except services.DossierError as exc:
         _raise(exc)
@@ -179,14 +197,24 @@ def add_attachment(
         raise ApiError(404, _("Không tìm thấy hồ sơ “%(code)s”.") % {"code": code}, "code")
     try:
         checked = check_upload(file)
-        attachment = services.add_attachment(user=user, dossier=dossier, document_code=document, upload=checked)
+        attachment = services.add_attachment(
+            user=user, dossier=dossier, document_code=document, upload=checked
+        )
     except UploadRejected as exc:
         raise ApiError(400, exc.message, exc.field) from exc
     except services.DossierError as exc:
         _raise(exc)
-    return Status(201, {"id": attachment.pk, "document": attachment.document_code,
-                        "name": attachment.original_name, "content_type": attachment.content_type,
-                        "size": attachment.size, "sha256": attachment.sha256})
+    return Status(
+        201,
+        {
+            "id": attachment.pk,
+            "document": attachment.document_code,
+            "name": attachment.original_name,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+        },
+    )
 
 
 @router.post("/dossiers/{code}/actions", response=DossierOut, summary="Act on a dossier")
@@ -203,10 +231,16 @@ def act(request: HttpRequest, code: str, payload: ActionIn) -> dict[str, Any]:
         new_due = timezone.make_aware(new_due)
     try:
         updated = services.perform_action(
-            user=user, dossier=dossier,
+            user=user,
+            dossier=dossier,
             request=services.ActionRequest(
-                action=payload.action, comment=payload.comment, items=payload.items, new_due_at=new_due,
-                assignee=assignee, return_method=payload.return_method, postal_tracking=payload.postal_tracking,
+                action=payload.action,
+                comment=payload.comment,
+                items=payload.items,
+                new_due_at=new_due,
+                assignee=assignee,
+                return_method=payload.return_method,
+                postal_tracking=payload.postal_tracking,
             ),
         )
     except services.DossierError as exc:

@@ -48,7 +48,12 @@ def responsible_officials(dossier: Dossier) -> list[User]:
     step = current_step(dossier)
     role = step.role if step else "leader"
     agency_id = dossier.receiving_agency_id if role == "clerk" else dossier.agency_id
-    return [a.user for a in StaffAssignment.objects.filter(agency_id=agency_id, role=role).select_related("user")]
+    return [
+        a.user
+        for a in StaffAssignment.objects.filter(agency_id=agency_id, role=role).select_related(
+            "user"
+        )
+    ]
 
 
 def scan_deadlines(now: datetime.datetime | None = None) -> ScanReport:
@@ -66,17 +71,20 @@ def scan_deadlines(now: datetime.datetime | None = None) -> ScanReport:
         if level == dossier.deadline_alert:
             continue
         with transaction.atomic():
-            updated = Dossier.objects.filter(pk=dossier.pk, deadline_alert=dossier.deadline_alert).update(
-                deadline_alert=level
-            )
+            updated = Dossier.objects.filter(
+                pk=dossier.pk, deadline_alert=dossier.deadline_alert
+            ).update(deadline_alert=level)
         if not updated or not level:
             continue
-        subject = (_("Hồ sơ %(code)s đã quá hạn") if level == OVERDUE else _("Hồ sơ %(code)s sắp đến hạn")) % {
-            "code": dossier.code
-        }
+        subject = (
+            _("Hồ sơ %(code)s đã quá hạn") if level == OVERDUE else _("Hồ sơ %(code)s sắp đến hạn")
+        ) % {"code": dossier.code}
         body = _("Hồ sơ %(code)s (%(procedure)s) hẹn trả lúc %(due)s. Xem: %(url)s") % {
-            "code": dossier.code, "procedure": dossier.procedure_version.name,
-            "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "",
+            "code": dossier.code,
+            "procedure": dossier.procedure_version.name,
+            "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")
+            if dossier.due_at
+            else "",
             "url": f"{settings.TINHSO_SITE_URL}/backoffice/ho-so/{dossier.code}/",
         }
         for official in responsible_officials(dossier):
@@ -86,5 +94,7 @@ def scan_deadlines(now: datetime.datetime | None = None) -> ScanReport:
                 email_channel().send(recipient=official.email, subject=subject, body=body)
                 report.notified += 1
             except DeliveryError:
-                logger.warning("Deadline alert for %s to official %s failed", dossier.code, official.pk)
+                logger.warning(
+                    "Deadline alert for %s to official %s failed", dossier.code, official.pk
+                )
     return report

@@ -62,31 +62,54 @@ class Timeliness(models.TextChoices):
 class Dossier(models.Model):
     code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True, null=True, blank=True)
     procedure_version = models.ForeignKey(
-        "procedures.ProcedureVersion", verbose_name=_("thủ tục (phiên bản)"), on_delete=models.PROTECT,
+        "procedures.ProcedureVersion",
+        verbose_name=_("thủ tục (phiên bản)"),
+        on_delete=models.PROTECT,
         related_name="dossiers",
     )
     agency = models.ForeignKey(
-        "agencies.Agency", verbose_name=_("cơ quan giải quyết"), on_delete=models.PROTECT, related_name="dossiers"
+        "agencies.Agency",
+        verbose_name=_("cơ quan giải quyết"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
     )
     receiving_agency = models.ForeignKey(
-        "agencies.Agency", verbose_name=_("nơi tiếp nhận"), on_delete=models.PROTECT, related_name="+"
+        "agencies.Agency",
+        verbose_name=_("nơi tiếp nhận"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("chủ hồ sơ"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chủ hồ sơ"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="dossiers",
     )
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("người nộp"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nộp"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    channel = models.PositiveSmallIntegerField(_("kênh nộp"), choices=Channel.choices, default=Channel.ONLINE)
-    status = models.CharField(_("trạng thái"), max_length=24, choices=Status.choices, default=Status.DRAFT)
+    channel = models.PositiveSmallIntegerField(
+        _("kênh nộp"), choices=Channel.choices, default=Channel.ONLINE
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=24, choices=Status.choices, default=Status.DRAFT
+    )
     applicant_name = models.CharField(_("họ tên chủ hồ sơ"), max_length=200)
     applicant_id_number = models.CharField(_("số giấy tờ chủ hồ sơ"), max_length=14, blank=True)
     applicant_phone = models.CharField(_("điện thoại"), max_length=16, blank=True)
     applicant_email = models.EmailField(_("thư điện tử"), blank=True)
     applicant_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     applicant_unit = models.ForeignKey(
-        "units.AdministrativeUnit", verbose_name=_("xã, phường"), null=True, blank=True, on_delete=models.PROTECT,
+        "units.AdministrativeUnit",
+        verbose_name=_("xã, phường"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     data = models.JSONField(_("nội dung tờ khai"), default=dict, blank=True)
@@ -98,16 +121,24 @@ class Dossier(models.Model):
     clock_started_at = models.DateTimeField(_("bắt đầu tính hạn"), null=True, blank=True)
     due_at = models.DateTimeField(_("hẹn trả"), null=True, blank=True)
     original_due_at = models.DateTimeField(_("hẹn trả ban đầu"), null=True, blank=True)
-    remaining_minutes = models.IntegerField(_("thời gian còn lại khi tạm dừng (phút làm việc)"), null=True, blank=True)
+    remaining_minutes = models.IntegerField(
+        _("thời gian còn lại khi tạm dừng (phút làm việc)"), null=True, blank=True
+    )
     completed_at = models.DateTimeField(_("có kết quả lúc"), null=True, blank=True)
     returned_at = models.DateTimeField(_("trả kết quả lúc"), null=True, blank=True)
     closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
-    timeliness = models.CharField(_("tiến độ"), max_length=8, choices=Timeliness.choices, blank=True)
+    timeliness = models.CharField(
+        _("tiến độ"), max_length=8, choices=Timeliness.choices, blank=True
+    )
     step_position = models.PositiveSmallIntegerField(_("bước hiện tại"), default=0)
     step_started_at = models.DateTimeField(null=True, blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("người đang xử lý"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người đang xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     resume_status = models.CharField(max_length=24, blank=True, editable=False)
     deadline_alert = models.CharField(_("cảnh báo hạn"), max_length=8, blank=True, editable=False)
@@ -130,7 +161,8 @@ class Dossier(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(code__isnull=False), name="dossier_code_after_submission"
+                condition=Q(status="draft") | Q(code__isnull=False),
+                name="dossier_code_after_submission",
             ),
         ]
 
@@ -170,7 +202,9 @@ class Attachment(models.Model):
     content_type = models.CharField(_("loại tệp"), max_length=40)
     size = models.PositiveIntegerField(_("dung lượng (byte)"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     digitised = models.BooleanField(_("được số hóa tại quầy"), default=False)
 
@@ -192,11 +226,16 @@ class HistoryEntry(models.Model):
     from_status = models.CharField(max_length=24)
     to_status = models.CharField(max_length=24)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     actor_role = models.CharField(max_length=16, blank=True)
-    agency = models.ForeignKey("agencies.Agency", null=True, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField(_("thời điểm"))
     comment = models.TextField(_("ý kiến"), blank=True)
     details = models.JSONField(default=dict, blank=True)
@@ -209,7 +248,9 @@ class HistoryEntry(models.Model):
         verbose_name = _("quá trình xử lý")
         verbose_name_plural = _("quá trình xử lý")
         ordering = ["dossier", "seq"]
-        constraints = [models.UniqueConstraint(fields=["dossier", "seq"], name="history_seq_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "seq"], name="history_seq_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}#{self.seq} {self.action}"
@@ -233,6 +274,9 @@ class Pause(models.Model):
     class Meta:
         ordering = ["dossier", "started_at"]
 
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.reason} {self.started_at:%Y-%m-%d %H:%M}"
+
 
 class DailyCounter(models.Model):
     """Per receiving-unit, per-day sequence of dossier codes (R-CODE-1, R-CODE-4)."""
@@ -242,7 +286,12 @@ class DailyCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit_code", "day"], name="daily_counter_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit_code", "day"], name="daily_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_code} {self.day}: {self.last}"
 
 
 class IdempotencyKey(models.Model):
@@ -253,7 +302,12 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class Rating(models.Model):
@@ -266,5 +320,10 @@ class Rating(models.Model):
         verbose_name = _("đánh giá")
         verbose_name_plural = _("đánh giá")
         constraints = [
-            models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="rating_score_range")
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=5), name="rating_score_range"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.score}/5"

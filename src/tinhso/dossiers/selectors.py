@@ -29,7 +29,10 @@ AnyUser = User | AnonymousUser
 
 
 def is_platform_admin(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or getattr(user, "kind", "") == User.Kind.ADMIN))
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or getattr(user, "kind", "") == User.Kind.ADMIN)
+    )
 
 
 def agency_roles(user: AnyUser) -> dict[int, set[str]]:
@@ -39,10 +42,12 @@ def agency_roles(user: AnyUser) -> dict[int, set[str]]:
     cached: dict[int, set[str]] | None = getattr(user, "_agency_roles", None)
     if cached is None:
         cached = defaultdict(set)
-        for agency_id, role in StaffAssignment.objects.filter(user_id=user.pk).values_list("agency_id", "role"):
+        for agency_id, role in StaffAssignment.objects.filter(user_id=user.pk).values_list(
+            "agency_id", "role"
+        ):
             cached[agency_id].add(role)
         cached = dict(cached)
-        user._agency_roles = cached  # type: ignore[union-attr]
+        user._agency_roles = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -117,7 +122,11 @@ def acting_role(user: AnyUser, dossier: Dossier, spec: ActionSpec) -> str | None
         allowed = {step.role} & set(spec.actors)
     else:
         allowed = set(spec.actors)
-    if spec.name == "refuse" and dossier.status == "supplement_requested" and dossier.resume_status != "submitted":
+    if (
+        spec.name == "refuse"
+        and dossier.status == "supplement_requested"
+        and dossier.resume_status != "submitted"
+    ):
         return None
     if APPLICANT in allowed and is_owner(user, dossier):
         return APPLICANT

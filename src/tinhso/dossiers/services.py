@@ -69,8 +69,12 @@ class Applicant:
     @classmethod
     def from_user(cls, user: User) -> "Applicant":
         return cls(
-            name=user.display_name, id_number=user.personal_id or user.tax_code, phone=user.phone,
-            email=user.email, address=user.address, user=user,
+            name=user.display_name,
+            id_number=user.personal_id or user.tax_code,
+            phone=user.phone,
+            email=user.email,
+            address=user.address,
+            user=user,
         )
 
 
@@ -133,9 +137,15 @@ def validate_form_data(version: ProcedureVersion, data: Any) -> dict[str, Any]:
             missing = next((k for k in error.validator_value if k not in error.instance), "")
             path = ".".join(filter(None, [path, missing]))
             title = version.form_schema.get("properties", {}).get(missing, {}).get("title", missing)
-            raise InvalidInput(_("Thiếu thông tin bắt buộc: %(field)s.") % {"field": title}, f"data.{path}")
-        title = version.form_schema.get("properties", {}).get(path.split(".")[0], {}).get("title", path)
-        raise InvalidInput(_("Thông tin “%(field)s” không hợp lệ.") % {"field": title}, f"data.{path}")
+            raise InvalidInput(
+                _("Thiếu thông tin bắt buộc: %(field)s.") % {"field": title}, f"data.{path}"
+            )
+        title = (
+            version.form_schema.get("properties", {}).get(path.split(".")[0], {}).get("title", path)
+        )
+        raise InvalidInput(
+            _("Thông tin “%(field)s” không hợp lệ.") % {"field": title}, f"data.{path}"
+        )
     return data
 
 
@@ -145,7 +155,9 @@ def competent_agencies(version: ProcedureVersion) -> list[Agency]:
     return list(version.agencies.filter(is_active=True))
 
 
-def choose_agency(version: ProcedureVersion, requested: Agency | None, applicant: User | None) -> Agency:
+def choose_agency(
+    version: ProcedureVersion, requested: Agency | None, applicant: User | None
+) -> Agency:
     allowed = competent_agencies(version)
     if requested is not None:
         if requested not in allowed:
@@ -165,38 +177,69 @@ def choose_agency(version: ProcedureVersion, requested: Agency | None, applicant
 
 
 def _record(
-    dossier: Dossier, *, action: str, actor: User | None, role: str, from_status: str, comment: str = "",
-    details: dict[str, Any] | None = None, at: datetime.datetime, step_outcome: str = "",
-    step: WorkflowStep | None = None, agency: Agency | None = None,
+    dossier: Dossier,
+    *,
+    action: str,
+    actor: User | None,
+    role: str,
+    from_status: str,
+    comment: str = "",
+    details: dict[str, Any] | None = None,
+    at: datetime.datetime,
+    step_outcome: str = "",
+    step: WorkflowStep | None = None,
+    agency: Agency | None = None,
 ) -> HistoryEntry:
     dossier.history_seq += 1
     entry = HistoryEntry.objects.create(
-        dossier=dossier, seq=dossier.history_seq, action=action, from_status=from_status,
-        to_status=dossier.status, actor=actor, actor_role=role,
-        agency=agency, at=at, comment=comment,
-        details=details or {}, step_position=step.position if step else None, step_name=step.name if step else "",
-        step_due_at=dossier.due_at, step_outcome=step_outcome,
+        dossier=dossier,
+        seq=dossier.history_seq,
+        action=action,
+        from_status=from_status,
+        to_status=dossier.status,
+        actor=actor,
+        actor_role=role,
+        agency=agency,
+        at=at,
+        comment=comment,
+        details=details or {},
+        step_position=step.position if step else None,
+        step_name=step.name if step else "",
+        step_due_at=dossier.due_at,
+        step_outcome=step_outcome,
     )
     return entry
 
 
-def _store_files(dossier: Dossier, files: Sequence[NewFile], user: User, written: list[str]) -> None:
+def _store_files(
+    dossier: Dossier, files: Sequence[NewFile], user: User, written: list[str]
+) -> None:
     codes = {d.code for d in dossier.procedure_version.documents.all()}
     for item in files:
         if item.document_code not in codes:
-            raise InvalidInput(_("Thành phần hồ sơ “%(code)s” không có trong thủ tục.") % {"code": item.document_code},
-                               "document")
+            raise InvalidInput(
+                _("Thành phần hồ sơ “%(code)s” không có trong thủ tục.")
+                % {"code": item.document_code},
+                "document",
+            )
         attachment = Attachment(
-            dossier=dossier, document_code=item.document_code, original_name=item.upload.name,
-            content_type=item.upload.content_type, size=item.upload.size, sha256=item.upload.sha256,
-            uploaded_by=user, digitised=item.digitised,
+            dossier=dossier,
+            document_code=item.document_code,
+            original_name=item.upload.name,
+            content_type=item.upload.content_type,
+            size=item.upload.size,
+            sha256=item.upload.sha256,
+            uploaded_by=user,
+            digitised=item.digitised,
         )
         attachment.file.save(item.upload.name, item.upload.file, save=False)
         written.append(attachment.file.name)
         attachment.save()
 
 
-def _after_commit(dossier: Dossier, entry: HistoryEntry, slip: str | None, event: str | None) -> None:
+def _after_commit(
+    dossier: Dossier, entry: HistoryEntry, slip: str | None, event: str | None
+) -> None:
     from tinhso.documents.tasks import issue_slip_task
     from tinhso.notifications.tasks import notify_applicant_task
 
@@ -215,18 +258,31 @@ def request_fingerprint(payload: Any) -> str:
 
 
 def file_dossier(
-    *, user: User, version: ProcedureVersion, data: Any, applicant: Applicant, agency: Agency | None = None,
-    channel: int = Channel.ONLINE, files: Sequence[NewFile] = (), draft: bool = False,
-    idempotency_key: str | None = None, fingerprint: str = "",
+    *,
+    user: User,
+    version: ProcedureVersion,
+    data: Any,
+    applicant: Applicant,
+    agency: Agency | None = None,
+    channel: int = Channel.ONLINE,
+    files: Sequence[NewFile] = (),
+    draft: bool = False,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
 ) -> tuple[Dossier, bool]:
     """File a dossier (or save a draft). Returns (dossier, created); a repeated idempotency key returns
     the dossier of the first request without creating another."""
     if idempotency_key:
-        previous = IdempotencyKey.objects.filter(user=user, key=idempotency_key).select_related("dossier").first()
+        previous = (
+            IdempotencyKey.objects.filter(user=user, key=idempotency_key)
+            .select_related("dossier")
+            .first()
+        )
         if previous is not None:
             if previous.request_hash != fingerprint:
                 raise ActionNotAllowed(
-                    _("Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác."), "Idempotency-Key"
+                    _("Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác."),
+                    "Idempotency-Key",
                 )
             return previous.dossier, False
     if not draft:
@@ -237,11 +293,20 @@ def file_dossier(
     try:
         with _files_removed_on_error() as written, transaction.atomic():
             dossier = Dossier(
-                procedure_version=version, agency=chosen, receiving_agency=receiving, applicant=applicant.user,
-                filed_by=user, channel=channel, applicant_name=applicant.name, applicant_id_number=applicant.id_number,
-                applicant_phone=applicant.phone, applicant_email=applicant.email,
-                applicant_address=applicant.address, applicant_unit=applicant.user.commune if applicant.user else None,
-                data=data if isinstance(data, dict) else {}, fee_amount=version.fee_for(channel == Channel.ONLINE),
+                procedure_version=version,
+                agency=chosen,
+                receiving_agency=receiving,
+                applicant=applicant.user,
+                filed_by=user,
+                channel=channel,
+                applicant_name=applicant.name,
+                applicant_id_number=applicant.id_number,
+                applicant_phone=applicant.phone,
+                applicant_email=applicant.email,
+                applicant_address=applicant.address,
+                applicant_unit=applicant.user.commune if applicant.user else None,
+                data=data if isinstance(data, dict) else {},
+                fee_amount=version.fee_for(channel == Channel.ONLINE),
                 step_position=1,
             )
             if not draft:
@@ -252,13 +317,20 @@ def file_dossier(
             dossier.save()
             _store_files(dossier, files, user, written)
             if not draft:
-                entry = _record(dossier, action="submit", actor=user, role="applicant" if is_owner(user, dossier)
-                                else "clerk", from_status=Status.DRAFT, at=now)
+                entry = _record(
+                    dossier,
+                    action="submit",
+                    actor=user,
+                    role="applicant" if is_owner(user, dossier) else "clerk",
+                    from_status=Status.DRAFT,
+                    at=now,
+                )
                 dossier.save(update_fields=["history_seq"])
                 _after_commit(dossier, entry, None, None)
             if idempotency_key:
-                IdempotencyKey.objects.create(user=user, key=idempotency_key, request_hash=fingerprint,
-                                              dossier=dossier)
+                IdempotencyKey.objects.create(
+                    user=user, key=idempotency_key, request_hash=fingerprint, dossier=dossier
+                )
     except IntegrityError:
         if idempotency_key:  # a concurrent request with the same key won the race
             previous = IdempotencyKey.objects.filter(user=user, key=idempotency_key).first()
@@ -268,7 +340,9 @@ def file_dossier(
     return dossier, True
 
 
-def update_draft(*, user: User, dossier: Dossier, data: Any, files: Sequence[NewFile] = ()) -> Dossier:
+def update_draft(
+    *, user: User, dossier: Dossier, data: Any, files: Sequence[NewFile] = ()
+) -> Dossier:
     if dossier.status != Status.DRAFT or dossier.filed_by_id != user.pk:
         raise ActionNotAllowed(_("Chỉ người tạo mới sửa được bản nháp."))
     with _files_removed_on_error() as written, transaction.atomic():
@@ -291,17 +365,23 @@ def submit_draft(*, user: User, dossier: Dossier) -> Dossier:
         locked.status = Status.SUBMITTED
         locked.submitted_at = now
         locked.refresh_search_text()
-        _record(locked, action="submit", actor=user, role="applicant", from_status=Status.DRAFT, at=now)
+        _record(
+            locked, action="submit", actor=user, role="applicant", from_status=Status.DRAFT, at=now
+        )
         locked.save()
     return locked
 
 
-def add_attachment(*, user: User, dossier: Dossier, document_code: str, upload: CheckedUpload) -> Attachment:
+def add_attachment(
+    *, user: User, dossier: Dossier, document_code: str, upload: CheckedUpload
+) -> Attachment:
     """Attachments may be added until the clerk receives the dossier (or during a supplement)."""
     allowed = {Status.DRAFT, Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED}
     if dossier.status not in allowed:
-        raise ActionNotAllowed(_("Không thể bổ sung tệp khi hồ sơ đang ở trạng thái “%(s)s”.")
-                               % {"s": dossier.get_status_display()})
+        raise ActionNotAllowed(
+            _("Không thể bổ sung tệp khi hồ sơ đang ở trạng thái “%(s)s”.")
+            % {"s": dossier.get_status_display()}
+        )
     with _files_removed_on_error() as written, transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status not in allowed:
@@ -312,7 +392,11 @@ def add_attachment(*, user: User, dossier: Dossier, document_code: str, upload: 
 
 def missing_documents(dossier: Dossier) -> list[str]:
     present = set(dossier.attachments.values_list("document_code", flat=True))
-    return [d.name for d in dossier.procedure_version.documents.all() if d.required and d.code not in present]
+    return [
+        d.name
+        for d in dossier.procedure_version.documents.all()
+        if d.required and d.code not in present
+    ]
 
 
 # --- actions ----------------------------------------------------------------------------
@@ -330,11 +414,17 @@ def perform_action(*, user: User, dossier: Dossier, request: ActionRequest) -> D
         raise InvalidInput(_("Vui lòng nhập lý do (bắt buộc với thao tác này)."), "comment")
     now = timezone.now()
     with transaction.atomic():
-        locked = Dossier.objects.select_for_update().select_related("procedure_version").get(pk=dossier.pk)
+        locked = (
+            Dossier.objects.select_for_update()
+            .select_related("procedure_version")
+            .get(pk=dossier.pk)
+        )
         role = acting_role(user, locked, spec)
         if role is None:
             raise ActionNotAllowed(
-                _("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s” hoặc bạn không có quyền.")
+                _(
+                    "Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s” hoặc bạn không có quyền."
+                )
                 % {"action": spec.label, "status": locked.get_status_display()},
                 "action",
             )
@@ -344,9 +434,19 @@ def perform_action(*, user: User, dossier: Dossier, request: ActionRequest) -> D
         slip, event, details, outcome = handler(locked, user, request, now)
         if spec.to_state is not None:
             locked.status = spec.to_state
-        entry = _record(locked, action=spec.name, actor=user, role=role, from_status=from_status, comment=comment,
-                        details=details, at=now, step_outcome=outcome, step=step,
-                        agency=_acting_agency(user, locked, role, spec.scope))
+        entry = _record(
+            locked,
+            action=spec.name,
+            actor=user,
+            role=role,
+            from_status=from_status,
+            comment=comment,
+            details=details,
+            at=now,
+            step_outcome=outcome,
+            step=step,
+            agency=_acting_agency(user, locked, role, spec.scope),
+        )
         locked.save()
         _after_commit(locked, entry, slip, event)
     return locked
@@ -375,7 +475,13 @@ def _step_outcome(dossier: Dossier, now: datetime.datetime) -> tuple[str, dict[s
     total = dossier.procedure_version.processing_minutes_for(dossier.is_online)
     budget = int(total * step.share)
     spent = get_calendar().working_minutes_between(dossier.step_started_at, now)
-    outcome = Timeliness.EARLY if spent < budget else Timeliness.ON_TIME if spent == budget else Timeliness.LATE
+    outcome = (
+        Timeliness.EARLY
+        if spent < budget
+        else Timeliness.ON_TIME
+        if spent == budget
+        else Timeliness.LATE
+    )
     return outcome, {"step_budget_minutes": budget, "step_spent_minutes": spent}
 
 
@@ -392,14 +498,19 @@ def _receive(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime)
     if missing:
         raise ActionNotAllowed(
             _("Chưa đủ thành phần hồ sơ: %(docs)s. Hãy yêu cầu bổ sung thay vì tiếp nhận.")
-            % {"docs": "; ".join(missing)}, "documents",
+            % {"docs": "; ".join(missing)},
+            "documents",
         )
     cal = get_calendar()
     version = d.procedure_version
     d.received_at = now
     d.clock_started_at = cal.clock_start(now)
-    d.due_at = cal.due_at(now, version.processing_minutes_for(d.is_online), same_day=version.same_day,
-                          cutoff=version.same_day_cutoff)
+    d.due_at = cal.due_at(
+        now,
+        version.processing_minutes_for(d.is_online),
+        same_day=version.same_day,
+        cutoff=version.same_day_cutoff,
+    )
     d.original_due_at = d.due_at
     d.step_position += 1
     d.step_started_at = d.clock_started_at
@@ -415,11 +526,16 @@ def _pause(d: Dossier, now: datetime.datetime, *, reason: str, items: list[str])
     remaining = None
     if d.due_at is not None:
         cal = get_calendar()
-        remaining = (cal.working_minutes_between(now, d.due_at) if now < d.due_at
-                     else -cal.working_minutes_between(d.due_at, now))
+        remaining = (
+            cal.working_minutes_between(now, d.due_at)
+            if now < d.due_at
+            else -cal.working_minutes_between(d.due_at, now)
+        )
     d.remaining_minutes = remaining
     d.resume_status = d.status
-    Pause.objects.create(dossier=d, reason=reason, started_at=now, remaining_minutes=remaining or 0, items=items)
+    Pause.objects.create(
+        dossier=d, reason=reason, started_at=now, remaining_minutes=remaining or 0, items=items
+    )
 
 
 def _resume(d: Dossier, now: datetime.datetime) -> dict[str, Any]:
@@ -437,7 +553,9 @@ def _resume(d: Dossier, now: datetime.datetime) -> dict[str, Any]:
             d.due_at = cal.subtract_working_minutes(cal.clock_start(now), -d.remaining_minutes)
         if d.step_started_at is not None and pause is not None:
             spent = cal.working_minutes_between(d.step_started_at, pause.started_at)
-            d.step_started_at = cal.subtract_working_minutes(cal.clock_start(now), spent) if spent else now
+            d.step_started_at = (
+                cal.subtract_working_minutes(cal.clock_start(now), spent) if spent else now
+            )
         details = {"previous_due_at": previous.isoformat(), "due_at": d.due_at.isoformat()}
     d.status = d.resume_status or Status.PROCESSING
     d.resume_status = ""
@@ -453,7 +571,9 @@ def _refuse(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) 
     return "refusal", "refused", {}, ""
 
 
-def _request_supplement(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+def _request_supplement(
+    d: Dossier, user: User, req: ActionRequest, now: datetime.datetime
+) -> Handled:
     items = [i.strip() for i in req.items if i and i.strip()]
     if not items:
         raise InvalidInput(_("Hãy liệt kê ít nhất một giấy tờ hoặc nội dung cần bổ sung."), "items")
@@ -487,22 +607,41 @@ def classify(done: datetime.datetime, due: datetime.datetime | None) -> str:
     if due is None:
         return ""
     if settings.TINHSO_TIMELINESS_GRANULARITY == "datetime":
-        return Timeliness.EARLY if done < due else Timeliness.ON_TIME if done == due else Timeliness.LATE
+        return (
+            Timeliness.EARLY
+            if done < due
+            else Timeliness.ON_TIME
+            if done == due
+            else Timeliness.LATE
+        )
     done_day, due_day = timezone.localdate(done), timezone.localdate(due)
-    return Timeliness.EARLY if done_day < due_day else Timeliness.ON_TIME if done_day == due_day else Timeliness.LATE
+    return (
+        Timeliness.EARLY
+        if done_day < due_day
+        else Timeliness.ON_TIME
+        if done_day == due_day
+        else Timeliness.LATE
+    )
 
 
 def _return_result(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
     method = req.return_method or ("online" if d.is_online else "counter")
     if method not in ("counter", "postal", "online"):
-        raise InvalidInput(_("Hình thức trả kết quả không hợp lệ (counter, postal, online)."), "return_method")
+        raise InvalidInput(
+            _("Hình thức trả kết quả không hợp lệ (counter, postal, online)."), "return_method"
+        )
     if method == "postal" and not req.postal_tracking.strip():
         raise InvalidInput(_("Trả qua bưu chính cần có mã vận đơn."), "postal_tracking")
     d.return_method = method
     d.postal_tracking = req.postal_tracking.strip()
     d.returned_at = now
     d.closed_at = now
-    return None, "returned", {"return_method": method, "postal_tracking": d.postal_tracking}, Timeliness.ON_TIME
+    return (
+        None,
+        "returned",
+        {"return_method": method, "postal_tracking": d.postal_tracking},
+        Timeliness.ON_TIME,
+    )
 
 
 def _request_payment(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
@@ -519,13 +658,16 @@ def _confirm_payment(d: Dossier, user: User, req: ActionRequest, now: datetime.d
 
 def _apologize(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
     if d.apologized:
-        raise ActionNotAllowed(_("Hồ sơ đã được hẹn lại một lần; không thể hẹn lại lần nữa."), "action")
+        raise ActionNotAllowed(
+            _("Hồ sơ đã được hẹn lại một lần; không thể hẹn lại lần nữa."), "action"
+        )
     if d.due_at is None or req.new_due_at is None:
         raise InvalidInput(_("Hãy nhập ngày hẹn trả mới."), "new_due_at")
     cal = get_calendar()
     if now > cal.apology_deadline(d.due_at):
         raise ActionNotAllowed(
-            _("Đã quá thời hạn xin lỗi, hẹn lại (chậm nhất 01 ngày làm việc trước ngày hẹn trả)."), "action"
+            _("Đã quá thời hạn xin lỗi, hẹn lại (chậm nhất 01 ngày làm việc trước ngày hẹn trả)."),
+            "action",
         )
     if req.new_due_at <= d.due_at:
         raise InvalidInput(_("Ngày hẹn mới phải sau ngày hẹn hiện tại."), "new_due_at")
@@ -534,8 +676,12 @@ def _apologize(d: Dossier, user: User, req: ActionRequest, now: datetime.datetim
     d.apologized = True
     if d.remaining_minutes is not None:  # paused: keep the new date when the clock resumes
         d.remaining_minutes += cal.working_minutes_between(previous, req.new_due_at)
-    return "apology", "apologized", {"previous_due_at": previous.isoformat(), "new_due_at":
-                                     req.new_due_at.isoformat()}, ""
+    return (
+        "apology",
+        "apologized",
+        {"previous_due_at": previous.isoformat(), "new_due_at": req.new_due_at.isoformat()},
+        "",
+    )
 
 
 def _stop(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
@@ -560,10 +706,13 @@ def _assign(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) 
     from tinhso.dossiers.selectors import agency_roles
 
     target = req.assignee
-    if target is None or d.agency_id not in agency_roles(target) and d.receiving_agency_id not in agency_roles(
-        target
+    if target is None or (
+        d.agency_id not in agency_roles(target)
+        and d.receiving_agency_id not in agency_roles(target)
     ):
-        raise InvalidInput(_("Người được phân công phải là cán bộ của cơ quan xử lý hồ sơ."), "assignee")
+        raise InvalidInput(
+            _("Người được phân công phải là cán bộ của cơ quan xử lý hồ sơ."), "assignee"
+        )
     d.assignee = target
     return None, None, {"assignee": target.username}, ""
 
@@ -599,6 +748,8 @@ def rate_dossier(*, user: User, dossier: Dossier, score: int, comment: str = "")
         raise InvalidInput(_("Mức đánh giá từ 1 đến 5."), "score")
     try:
         with transaction.atomic():
-            return Rating.objects.create(dossier=dossier, score=score, comment=comment.strip()[:2000])
+            return Rating.objects.create(
+                dossier=dossier, score=score, comment=comment.strip()[:2000]
+            )
     except IntegrityError as exc:
         raise ActionNotAllowed(_("Hồ sơ này đã được đánh giá.")) from exc

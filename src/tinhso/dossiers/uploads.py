@@ -54,14 +54,20 @@ def check_upload(upload: UploadedFile, field: str = "file") -> CheckedUpload:
     mime = kind.mime if kind else ""
     if mime not in ALLOWED_TYPES:
         raise UploadRejected(
-            _("Tệp “%(name)s” không phải PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).")
+            _(
+                "Tệp “%(name)s” không phải PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên)."
+            )
             % {"name": upload.name},
             field,
         )
     stem = PurePath(upload.name or "tep").stem[:80] or "tep"
     name = get_valid_filename(f"{stem}.{ALLOWED_TYPES[mime]}")
-    return CheckedUpload(file=upload, name=name, content_type=mime, size=size, sha256=digest.hexdigest())
+    return CheckedUpload(
+        file=upload, name=name, content_type=mime, size=size, sha256=digest.hexdigest()
+    )
 
 
 def _too_big(limit: int) -> str:
-    return _("Tệp vượt quá dung lượng cho phép (%(mb)s MB).") % {"mb": round(limit / 1024 / 1024, 1)}
+    return _("Tệp vượt quá dung lượng cho phép (%(mb)s MB).") % {
+        "mb": round(limit / 1024 / 1024, 1)
+    }

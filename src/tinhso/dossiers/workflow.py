@@ -7,8 +7,8 @@ the table; ``available_actions`` lists what a given user may do now.
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.agencies.models import Role
 from tinhso.dossiers.models import Status
@@ -41,70 +41,134 @@ ACTIONS: dict[str, ActionSpec] = {
     for spec in [
         ActionSpec("submit", _("Nộp hồ sơ"), _s(S.DRAFT), S.SUBMITTED, frozenset({APPLICANT})),
         ActionSpec(
-            "receive", _("Tiếp nhận hồ sơ"), _s(S.SUBMITTED), None, frozenset({Role.CLERK}),
-            scope="either", step_action="receive",
+            "receive",
+            _("Tiếp nhận hồ sơ"),
+            _s(S.SUBMITTED),
+            None,
+            frozenset({Role.CLERK}),
+            scope="either",
+            step_action="receive",
         ),
         ActionSpec(
-            "refuse", _("Từ chối tiếp nhận"), _s(S.SUBMITTED, S.SUPPLEMENT_REQUESTED), S.REFUSED,
-            frozenset({Role.CLERK}), comment_required=True, scope="either",
-        ),
-        ActionSpec(
-            "request_supplement", _("Yêu cầu bổ sung, hoàn thiện hồ sơ"),
-            _s(S.SUBMITTED, S.RECEIVED, S.PROCESSING), S.SUPPLEMENT_REQUESTED,
-            frozenset({Role.CLERK, Role.SPECIALIST, Role.LEADER}), comment_required=True, scope="either",
-        ),
-        ActionSpec(
-            "supplement", _("Bổ sung hồ sơ"), _s(S.SUPPLEMENT_REQUESTED), None,
-            frozenset({APPLICANT, Role.CLERK}), scope="either",
-        ),
-        ActionSpec(
-            "complete_step", _("Hoàn thành bước xử lý"), _s(S.RECEIVED, S.PROCESSING), S.PROCESSING,
-            frozenset({Role.SPECIALIST, Role.CLERK}), step_action="complete_step",
-        ),
-        ActionSpec(
-            "approve", _("Phê duyệt"), _s(S.RECEIVED, S.PROCESSING), S.PROCESSING, frozenset({Role.LEADER}),
-            step_action="approve",
-        ),
-        ActionSpec(
-            "issue_result", _("Ban hành kết quả"), _s(S.PROCESSING), S.RESULT_READY,
-            frozenset({Role.CLERK}), scope="either", step_action="issue_result",
-        ),
-        ActionSpec(
-            "return_result", _("Trả kết quả"), _s(S.RESULT_READY), S.RETURNED, frozenset({Role.CLERK}),
+            "refuse",
+            _("Từ chối tiếp nhận"),
+            _s(S.SUBMITTED, S.SUPPLEMENT_REQUESTED),
+            S.REFUSED,
+            frozenset({Role.CLERK}),
+            comment_required=True,
             scope="either",
         ),
         ActionSpec(
-            "request_payment", _("Yêu cầu thực hiện nghĩa vụ tài chính"), _s(S.RECEIVED, S.PROCESSING),
-            S.AWAITING_PAYMENT, frozenset({Role.SPECIALIST, Role.LEADER}),
+            "request_supplement",
+            _("Yêu cầu bổ sung, hoàn thiện hồ sơ"),
+            _s(S.SUBMITTED, S.RECEIVED, S.PROCESSING),
+            S.SUPPLEMENT_REQUESTED,
+            frozenset({Role.CLERK, Role.SPECIALIST, Role.LEADER}),
+            comment_required=True,
+            scope="either",
         ),
         ActionSpec(
-            "confirm_payment", _("Xác nhận đã nộp phí, lệ phí"), _s(S.AWAITING_PAYMENT), None,
-            frozenset({Role.CLERK}), scope="either",
+            "supplement",
+            _("Bổ sung hồ sơ"),
+            _s(S.SUPPLEMENT_REQUESTED),
+            None,
+            frozenset({APPLICANT, Role.CLERK}),
+            scope="either",
         ),
         ActionSpec(
-            "apologize", _("Xin lỗi và hẹn lại ngày trả kết quả"),
-            _s(S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT), None,
-            frozenset({Role.SPECIALIST, Role.LEADER}), comment_required=True,
+            "complete_step",
+            _("Hoàn thành bước xử lý"),
+            _s(S.RECEIVED, S.PROCESSING),
+            S.PROCESSING,
+            frozenset({Role.SPECIALIST, Role.CLERK}),
+            step_action="complete_step",
         ),
         ActionSpec(
-            "stop", _("Dừng xử lý"), _s(S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT),
-            S.STOPPED, frozenset({Role.LEADER}), comment_required=True,
+            "approve",
+            _("Phê duyệt"),
+            _s(S.RECEIVED, S.PROCESSING),
+            S.PROCESSING,
+            frozenset({Role.LEADER}),
+            step_action="approve",
         ),
         ActionSpec(
-            "withdraw", _("Rút hồ sơ"),
+            "issue_result",
+            _("Ban hành kết quả"),
+            _s(S.PROCESSING),
+            S.RESULT_READY,
+            frozenset({Role.CLERK}),
+            scope="either",
+            step_action="issue_result",
+        ),
+        ActionSpec(
+            "return_result",
+            _("Trả kết quả"),
+            _s(S.RESULT_READY),
+            S.RETURNED,
+            frozenset({Role.CLERK}),
+            scope="either",
+        ),
+        ActionSpec(
+            "request_payment",
+            _("Yêu cầu thực hiện nghĩa vụ tài chính"),
+            _s(S.RECEIVED, S.PROCESSING),
+            S.AWAITING_PAYMENT,
+            frozenset({Role.SPECIALIST, Role.LEADER}),
+        ),
+        ActionSpec(
+            "confirm_payment",
+            _("Xác nhận đã nộp phí, lệ phí"),
+            _s(S.AWAITING_PAYMENT),
+            None,
+            frozenset({Role.CLERK}),
+            scope="either",
+        ),
+        ActionSpec(
+            "apologize",
+            _("Xin lỗi và hẹn lại ngày trả kết quả"),
+            _s(S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT),
+            None,
+            frozenset({Role.SPECIALIST, Role.LEADER}),
+            comment_required=True,
+        ),
+        ActionSpec(
+            "stop",
+            _("Dừng xử lý"),
+            _s(S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT),
+            S.STOPPED,
+            frozenset({Role.LEADER}),
+            comment_required=True,
+        ),
+        ActionSpec(
+            "withdraw",
+            _("Rút hồ sơ"),
             _s(S.SUBMITTED, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT),
-            S.WITHDRAWN, frozenset({APPLICANT, Role.CLERK}), scope="either",
+            S.WITHDRAWN,
+            frozenset({APPLICANT, Role.CLERK}),
+            scope="either",
         ),
         ActionSpec(
-            "claim", _("Nhận xử lý"), _s(S.SUBMITTED, S.RECEIVED, S.PROCESSING), None,
-            frozenset({Role.CLERK, Role.SPECIALIST, Role.LEADER}), scope="either", public=False,
+            "claim",
+            _("Nhận xử lý"),
+            _s(S.SUBMITTED, S.RECEIVED, S.PROCESSING),
+            None,
+            frozenset({Role.CLERK, Role.SPECIALIST, Role.LEADER}),
+            scope="either",
+            public=False,
         ),
         ActionSpec(
-            "assign", _("Phân công xử lý"), _s(S.SUBMITTED, S.RECEIVED, S.PROCESSING), None,
-            frozenset({Role.LEADER, Role.AGENCY_ADMIN}), scope="either", public=False,
+            "assign",
+            _("Phân công xử lý"),
+            _s(S.SUBMITTED, S.RECEIVED, S.PROCESSING),
+            None,
+            frozenset({Role.LEADER, Role.AGENCY_ADMIN}),
+            scope="either",
+            public=False,
         ),
     ]
 }
 
 # Actions that hand the dossier over between people or units: one row each on the control slip.
-HANDOVER_ACTIONS = frozenset({"receive", "complete_step", "approve", "issue_result", "return_result"})
+HANDOVER_ACTIONS = frozenset(
+    {"receive", "complete_step", "approve", "issue_result", "return_result"}
+)

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from tinhso.procedures.models import Field, Procedure, ProcedureVersion, RequiredDocument, WorkflowStep
+from tinhso.procedures.models import (
+    Field,
+    Procedure,
+    ProcedureVersion,
+    RequiredDocument,
+    WorkflowStep,
+)
 
 
 class DocumentInline(admin.TabularInline):
@@ -15,7 +21,7 @@ class StepInline(admin.TabularInline):
 
 class VersionInline(admin.TabularInline):
     model = ProcedureVersion
-    fields = ["version", "name", "effective_from", "effective_to", "mode"]
+    fields = ("version", "name", "effective_from", "effective_to", "mode")
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -36,15 +42,25 @@ class ProcedureAdmin(admin.ModelAdmin):
 
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(admin.ModelAdmin):
-    list_display = ["name", "procedure", "version", "level", "mode", "processing_days", "fee", "fee_online",
-                    "effective_from", "effective_to"]
+    list_display = [
+        "name",
+        "procedure",
+        "version",
+        "level",
+        "mode",
+        "processing_days",
+        "fee",
+        "fee_online",
+        "effective_from",
+        "effective_to",
+    ]
     list_filter = ["level", "mode", "field"]
     search_fields = ["name", "procedure__code"]
     filter_horizontal = ["agencies"]
     raw_id_fields = ["procedure"]
     inlines = [DocumentInline, StepInline]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         # A version that dossiers were filed under is frozen (R-LAW-7): publish a new version instead.
         if obj is not None and obj.dossiers.exists():
             return False

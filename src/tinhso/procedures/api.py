@@ -52,7 +52,11 @@ class ProcedureListOut(Schema):
 
 def _item(version: ProcedureVersion) -> dict[str, Any]:
     agencies = [a.code for a in competent_agencies(version)]
-    default = version.default_agency.code if version.default_agency else (agencies[0] if agencies else None)
+    default = (
+        version.default_agency.code
+        if version.default_agency
+        else (agencies[0] if agencies else None)
+    )
     return {
         "code": version.procedure.code,
         "name": version.name,
@@ -68,7 +72,9 @@ def _item(version: ProcedureVersion) -> dict[str, Any]:
     }
 
 
-@router.get("/procedures", response=ProcedureListOut, auth=None, summary="Search the procedure catalogue")
+@router.get(
+    "/procedures", response=ProcedureListOut, auth=None, summary="Search the procedure catalogue"
+)
 def list_procedures(request: HttpRequest, q: str = "") -> dict[str, Any]:
     items = [_item(v) for v in search_procedures(q)]
     return {"count": len(items), "items": items}

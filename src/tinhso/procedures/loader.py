@@ -7,6 +7,7 @@ period of the previous one.
 """
 
 import datetime
+import itertools
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -17,7 +18,13 @@ import jsonschema
 from django.db import transaction
 
 from tinhso.agencies.models import Agency
-from tinhso.procedures.models import Field, Procedure, ProcedureVersion, RequiredDocument, WorkflowStep
+from tinhso.procedures.models import (
+    Field,
+    Procedure,
+    ProcedureVersion,
+    RequiredDocument,
+    WorkflowStep,
+)
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
 ROLES = {"clerk", "specialist", "leader"}
@@ -44,8 +51,20 @@ def _decimal(value: Any, where: str) -> Decimal:
 
 
 def validate_entry(entry: dict[str, Any], where: str) -> None:
-    for key in ("code", "version", "effective_from", "name", "field", "level", "mode", "processing", "fees",
-                "documents", "form_schema", "workflow"):
+    for key in (
+        "code",
+        "version",
+        "effective_from",
+        "name",
+        "field",
+        "level",
+        "mode",
+        "processing",
+        "fees",
+        "documents",
+        "form_schema",
+        "workflow",
+    ):
         if key not in entry:
             raise CatalogueError(f"{where}: missing key {key!r}")
     if entry["level"] not in ("commune", "province"):
@@ -54,8 +73,15 @@ def validate_entry(entry: dict[str, Any], where: str) -> None:
         raise CatalogueError(f"{where}: mode must be full_online or partial")
     steps = entry["workflow"]
     actions = [s["action"] for s in steps]
-    if not steps or actions[0] != "receive" or actions[-1] != "issue_result" or actions.count("approve") != 1:
-        raise CatalogueError(f"{where}: workflow must start with receive, end with issue_result, approve once")
+    if (
+        not steps
+        or actions[0] != "receive"
+        or actions[-1] != "issue_result"
+        or actions.count("approve") != 1
+    ):
+        raise CatalogueError(
+            f"{where}: workflow must start with receive, end with issue_result, approve once"
+        )
     if any(s["role"] not in ROLES for s in steps):
         raise CatalogueError(f"{where}: workflow roles must be one of {sorted(ROLES)}")
     if sum(_decimal(s["share"], where) for s in steps) != Decimal("1"):
@@ -76,7 +102,9 @@ def read_files(directory: Path = CATALOGUE_DIR) -> list[tuple[str, dict[str, Any
     return entries
 
 
-def _version_fields(entry: dict[str, Any], field: Field, agencies: dict[str, Agency]) -> dict[str, Any]:
+def _version_fields(
+    entry: dict[str, Any], field: Field, agencies: dict[str, Agency]
+) -> dict[str, Any]:
     processing = entry["processing"]
     fees = entry["fees"]
     receiving = entry.get("receiving_agency")
@@ -92,7 +120,9 @@ def _version_fields(entry: dict[str, Any], field: Field, agencies: dict[str, Age
         "receiving_agency": agencies.get(receiving) if receiving else None,
         "processing_days": _decimal(processing["counter_days"], entry["code"]),
         "processing_days_online": (
-            _decimal(processing["online_days"], entry["code"]) if processing.get("online_days") is not None else None
+            _decimal(processing["online_days"], entry["code"])
+            if processing.get("online_days") is not None
+            else None
         ),
         "same_day": bool(processing.get("same_day")),
         "same_day_cutoff": datetime.time.fromisoformat(cutoff) if cutoff else None,
@@ -115,16 +145,25 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> LoadReport:
     report = LoadReport(warnings=[])
     agencies = {a.slug: a for a in Agency.objects.all()}
     for name, entry in read_files(directory):
-        missing = [s for s in entry.get("agencies", []) + [entry.get("receiving_agency")] if s and s not in agencies]
+        missing = [
+            s
+            for s in [*entry.get("agencies", []), entry.get("receiving_agency")]
+            if s and s not in agencies
+        ]
         if missing:
             report.warnings.append(f"{name}: unknown agency slugs {missing}")  # type: ignore[union-attr]
-        field, _ = Field.objects.update_or_create(code=entry["field"]["code"],
-                                                  defaults={"name": entry["field"]["name"]})
+        field, _ = Field.objects.update_or_create(
+            code=entry["field"]["code"], defaults={"name": entry["field"]["name"]}
+        )
         procedure, _ = Procedure.objects.get_or_create(code=entry["code"])
         values = _version_fields(entry, field, agencies)
-        version = ProcedureVersion.objects.filter(procedure=procedure, version=entry["version"]).first()
+        version = ProcedureVersion.objects.filter(
+            procedure=procedure, version=entry["version"]
+        ).first()
         if version is None:
-            version = ProcedureVersion.objects.create(procedure=procedure, version=entry["version"], **values)
+            version = ProcedureVersion.objects.create(
+                procedure=procedure, version=entry["version"], **values
+            )
             report.created += 1
         elif version.dossiers.exists():
             report.frozen += 1
@@ -137,16 +176,28 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> LoadReport:
         version.agencies.set([agencies[s] for s in entry.get("agencies", []) if s in agencies])
         version.documents.all().delete()
         RequiredDocument.objects.bulk_create(
-            RequiredDocument(version=version, position=i, code=d["code"], name=d["name"],
-                             original=bool(d.get("original")), quantity=int(d.get("quantity", 1)),
-                             e_copy_accepted=bool(d.get("e_copy_accepted", True)),
-                             required=bool(d.get("required", True)))
+            RequiredDocument(
+                version=version,
+                position=i,
+                code=d["code"],
+                name=d["name"],
+                original=bool(d.get("original")),
+                quantity=int(d.get("quantity", 1)),
+                e_copy_accepted=bool(d.get("e_copy_accepted", True)),
+                required=bool(d.get("required", True)),
+            )
             for i, d in enumerate(entry["documents"], start=1)
         )
         version.steps.all().delete()
         WorkflowStep.objects.bulk_create(
-            WorkflowStep(version=version, position=i, name=s["name"], role=s["role"], action=s["action"],
-                         share=_decimal(s["share"], name))
+            WorkflowStep(
+                version=version,
+                position=i,
+                name=s["name"],
+                role=s["role"],
+                action=s["action"],
+                share=_decimal(s["share"], name),
+            )
             for i, s in enumerate(entry["workflow"], start=1)
         )
         _close_previous(procedure, version)
@@ -156,7 +207,7 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> LoadReport:
 def _close_previous(procedure: Procedure, version: ProcedureVersion) -> None:
     """Each version's period ends where the next one starts."""
     versions = list(procedure.versions.order_by("effective_from", "version"))
-    for older, newer in zip(versions, versions[1:], strict=False):
+    for older, newer in itertools.pairwise(versions):
         if older.effective_to != newer.effective_from:
             older.effective_to = newer.effective_from
             older.save(update_fields=["effective_to"])

@@ -75,29 +75,51 @@ class ProcedureVersion(models.Model):
     level = models.CharField(_("cấp thực hiện"), max_length=10, choices=Level.choices)
     mode = models.CharField(_("mức độ DVCTT"), max_length=12, choices=Mode.choices)
     agencies = models.ManyToManyField(
-        "agencies.Agency", verbose_name=_("cơ quan có thẩm quyền"), blank=True, related_name="procedures",
-        help_text=_("Cấp tỉnh: cơ quan giải quyết (cơ quan đầu tiên là mặc định). Cấp xã: để trống — mọi UBND xã."),
+        "agencies.Agency",
+        verbose_name=_("cơ quan có thẩm quyền"),
+        blank=True,
+        related_name="procedures",
+        help_text=_(
+            "Cấp tỉnh: cơ quan giải quyết (cơ quan đầu tiên là mặc định). Cấp xã: để trống — mọi UBND xã."
+        ),
     )
     default_agency = models.ForeignKey(
-        "agencies.Agency", verbose_name=_("cơ quan giải quyết mặc định"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "agencies.Agency",
+        verbose_name=_("cơ quan giải quyết mặc định"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     receiving_agency = models.ForeignKey(
-        "agencies.Agency", verbose_name=_("nơi tiếp nhận"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text=_("Bộ phận một cửa tiếp nhận hồ sơ; trống = chính cơ quan giải quyết"),
+        "agencies.Agency",
+        verbose_name=_("nơi tiếp nhận"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Bộ phận một cửa tiếp nhận hồ sơ; trống = chính cơ quan giải quyết"),
     )
-    processing_days = models.DecimalField(_("thời hạn giải quyết (ngày làm việc)"), max_digits=6, decimal_places=2)
+    processing_days = models.DecimalField(
+        _("thời hạn giải quyết (ngày làm việc)"), max_digits=6, decimal_places=2
+    )
     processing_days_online = models.DecimalField(
         _("thời hạn khi nộp trực tuyến"), max_digits=6, decimal_places=2, null=True, blank=True
     )
     same_day = models.BooleanField(_("giải quyết trong ngày"), default=False)
     same_day_cutoff = models.TimeField(_("giờ chốt trong ngày"), null=True, blank=True)
     fee = models.PositiveIntegerField(_("phí, lệ phí tại quầy (đồng)"), default=0)
-    fee_online = models.PositiveIntegerField(_("phí, lệ phí nộp trực tuyến (đồng)"), null=True, blank=True)
-    fee_basis = models.CharField(_("cách tính phí"), max_length=10, choices=FeeBasis.choices, default="fixed")
+    fee_online = models.PositiveIntegerField(
+        _("phí, lệ phí nộp trực tuyến (đồng)"), null=True, blank=True
+    )
+    fee_basis = models.CharField(
+        _("cách tính phí"), max_length=10, choices=FeeBasis.choices, default="fixed"
+    )
     fee_note = models.TextField(_("ghi chú phí, miễn giảm"), blank=True)
     fee_exemptions = models.JSONField(_("miễn, giảm"), default=list, blank=True)
-    requires_payment_before_processing = models.BooleanField(_("nộp phí trước khi giải quyết"), default=False)
+    requires_payment_before_processing = models.BooleanField(
+        _("nộp phí trước khi giải quyết"), default=False
+    )
     form_schema = models.JSONField(_("biểu mẫu điện tử (JSON Schema)"), default=dict)
     result_description = models.TextField(_("kết quả thực hiện"), blank=True)
     legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
@@ -109,7 +131,9 @@ class ProcedureVersion(models.Model):
         verbose_name_plural = _("phiên bản thủ tục")
         ordering = ["procedure__code", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["procedure", "version"], name="procedure_version_unique"),
+            models.UniqueConstraint(
+                fields=["procedure", "version"], name="procedure_version_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -138,7 +162,9 @@ class ProcedureVersion(models.Model):
 
 
 class RequiredDocument(models.Model):
-    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="documents")
+    version = models.ForeignKey(
+        ProcedureVersion, on_delete=models.CASCADE, related_name="documents"
+    )
     position = models.PositiveSmallIntegerField(default=0)
     code = models.CharField(_("mã thành phần"), max_length=40)
     name = models.CharField(_("tên giấy tờ"), max_length=400)
@@ -151,7 +177,9 @@ class RequiredDocument(models.Model):
         verbose_name = _("thành phần hồ sơ")
         verbose_name_plural = _("thành phần hồ sơ")
         ordering = ["version", "position"]
-        constraints = [models.UniqueConstraint(fields=["version", "code"], name="required_document_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="required_document_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -175,7 +203,9 @@ class WorkflowStep(models.Model):
         verbose_name = _("bước quy trình")
         verbose_name_plural = _("bước quy trình")
         ordering = ["version", "position"]
-        constraints = [models.UniqueConstraint(fields=["version", "position"], name="workflow_step_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="workflow_step_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"

@@ -22,7 +22,9 @@ def current_versions(day: datetime.date | None = None) -> QuerySet[ProcedureVers
     )
 
 
-def search_procedures(query: str = "", day: datetime.date | None = None) -> QuerySet[ProcedureVersion]:
+def search_procedures(
+    query: str = "", day: datetime.date | None = None
+) -> QuerySet[ProcedureVersion]:
     """Search with or without diacritics: every folded word must appear."""
     versions = current_versions(day)
     for word in fold(query).split():

@@ -20,8 +20,11 @@ def cast(db):
 
 
 def token(client, username: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", {"username": username, "password": "pw"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": username, "password": "pw"},
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.content
     return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
@@ -43,19 +46,31 @@ def test_health(client, db):
 
 
 def test_wrong_password_gives_401_json(client, cast):
-    response = client.post("/api/v1/auth/token", {"username": "citizen1", "password": "x"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "citizen1", "password": "x"},
+        content_type="application/json",
+    )
     assert response.status_code == 401
     assert response.json()["field"] == "password"
 
 
 def test_agencies_and_procedure_search_without_diacritics(client, cast):
     agencies = client.get("/api/v1/agencies").json()
-    assert {"code": "000.00.12.H61", "slug": "stp", "name": "Sở Tư pháp", "kind": "department"} in agencies
+    assert {
+        "code": "000.00.12.H61",
+        "slug": "stp",
+        "name": "Sở Tư pháp",
+        "kind": "department",
+    } in agencies
     found = client.get("/api/v1/procedures", {"q": "cap giay khai sinh"}).json()
     assert found["count"] == 2
     item = next(i for i in found["items"] if i["code"] == "2.000001")
-    assert item["agency_code"] == "000.00.12.H61" and item["fee"] == 100000 and item["mode"] == "full_online"
+    assert (
+        item["agency_code"] == "000.00.12.H61"
+        and item["fee"] == 100000
+        and item["mode"] == "full_online"
+    )
     detail = client.get("/api/v1/procedures/2.000001").json()
     assert detail["form_schema"]["required"] == ["ho_ten", "ngay_sinh"]
     assert [d["code"] for d in detail["documents"]] == ["TK", "CCCD"]
@@ -70,20 +85,35 @@ def test_full_cycle_through_the_api(client, cast):
         body = created.json()
         assert body["status"] == "submitted" and body["status_code"] == 1
         code = body["code"]
-        upload = client.post(f"/api/v1/dossiers/{code}/attachments",
-                             {"document": "TK", "file": SimpleUploadedFile("to-khai.pdf", PDF_BYTES)}, **citizen)
+        upload = client.post(
+            f"/api/v1/dossiers/{code}/attachments",
+            {"document": "TK", "file": SimpleUploadedFile("to-khai.pdf", PDF_BYTES)},
+            **citizen,
+        )
         assert upload.status_code == 201, upload.content
         clerk = token(client, "ttpvhcc.clerk")
         seen = client.get(f"/api/v1/dossiers/{code}", **clerk).json()
         assert "receive" in seen["available_actions"]
-        received = client.post(f"/api/v1/dossiers/{code}/actions", {"action": "receive"},
-                               content_type="application/json", **clerk)
+        received = client.post(
+            f"/api/v1/dossiers/{code}/actions",
+            {"action": "receive"},
+            content_type="application/json",
+            **clerk,
+        )
         assert received.status_code == 200, received.content
         assert received.json()["due_at"].startswith("2025-06-13T09:00:00")
-    for who, action in [("stp.specialist", "complete_step"), ("stp.leader", "approve"),
-                        ("ttpvhcc.clerk", "issue_result"), ("ttpvhcc.clerk", "return_result")]:
-        response = client.post(f"/api/v1/dossiers/{code}/actions", {"action": action},
-                               content_type="application/json", **token(client, who))
+    for who, action in [
+        ("stp.specialist", "complete_step"),
+        ("stp.leader", "approve"),
+        ("ttpvhcc.clerk", "issue_result"),
+        ("ttpvhcc.clerk", "return_result"),
+    ]:
+        response = client.post(
+            f"/api/v1/dossiers/{code}/actions",
+            {"action": action},
+            content_type="application/json",
+            **token(client, who),
+        )
         assert response.status_code == 200, (action, response.content)
     final = client.get(f"/api/v1/dossiers/{code}", **citizen).json()
     assert final["status"] == "returned" and final["status_code"] == 10
@@ -101,8 +131,11 @@ def test_lookup_with_wrong_digits_is_404_and_malformed_is_400(client, cast):
 
 
 def test_unauthenticated_filing_is_401(client, cast):
-    response = client.post("/api/v1/dossiers", {"procedure": "2.000001", "data": FORM_DATA},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/dossiers",
+        {"procedure": "2.000001", "data": FORM_DATA},
+        content_type="application/json",
+    )
     assert response.status_code == 401 and "detail" in response.json()
 
 
@@ -111,7 +144,10 @@ def test_unauthenticated_filing_is_401(client, cast):
     [
         ({"procedure": "9.999999", "data": FORM_DATA}, "procedure"),
         ({"procedure": "2.000001", "data": {"ngay_sinh": "1995-03-02"}}, "data.ho_ten"),
-        ({"procedure": "2.000001", "data": FORM_DATA | {"ngay_sinh": "02/03/1995"}}, "data.ngay_sinh"),
+        (
+            {"procedure": "2.000001", "data": FORM_DATA | {"ngay_sinh": "02/03/1995"}},
+            "data.ngay_sinh",
+        ),
         ({"procedure": "2.000001", "data": FORM_DATA | {"so_ban": 99}}, "data.so_ban"),
         ({"procedure": "2.000001"}, "data"),
         ({"data": FORM_DATA}, "procedure"),
@@ -119,7 +155,9 @@ def test_unauthenticated_filing_is_401(client, cast):
     ],
 )
 def test_bad_filing_input_is_400_with_field_and_nothing_saved(client, cast, body, field):
-    response = client.post("/api/v1/dossiers", body, content_type="application/json", **token(client, "citizen1"))
+    response = client.post(
+        "/api/v1/dossiers", body, content_type="application/json", **token(client, "citizen1")
+    )
     assert response.status_code == 400, response.content
     assert response.json()["field"] == field
     assert response.json()["detail"]
@@ -128,10 +166,19 @@ def test_bad_filing_input_is_400_with_field_and_nothing_saved(client, cast, body
 
 def test_error_messages_follow_the_callers_language(client, cast):
     auth = token(client, "citizen1")
-    vi = client.post("/api/v1/dossiers", {"procedure": "9.999999", "data": {}}, content_type="application/json",
-                     **auth)
-    en = client.post("/api/v1/dossiers", {"procedure": "9.999999", "data": {}}, content_type="application/json",
-                     HTTP_ACCEPT_LANGUAGE="en", **auth)
+    vi = client.post(
+        "/api/v1/dossiers",
+        {"procedure": "9.999999", "data": {}},
+        content_type="application/json",
+        **auth,
+    )
+    en = client.post(
+        "/api/v1/dossiers",
+        {"procedure": "9.999999", "data": {}},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **auth,
+    )
     assert "thủ tục" in vi.json()["detail"]
     assert "procedure" in en.json()["detail"].lower() and en.json()["detail"] != vi.json()["detail"]
 
@@ -157,8 +204,11 @@ def test_idempotency_key_returns_the_first_dossier(client, cast):
 def test_rejected_uploads_leave_no_file(client, cast, settings, name, content, message_part):
     auth = token(client, "citizen1")
     code = create(client, auth).json()["code"]
-    response = client.post(f"/api/v1/dossiers/{code}/attachments",
-                           {"document": "TK", "file": SimpleUploadedFile(name, content)}, **auth)
+    response = client.post(
+        f"/api/v1/dossiers/{code}/attachments",
+        {"document": "TK", "file": SimpleUploadedFile(name, content)},
+        **auth,
+    )
     assert response.status_code == 400
     assert message_part in response.json()["detail"]
     assert Attachment.objects.count() == 0 and media_files(settings) == []
@@ -169,8 +219,11 @@ def test_oversized_upload_is_rejected(client, cast, settings):
     auth = token(client, "citizen1")
     code = create(client, auth).json()["code"]
     big = PDF_BYTES + b"0" * 2048
-    response = client.post(f"/api/v1/dossiers/{code}/attachments",
-                           {"document": "TK", "file": SimpleUploadedFile("big.pdf", big)}, **auth)
+    response = client.post(
+        f"/api/v1/dossiers/{code}/attachments",
+        {"document": "TK", "file": SimpleUploadedFile("big.pdf", big)},
+        **auth,
+    )
     assert response.status_code == 400 and "dung lượng" in response.json()["detail"]
     assert media_files(settings) == []
 
@@ -178,11 +231,21 @@ def test_oversized_upload_is_rejected(client, cast, settings):
 def test_png_is_accepted_and_unknown_document_code_rejected(client, cast, settings):
     auth = token(client, "citizen1")
     code = create(client, auth).json()["code"]
-    ok = client.post(f"/api/v1/dossiers/{code}/attachments",
-                     {"document": "CCCD", "file": SimpleUploadedFile("anh.pdf", PNG_BYTES)}, **auth)
-    assert ok.status_code == 201 and ok.json()["content_type"] == "image/png" and ok.json()["name"] == "anh.png"
-    bad = client.post(f"/api/v1/dossiers/{code}/attachments",
-                      {"document": "XYZ", "file": SimpleUploadedFile("a.pdf", PDF_BYTES)}, **auth)
+    ok = client.post(
+        f"/api/v1/dossiers/{code}/attachments",
+        {"document": "CCCD", "file": SimpleUploadedFile("anh.pdf", PNG_BYTES)},
+        **auth,
+    )
+    assert (
+        ok.status_code == 201
+        and ok.json()["content_type"] == "image/png"
+        and ok.json()["name"] == "anh.png"
+    )
+    bad = client.post(
+        f"/api/v1/dossiers/{code}/attachments",
+        {"document": "XYZ", "file": SimpleUploadedFile("a.pdf", PDF_BYTES)},
+        **auth,
+    )
     assert bad.status_code == 400 and bad.json()["field"] == "document"
     assert len(media_files(settings)) == 1
 
@@ -190,17 +253,33 @@ def test_png_is_accepted_and_unknown_document_code_rejected(client, cast, settin
 def test_action_out_of_order_is_409_and_other_agency_gets_404(client, cast):
     code = create(client, token(client, "citizen1")).json()["code"]
     clerk = token(client, "ttpvhcc.clerk")
-    early = client.post(f"/api/v1/dossiers/{code}/actions", {"action": "issue_result"},
-                        content_type="application/json", **clerk)
+    early = client.post(
+        f"/api/v1/dossiers/{code}/actions",
+        {"action": "issue_result"},
+        content_type="application/json",
+        **clerk,
+    )
     assert early.status_code == 409 and early.json()["field"] == "action"
-    unknown = client.post(f"/api/v1/dossiers/{code}/actions", {"action": "explode"},
-                          content_type="application/json", **clerk)
+    unknown = client.post(
+        f"/api/v1/dossiers/{code}/actions",
+        {"action": "explode"},
+        content_type="application/json",
+        **clerk,
+    )
     assert unknown.status_code == 400
-    missing_docs = client.post(f"/api/v1/dossiers/{code}/actions", {"action": "receive"},
-                               content_type="application/json", **clerk)
+    missing_docs = client.post(
+        f"/api/v1/dossiers/{code}/actions",
+        {"action": "receive"},
+        content_type="application/json",
+        **clerk,
+    )
     assert missing_docs.status_code == 409 and missing_docs.json()["field"] == "documents"
-    outsider = client.post(f"/api/v1/dossiers/{code}/actions", {"action": "receive"},
-                           content_type="application/json", **token(client, "sxd.specialist"))
+    outsider = client.post(
+        f"/api/v1/dossiers/{code}/actions",
+        {"action": "receive"},
+        content_type="application/json",
+        **token(client, "sxd.specialist"),
+    )
     assert outsider.status_code == 404
     assert client.get(f"/api/v1/dossiers/{code}", **token(client, "citizen2")).status_code == 404
 
@@ -208,12 +287,22 @@ def test_action_out_of_order_is_409_and_other_agency_gets_404(client, cast):
 def test_attachment_refused_after_receipt(client, cast):
     auth = token(client, "citizen1")
     code = create(client, auth).json()["code"]
-    client.post(f"/api/v1/dossiers/{code}/attachments",
-                {"document": "TK", "file": SimpleUploadedFile("a.pdf", PDF_BYTES)}, **auth)
-    client.post(f"/api/v1/dossiers/{code}/actions", {"action": "receive"}, content_type="application/json",
-                **token(client, "ttpvhcc.clerk"))
-    late = client.post(f"/api/v1/dossiers/{code}/attachments",
-                       {"document": "CCCD", "file": SimpleUploadedFile("b.pdf", PDF_BYTES)}, **auth)
+    client.post(
+        f"/api/v1/dossiers/{code}/attachments",
+        {"document": "TK", "file": SimpleUploadedFile("a.pdf", PDF_BYTES)},
+        **auth,
+    )
+    client.post(
+        f"/api/v1/dossiers/{code}/actions",
+        {"action": "receive"},
+        content_type="application/json",
+        **token(client, "ttpvhcc.clerk"),
+    )
+    late = client.post(
+        f"/api/v1/dossiers/{code}/attachments",
+        {"document": "CCCD", "file": SimpleUploadedFile("b.pdf", PDF_BYTES)},
+        **auth,
+    )
     assert late.status_code == 409
 
 
@@ -221,18 +310,37 @@ def test_apology_through_the_api_requires_a_later_date(client, cast):
     auth = token(client, "citizen1")
     with time_machine.travel(datetime.datetime(2025, 6, 10, 9, 0, tzinfo=TZ), tick=False):
         code = create(client, auth).json()["code"]
-        client.post(f"/api/v1/dossiers/{code}/attachments",
-                    {"document": "TK", "file": SimpleUploadedFile("a.pdf", PDF_BYTES)}, **auth)
-        client.post(f"/api/v1/dossiers/{code}/actions", {"action": "receive"}, content_type="application/json",
-                    **token(client, "ttpvhcc.clerk"))
+        client.post(
+            f"/api/v1/dossiers/{code}/attachments",
+            {"document": "TK", "file": SimpleUploadedFile("a.pdf", PDF_BYTES)},
+            **auth,
+        )
+        client.post(
+            f"/api/v1/dossiers/{code}/actions",
+            {"action": "receive"},
+            content_type="application/json",
+            **token(client, "ttpvhcc.clerk"),
+        )
         leader = token(client, "stp.leader")
-        earlier = client.post(f"/api/v1/dossiers/{code}/actions",
-                              {"action": "apologize", "comment": "Cần xác minh", "new_due_at": "2025-06-11T17:00"},
-                              content_type="application/json", **leader)
+        earlier = client.post(
+            f"/api/v1/dossiers/{code}/actions",
+            {"action": "apologize", "comment": "Cần xác minh", "new_due_at": "2025-06-11T17:00"},
+            content_type="application/json",
+            **leader,
+        )
         assert earlier.status_code == 400 and earlier.json()["field"] == "new_due_at"
-        ok = client.post(f"/api/v1/dossiers/{code}/actions",
-                         {"action": "apologize", "comment": "Cần xác minh", "new_due_at": "2025-06-20T17:00:00+07:00"},
-                         content_type="application/json", **leader)
+        ok = client.post(
+            f"/api/v1/dossiers/{code}/actions",
+            {
+                "action": "apologize",
+                "comment": "Cần xác minh",
+                "new_due_at": "2025-06-20T17:00:00+07:00",
+            },
+            content_type="application/json",
+            **leader,
+        )
         assert ok.status_code == 200
         body = ok.json()
-        assert body["due_at"].startswith("2025-06-20T17:00") and body["original_due_at"].startswith("2025-06-13")
+        assert body["due_at"].startswith("2025-06-20T17:00") and body["original_due_at"].startswith(
+            "2025-06-13"
+        )

@@ -42,8 +42,9 @@ def test_concurrent_submissions_get_distinct_sequential_codes():
     applicant = services.Applicant.from_user(cast.citizen)
 
     def submit(i: int):
-        dossier, _ = services.file_dossier(user=cast.citizen, version=cast.province_procedure, data=FORM_DATA,
-                                           applicant=applicant)
+        dossier, _ = services.file_dossier(
+            user=cast.citizen, version=cast.province_procedure, data=FORM_DATA, applicant=applicant
+        )
         return dossier.code
 
     outcomes = run_in_threads(8, submit)
@@ -56,22 +57,37 @@ def test_concurrent_submissions_get_distinct_sequential_codes():
 @pytest.mark.django_db(transaction=True)
 def test_two_officials_acting_at_once_do_not_corrupt_history():
     cast = make_cast()
-    dossier, _ = services.file_dossier(user=cast.citizen, version=cast.province_procedure, data=FORM_DATA,
-                                       applicant=services.Applicant.from_user(cast.citizen))
-    dossier.attachments.create(document_code="TK", file="x.pdf", original_name="x.pdf",
-                               content_type="application/pdf", size=1, sha256="0" * 64, uploaded_by=cast.citizen)
+    dossier, _ = services.file_dossier(
+        user=cast.citizen,
+        version=cast.province_procedure,
+        data=FORM_DATA,
+        applicant=services.Applicant.from_user(cast.citizen),
+    )
+    dossier.attachments.create(
+        document_code="TK",
+        file="x.pdf",
+        original_name="x.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=cast.citizen,
+    )
 
     def act(i: int):
-        user = cast.clerk if i % 2 == 0 else cast.clerk
         action = "receive" if i % 2 == 0 else "refuse"
-        return services.perform_action(user=user, dossier=dossier,
-                                       request=services.ActionRequest(action=action, comment="Lý do"))
+        return services.perform_action(
+            user=cast.clerk,
+            dossier=dossier,
+            request=services.ActionRequest(action=action, comment="Lý do"),
+        )
 
     outcomes = run_in_threads(4, act)
     succeeded = [o for o in outcomes if isinstance(o, Dossier)]
     refused = [o for o in outcomes if isinstance(o, services.ActionNotAllowed)]
     assert len(succeeded) == 1 and len(refused) == 3, outcomes
-    seqs = list(HistoryEntry.objects.filter(dossier=dossier).order_by("seq").values_list("seq", flat=True))
+    seqs = list(
+        HistoryEntry.objects.filter(dossier=dossier).order_by("seq").values_list("seq", flat=True)
+    )
     assert seqs == [1, 2]
     assert Dossier.objects.get(pk=dossier.pk).status == succeeded[0].status
 
@@ -81,18 +97,29 @@ def test_code_day_is_vietnam_local_day(db):
 
     cast = make_cast()
     # 23:30 UTC on 24/11 is 06:30 on 25/11 in Việt Nam.
-    with time_machine.travel(datetime.datetime(2025, 11, 24, 23, 30, tzinfo=datetime.UTC), tick=False):
-        dossier, _ = services.file_dossier(user=cast.citizen, version=cast.province_procedure, data=FORM_DATA,
-                                           applicant=services.Applicant.from_user(cast.citizen))
+    with time_machine.travel(
+        datetime.datetime(2025, 11, 24, 23, 30, tzinfo=datetime.UTC), tick=False
+    ):
+        dossier, _ = services.file_dossier(
+            user=cast.citizen,
+            version=cast.province_procedure,
+            data=FORM_DATA,
+            applicant=services.Applicant.from_user(cast.citizen),
+        )
     assert "-251125-" in dossier.code
 
 
 def test_sequence_grows_beyond_four_digits(db):
     cast = make_cast()
-    from tinhso.dossiers.models import DailyCounter
     from django.utils import timezone
 
+    from tinhso.dossiers.models import DailyCounter
+
     DailyCounter.objects.create(unit_code=cast.centre.code, day=timezone.localdate(), last=9999)
-    dossier, _ = services.file_dossier(user=cast.citizen, version=cast.province_procedure, data=FORM_DATA,
-                                       applicant=services.Applicant.from_user(cast.citizen))
+    dossier, _ = services.file_dossier(
+        user=cast.citizen,
+        version=cast.province_procedure,
+        data=FORM_DATA,
+        applicant=services.Applicant.from_user(cast.citizen),
+    )
     assert dossier.code.endswith("-10000")

@@ -21,13 +21,18 @@ def at(*args: int) -> datetime.datetime:
 
 
 def act(user, dossier, action, **kw):
-    return services.perform_action(user=user, dossier=dossier, request=services.ActionRequest(action=action, **kw))
+    return services.perform_action(
+        user=user, dossier=dossier, request=services.ActionRequest(action=action, **kw)
+    )
 
 
 def file_online(cast, version=None):
     version = version or cast.province_procedure
     dossier, created = services.file_dossier(
-        user=cast.citizen, version=version, data=FORM_DATA, applicant=services.Applicant.from_user(cast.citizen),
+        user=cast.citizen,
+        version=version,
+        data=FORM_DATA,
+        applicant=services.Applicant.from_user(cast.citizen),
         files=[services.NewFile("TK", check_upload(pdf_upload()))],
     )
     assert created
@@ -49,7 +54,9 @@ def test_submitted_dossier_gets_code_of_receiving_unit_and_status_1(cast):
     assert dossier.attachments.get().sha256
 
 
-def test_straight_path_to_returned_with_deadline_and_history(cast, django_capture_on_commit_callbacks):
+def test_straight_path_to_returned_with_deadline_and_history(
+    cast, django_capture_on_commit_callbacks
+):
     with time_machine.travel(at(2025, 6, 10, 8, 0), tick=False):
         dossier = file_online(cast)
     with (
@@ -71,13 +78,23 @@ def test_straight_path_to_returned_with_deadline_and_history(cast, django_captur
         time_machine.travel(at(2025, 6, 13, 8, 0), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        dossier = act(cast.clerk, dossier, "return_result", return_method="postal", postal_tracking="EL123456789VN")
+        dossier = act(
+            cast.clerk,
+            dossier,
+            "return_result",
+            return_method="postal",
+            postal_tracking="EL123456789VN",
+        )
     assert dossier.status == "returned" and dossier.status_code == 10
     assert dossier.postal_tracking == "EL123456789VN"
     actions = list(HistoryEntry.objects.filter(dossier=dossier).values_list("action", "to_status"))
     assert actions == [
-        ("submit", "submitted"), ("receive", "received"), ("complete_step", "processing"),
-        ("approve", "processing"), ("issue_result", "result_ready"), ("return_result", "returned"),
+        ("submit", "submitted"),
+        ("receive", "received"),
+        ("complete_step", "processing"),
+        ("approve", "processing"),
+        ("issue_result", "result_ready"),
+        ("return_result", "returned"),
     ]
     assert any(dossier.code in m.subject for m in mail.outbox)  # received + returned notices
 
@@ -93,8 +110,13 @@ def test_supplement_pauses_and_resumes_the_clock_like_example_e5(cast):
         dossier = act(cast.clerk, dossier, "receive")
     assert dossier.due_at == at(2025, 6, 9, 8, 0)
     with time_machine.travel(at(2025, 6, 4, 10, 0), tick=False):
-        dossier = act(cast.specialist, dossier, "request_supplement", comment="Thiếu bản sao",
-                      items=["Bản sao giấy chứng nhận kết hôn"])
+        dossier = act(
+            cast.specialist,
+            dossier,
+            "request_supplement",
+            comment="Thiếu bản sao",
+            items=["Bản sao giấy chứng nhận kết hôn"],
+        )
     assert dossier.status == "supplement_requested" and dossier.status_code == 5
     assert dossier.remaining_minutes == 22 * 60
     with time_machine.travel(at(2025, 6, 9, 14, 0), tick=False):
@@ -102,7 +124,9 @@ def test_supplement_pauses_and_resumes_the_clock_like_example_e5(cast):
     assert dossier.status == "received"
     assert dossier.due_at == at(2025, 6, 12, 10, 0)
     pause = Pause.objects.get(dossier=dossier)
-    assert pause.ended_at == at(2025, 6, 9, 14, 0) and pause.items == ["Bản sao giấy chứng nhận kết hôn"]
+    assert pause.ended_at == at(2025, 6, 9, 14, 0) and pause.items == [
+        "Bản sao giấy chứng nhận kết hôn"
+    ]
 
 
 def test_apology_moves_the_date_once_and_keeps_the_original(cast):
@@ -110,17 +134,28 @@ def test_apology_moves_the_date_once_and_keeps_the_original(cast):
         dossier = act(cast.clerk, file_online(cast), "receive")
     new_date = at(2025, 6, 20, 17, 0)
     with time_machine.travel(at(2025, 6, 11, 9, 0), tick=False):
-        dossier = act(cast.leader, dossier, "apologize", comment="Cần xác minh thêm", new_due_at=new_date)
+        dossier = act(
+            cast.leader, dossier, "apologize", comment="Cần xác minh thêm", new_due_at=new_date
+        )
         assert dossier.due_at == new_date and dossier.original_due_at == at(2025, 6, 13, 8, 0)
         with pytest.raises(services.ActionNotAllowed):
-            act(cast.leader, dossier, "apologize", comment="Lần hai", new_due_at=at(2025, 6, 25, 17, 0))
+            act(
+                cast.leader,
+                dossier,
+                "apologize",
+                comment="Lần hai",
+                new_due_at=at(2025, 6, 25, 17, 0),
+            )
 
 
 def test_apology_refused_later_than_one_working_day_before_due(cast):
     with time_machine.travel(at(2025, 6, 10, 8, 0), tick=False):
         dossier = act(cast.clerk, file_online(cast), "receive")  # due Fri 13/6 08:00
     # E8 reading: the end of the last working day before the due date (Thu 12/6 17:00)
-    with time_machine.travel(at(2025, 6, 13, 7, 30), tick=False), pytest.raises(services.ActionNotAllowed):
+    with (
+        time_machine.travel(at(2025, 6, 13, 7, 30), tick=False),
+        pytest.raises(services.ActionNotAllowed),
+    ):
         act(cast.leader, dossier, "apologize", comment="Muộn", new_due_at=at(2025, 6, 20, 17, 0))
     assert Dossier.objects.get(pk=dossier.pk).apologized is False
 
@@ -161,8 +196,13 @@ def test_rating_only_after_return_and_only_once(cast):
         dossier = file_online(cast)
         with pytest.raises(services.ActionNotAllowed):
             services.rate_dossier(user=cast.citizen, dossier=dossier, score=5)
-        for user, action in [(cast.clerk, "receive"), (cast.specialist, "complete_step"), (cast.leader, "approve"),
-                             (cast.clerk, "issue_result"), (cast.clerk, "return_result")]:
+        for user, action in [
+            (cast.clerk, "receive"),
+            (cast.specialist, "complete_step"),
+            (cast.leader, "approve"),
+            (cast.clerk, "issue_result"),
+            (cast.clerk, "return_result"),
+        ]:
             dossier = act(user, dossier, action)
     rating = services.rate_dossier(user=cast.citizen, dossier=dossier, score=4, comment="Nhanh")
     assert rating.score == 4

@@ -16,10 +16,21 @@ NOW = datetime.datetime(2025, 6, 10, 9, 0, tzinfo=TZ)
 STEP_FOR = {"receive": 1, "complete_step": 2, "approve": 3, "issue_result": 4}
 # The cast member allowed to take each action on a department dossier received by the centre.
 ACTOR = {
-    "receive": "clerk", "refuse": "clerk", "request_supplement": "specialist", "supplement": "citizen",
-    "complete_step": "specialist", "approve": "leader", "issue_result": "clerk", "return_result": "clerk",
-    "request_payment": "specialist", "confirm_payment": "clerk", "apologize": "leader", "stop": "leader",
-    "withdraw": "citizen", "claim": "specialist", "assign": "leader",
+    "receive": "clerk",
+    "refuse": "clerk",
+    "request_supplement": "specialist",
+    "supplement": "citizen",
+    "complete_step": "specialist",
+    "approve": "leader",
+    "issue_result": "clerk",
+    "return_result": "clerk",
+    "request_payment": "specialist",
+    "confirm_payment": "clerk",
+    "apologize": "leader",
+    "stop": "leader",
+    "withdraw": "citizen",
+    "claim": "specialist",
+    "assign": "leader",
 }
 STATES = [s for s in Status.values if s != Status.DRAFT]
 
@@ -32,25 +43,46 @@ def cast(db):
 def dossier_in(cast, status: str, action: str) -> Dossier:
     version = cast.province_procedure
     dossier = Dossier.objects.create(
-        code=f"T-{status}-{action}", procedure_version=version, agency=cast.dept, receiving_agency=cast.centre,
-        applicant=cast.citizen, filed_by=cast.citizen, status=status, applicant_name="Nguyễn Văn An",
-        applicant_phone="+84912345678", data=FORM_DATA, fee_amount=100000,
-        step_position=STEP_FOR.get(action, 2), submitted_at=NOW,
-        received_at=None if status == "submitted" else NOW, clock_started_at=None if status == "submitted" else NOW,
+        code=f"T-{status}-{action}",
+        procedure_version=version,
+        agency=cast.dept,
+        receiving_agency=cast.centre,
+        applicant=cast.citizen,
+        filed_by=cast.citizen,
+        status=status,
+        applicant_name="Nguyễn Văn An",
+        applicant_phone="+84912345678",
+        data=FORM_DATA,
+        fee_amount=100000,
+        step_position=STEP_FOR.get(action, 2),
+        submitted_at=NOW,
+        received_at=None if status == "submitted" else NOW,
+        clock_started_at=None if status == "submitted" else NOW,
         due_at=None if status == "submitted" else NOW + datetime.timedelta(days=7),
-        resume_status="submitted" if (status == "supplement_requested" and action == "refuse") else
-        ("processing" if status in ("supplement_requested", "awaiting_payment") else ""),
+        resume_status="submitted"
+        if (status == "supplement_requested" and action == "refuse")
+        else ("processing" if status in ("supplement_requested", "awaiting_payment") else ""),
         remaining_minutes=600 if status in ("supplement_requested", "awaiting_payment") else None,
     )
-    dossier.attachments.create(document_code="TK", file="x.pdf", original_name="x.pdf", content_type="application/pdf",
-                               size=1, sha256="0" * 64, uploaded_by=cast.citizen)
+    dossier.attachments.create(
+        document_code="TK",
+        file="x.pdf",
+        original_name="x.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=cast.citizen,
+    )
     return dossier
 
 
 def request_for(cast, action: str) -> services.ActionRequest:
     return services.ActionRequest(
-        action=action, comment="Lý do cụ thể", items=["Bản sao giấy tờ"],
-        new_due_at=NOW + datetime.timedelta(days=20), assignee=cast.specialist,
+        action=action,
+        comment="Lý do cụ thể",
+        items=["Bản sao giấy tờ"],
+        new_due_at=NOW + datetime.timedelta(days=20),
+        assignee=cast.specialist,
     )
 
 
@@ -63,13 +95,17 @@ def test_action_allowed_only_in_its_states(cast, action, status):
     before = HistoryEntry.objects.count()
     with time_machine.travel(NOW, tick=False):
         if status in spec.from_states:
-            result = services.perform_action(user=user, dossier=dossier, request=request_for(cast, action))
+            result = services.perform_action(
+                user=user, dossier=dossier, request=request_for(cast, action)
+            )
             assert HistoryEntry.objects.count() == before + 1
             if spec.to_state is not None:
                 assert result.status == spec.to_state
         else:
             with pytest.raises(services.ActionNotAllowed):
-                services.perform_action(user=user, dossier=dossier, request=request_for(cast, action))
+                services.perform_action(
+                    user=user, dossier=dossier, request=request_for(cast, action)
+                )
             assert Dossier.objects.get(pk=dossier.pk).status == status
             assert HistoryEntry.objects.count() == before
 
@@ -83,20 +119,31 @@ def test_action_refused_to_other_agencies_and_citizens(cast, action, who):
     state = sorted(ACTIONS[action].from_states)[0]
     dossier = dossier_in(cast, state, action)
     with time_machine.travel(NOW, tick=False), pytest.raises(services.ActionNotAllowed):
-        services.perform_action(user=getattr(cast, who), dossier=dossier, request=request_for(cast, action))
+        services.perform_action(
+            user=getattr(cast, who), dossier=dossier, request=request_for(cast, action)
+        )
     assert Dossier.objects.get(pk=dossier.pk).status == state
 
 
 @pytest.mark.parametrize(
     ("action", "wrong_role"),
-    [("receive", "specialist"), ("complete_step", "leader"), ("approve", "specialist"), ("issue_result", "leader"),
-     ("stop", "specialist"), ("refuse", "citizen"), ("return_result", "citizen")],
+    [
+        ("receive", "specialist"),
+        ("complete_step", "leader"),
+        ("approve", "specialist"),
+        ("issue_result", "leader"),
+        ("stop", "specialist"),
+        ("refuse", "citizen"),
+        ("return_result", "citizen"),
+    ],
 )
 def test_action_refused_to_wrong_role_of_right_agency(cast, action, wrong_role):
     state = sorted(ACTIONS[action].from_states)[0]
     dossier = dossier_in(cast, state, action)
     with time_machine.travel(NOW, tick=False), pytest.raises(services.ActionNotAllowed):
-        services.perform_action(user=getattr(cast, wrong_role), dossier=dossier, request=request_for(cast, action))
+        services.perform_action(
+            user=getattr(cast, wrong_role), dossier=dossier, request=request_for(cast, action)
+        )
 
 
 @pytest.mark.parametrize("action", ["refuse", "request_supplement", "stop", "apologize"])
@@ -104,23 +151,33 @@ def test_reason_is_mandatory(cast, action):
     state = sorted(ACTIONS[action].from_states)[0]
     dossier = dossier_in(cast, state, action)
     with time_machine.travel(NOW, tick=False), pytest.raises(services.InvalidInput) as info:
-        services.perform_action(user=getattr(cast, ACTOR[action]), dossier=dossier,
-                                request=services.ActionRequest(action=action, comment="  "))
+        services.perform_action(
+            user=getattr(cast, ACTOR[action]),
+            dossier=dossier,
+            request=services.ActionRequest(action=action, comment="  "),
+        )
     assert info.value.field == "comment"
 
 
 def test_assigned_dossier_cannot_be_completed_by_another_specialist(cast):
-    from tinhso.agencies.models import Role, StaffAssignment
     from tinhso.accounts.models import User
+    from tinhso.agencies.models import Role, StaffAssignment
 
     second = User.objects.create_user("stp.specialist2", password="pw", kind="official")
     StaffAssignment.objects.create(user=second, agency=cast.dept, role=Role.SPECIALIST)
     dossier = dossier_in(cast, "processing", "complete_step")
     with time_machine.travel(NOW, tick=False):
-        services.perform_action(user=cast.leader, dossier=dossier,
-                                request=services.ActionRequest(action="assign", assignee=cast.specialist))
+        services.perform_action(
+            user=cast.leader,
+            dossier=dossier,
+            request=services.ActionRequest(action="assign", assignee=cast.specialist),
+        )
         with pytest.raises(services.ActionNotAllowed):
-            services.perform_action(user=second, dossier=dossier,
-                                    request=services.ActionRequest(action="complete_step"))
-        services.perform_action(user=cast.specialist, dossier=dossier,
-                                request=services.ActionRequest(action="complete_step"))
+            services.perform_action(
+                user=second, dossier=dossier, request=services.ActionRequest(action="complete_step")
+            )
+        services.perform_action(
+            user=cast.specialist,
+            dossier=dossier,
+            request=services.ActionRequest(action="complete_step"),
+        )
