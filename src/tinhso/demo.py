@@ -40,6 +40,8 @@ AGENCIES = [
     DemoAgency("stp", "000.00.12.H61", "Sở Tư pháp tỉnh Vĩnh Long", Agency.Kind.DEPARTMENT, "86"),
     DemoAgency("sxd", "000.00.15.H61", "Sở Xây dựng tỉnh Vĩnh Long", Agency.Kind.DEPARTMENT, "86"),
     DemoAgency("stc", "000.00.05.H61", "Sở Tài chính tỉnh Vĩnh Long", Agency.Kind.DEPARTMENT, "86"),
+    # Judicial record certificates and driving licences are the provincial police's since 2025.
+    DemoAgency("cat", "000.00.02.H61", "Công an tỉnh Vĩnh Long", Agency.Kind.DEPARTMENT, "86"),
     DemoAgency(
         "phukhuong",
         "000.28756.H61",
