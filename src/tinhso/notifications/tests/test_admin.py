@@ -22,7 +22,7 @@ def test_delivery_list_shows_recipients_masked(admin_client_):
 
     page = admin_client_.get("/admin/notifications/delivery/").content.decode()
 
-    assert "ng***@example.vn" in page and "091****678" in page
+    assert "ng***@example.vn" in page and "+8491•••••78" in page
     assert "nguyenvanan@example.vn" not in page and "0912345678" not in page
     assert dossier.code in page
 

@@ -87,7 +87,7 @@ def test_log_channel_writes_the_text_with_a_masked_number(caplog):
 
     [record] = caplog.records
     assert record.name == "tinhso.sms"
-    assert record.getMessage() == f"SMS {message_id} to 091****678: Hồ sơ đã có kết quả"
+    assert record.getMessage() == f"SMS {message_id} to +8491•••••78: Hồ sơ đã có kết quả"
     assert message_id.startswith("log-")
     assert LogSmsChannel().send(recipient="0912345678", subject="", body="x") != message_id
 
@@ -97,9 +97,9 @@ def test_log_channel_writes_the_text_with_a_masked_number(caplog):
     [
         ("nguyenvanan@example.vn", "ng***@example.vn"),
         ("an@example.vn", "a***@example.vn"),
-        ("0912345678", "091****678"),
-        ("+84912345678", "+84****678"),
-        ("113", "***13"),
+        ("0912345678", "+8491•••••78"),
+        ("+84912345678", "+8491•••••78"),
+        ("113", "•13"),
     ],
 )
 def test_recipients_are_masked(recipient, masked):

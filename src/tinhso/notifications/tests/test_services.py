@@ -42,7 +42,7 @@ def test_received_dossier_is_announced_by_email_and_sms(sms_log):
     assert "Ngày hẹn trả kết quả: 08 giờ 05 phút, ngày 26/06/2025." in email.body
     [record] = sms_records(sms_log)
     assert dossier.code in record.getMessage()
-    assert "091****678" in record.getMessage()
+    assert "+8491•••••78" in record.getMessage()
     assert "0912345678" not in record.getMessage()
 
     by_channel = {d.channel: d for d in Delivery.objects.filter(dossier=dossier)}
