@@ -1,6 +1,23 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("thu-tuc/", views.procedures, name="procedures"),
+    path("thu-tuc/<str:code>/", views.procedure, name="procedure"),
+    path("thu-tuc/<str:code>/nop/", views.apply, name="apply"),
+    path("ban-nhap/<int:pk>/", views.draft, name="draft"),
+    path("ho-so/", views.my_dossiers, name="my_dossiers"),
+    path("ho-so/<str:code>/", views.dossier, name="dossier"),
+    path("ho-so/<str:code>/tep/<int:pk>/", views.attachment, name="attachment"),
+    path("ho-so/<str:code>/phieu/<int:pk>/", views.slip, name="slip"),
+    path("ho-so/<str:code>/bo-sung/", views.supplement, name="supplement"),
+    path("ho-so/<str:code>/rut/", views.withdraw, name="withdraw"),
+    path("ho-so/<str:code>/danh-gia/", views.rate, name="rate"),
+    path("tra-cuu/", views.lookup, name="lookup"),
+    path("dang-nhap/", views.LoginView.as_view(), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+]

@@ -140,7 +140,8 @@ class ProcedureVersion(models.Model):
         return f"{self.procedure.code} v{self.version} · {self.name}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_text = fold(f"{self.name} {self.procedure.code} {self.field.name}")
+        # The result is searchable too: citizens look for the paper they want ("giấy khai sinh").
+        self.search_text = fold(f"{self.name} {self.procedure.code} {self.field.name} {self.result_description}")
         super().save(*args, **kwargs)
 
     def processing_days_for(self, online: bool) -> Decimal:
