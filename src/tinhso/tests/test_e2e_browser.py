@@ -1,0 +1,117 @@
+"""End to end in real headless Chromium: a citizen files a birth registration on a phone, the commune's
+clerk, specialist and leader handle it in the back office, the citizen gets the result and rates it,
+and the public lookup shows the status."""
+
+import re
+
+import pytest
+
+from tinhso.dossiers.models import Dossier, Rating
+from tinhso.testing import PDF_BYTES
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "vi-VN"}
+
+
+def login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/dang-nhap/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "tinhso-demo")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def logout(page) -> None:
+    page.context.clear_cookies()
+
+
+def act(page, base: str, code: str, action: str, **fields: str) -> None:
+    page.goto(f"{base}/backoffice/ho-so/{code}/")
+    panel = page.locator(f"#thao-tac-{action}")
+    if panel.locator("summary").count() and panel.get_attribute("open") is None:
+        panel.locator("summary").click()  # expand the folded action form, as an official would
+    for name, value in fields.items():
+        control = panel.locator(f"[name='{action}-{name}'], [name='{name}']").first
+        if control.evaluate("e => e.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    panel.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".bo-alert--error, .messages .error").count() == 0, page.content()[:2000]
+
+
+def test_citizen_files_officials_handle_citizen_rates(live_server, demo_province, browser, tmp_path):
+    base = live_server.url
+    scan = tmp_path / "giay-chung-sinh.pdf"
+    scan.write_bytes(PDF_BYTES)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+
+    # A citizen searches without diacritics and files a birth registration with uploads.
+    login(page, base, "citizen1")
+    page.goto(f"{base}/thu-tuc/")
+    page.fill("#q", "dang ky khai sinh")
+    page.locator("form[role=search] button[type=submit], main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="Đăng ký khai sinh", exact=True).first.click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name=re.compile("Nộp hồ sơ")).first.click()
+    page.fill("#f-ho_ten_tre", "Nguyễn Thị Mai")
+    page.fill("#f-ngay_sinh", "2026-11-20")
+    page.select_option("#f-gioi_tinh", "Nữ")
+    page.fill("#f-noi_sinh", "Bệnh viện Nguyễn Đình Chiểu")
+    page.fill("#f-dan_toc", "Kinh")
+    page.fill("#f-ho_ten_me", "Trần Thị Bích")
+    page.select_option("#f-quan_he_nguoi_yeu_cau", "Mẹ")
+    page.set_input_files("#doc-TK", str(scan))
+    page.set_input_files("#doc-GCS", str(scan))
+    page.locator("button[value=submit]").click()
+    page.wait_for_load_state()
+    match = re.search(r"/ho-so/([^/]+)/", page.url)
+    assert match, page.url
+    code = match.group(1)
+    dossier = Dossier.objects.get(code=code)
+    assert dossier.status == "submitted" and dossier.attachments.count() == 2
+    assert dossier.agency.slug == "phukhuong"
+
+    # The commune's officials process it in the back office.
+    logout(page)
+    context.close()
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = desk.new_page()
+    for user, action, fields in [
+        ("phukhuong.clerk", "receive", {}),
+        ("phukhuong.specialist", "complete_step", {"comment": "Hồ sơ hợp lệ"}),
+        ("phukhuong.leader", "approve", {}),
+        ("phukhuong.clerk", "issue_result", {}),
+        ("phukhuong.clerk", "return_result", {"return_method": "online"}),
+    ]:
+        logout(page)
+        login(page, base, user)
+        act(page, base, code, action, **fields)
+    dossier.refresh_from_db()
+    assert dossier.status == "returned" and dossier.status_code == 10
+    desk.close()
+
+    # The citizen sees the result and rates the service.
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    login(page, base, "citizen1")
+    page.goto(f"{base}/ho-so/{code}/")
+    assert "Đã trả kết quả" in page.inner_text("main")
+    page.locator("input[name=score][value='5']").check()
+    page.locator(f"form[action$='/ho-so/{code}/danh-gia/'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert Rating.objects.get(dossier=dossier).score == 5
+
+    # Anyone can look the status up with the code and the phone's last four digits.
+    logout(page)
+    page.goto(f"{base}/tra-cuu/")
+    page.fill("#id_code", code)
+    page.fill("#id_phone_last4", "5678")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    text = page.inner_text("main")
+    assert "Đã trả kết quả" in text and "Nguyễn Văn An" not in text
+    context.close()
