@@ -3,4 +3,13 @@ from django.urls import path
 from . import views
 
 app_name = "backoffice"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inbox_view, name="inbox"),
+    path("ho-so/<str:code>/", views.dossier_view, name="dossier"),
+    path("ho-so/<str:code>/thao-tac/", views.act_view, name="act"),
+    path("ho-so/<str:code>/tep/<int:pk>/", views.attachment_view, name="attachment"),
+    path("ho-so/<str:code>/phieu/<int:pk>/", views.slip_view, name="slip"),
+    path("ho-so/<str:code>/phieu-kiem-soat/", views.control_slip_view, name="control_slip"),
+    path("tiep-nhan/", views.counter_new, name="counter_new"),
+    path("tiep-nhan/<str:code>/", views.counter_done, name="counter_done"),
+]

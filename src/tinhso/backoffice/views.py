@@ -1,1 +1,469 @@
+"""The officials' back office: inbox, dossier page with its actions, counter receipt.
 
+Views are thin: access through ``backoffice.access`` (built on the dossier selectors), input
+through ``backoffice.forms``, every change through ``tinhso.dossiers.services``.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tinhso.accounts.models import User
+from tinhso.agencies.models import Agency
+from tinhso.backoffice import display, inbox
+from tinhso.backoffice.access import (
+    clerk_agency_ids,
+    dossier_for_official,
+    official,
+    staff_required,
+)
+from tinhso.backoffice.counter import counter_agencies, receivable_versions
+from tinhso.backoffice.forms import ActionForm, ApplicantForm, action_form, staff_of
+from tinhso.calendars.worktime import WorkCalendar, get_calendar
+from tinhso.documents.formatting import dong
+from tinhso.documents.models import SlipKind
+from tinhso.documents.services import render_control_slip
+from tinhso.dossiers import selectors, services
+from tinhso.dossiers.models import CLOCK_RUNNING, Channel, Dossier
+from tinhso.dossiers.workflow import ACTIONS
+from tinhso.portal.forms import SchemaForm, check_documents, document_inputs
+from tinhso.procedures.models import ProcedureVersion, WorkflowStep
+
+# The next step of the work: shown open and first. "claim" is a plain button after them.
+PRIMARY_ACTIONS = frozenset(
+    {
+        "receive",
+        "complete_step",
+        "approve",
+        "issue_result",
+        "return_result",
+        "supplement",
+        "confirm_payment",
+    }
+)
+SINGLE_BUTTON = frozenset({"claim"})
+DANGER_ACTIONS = frozenset({"refuse", "stop", "withdraw"})
+
+
+def _render(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    section: str = "inbox",
+    status: int = 200,
+) -> HttpResponse:
+    user = official(request)
+    context = {"bo_is_clerk": bool(clerk_agency_ids(user)), "bo_section": section, **context}
+    return render(request, template, context, status=status)
+
+
+# --- inbox -----------------------------------------------------------------------------------
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator that reuses the tab counter instead of running its own COUNT query."""
+
+    def __init__(self, object_list: QuerySet[Dossier], per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+@dataclass
+class InboxRow:
+    dossier: Dossier
+    deadline: display.Deadline
+    step: WorkflowStep | None
+
+
+def _filters(request: HttpRequest, user: User, agencies: list[Agency]) -> inbox.Filters:
+    default_tab = (
+        "moi" if clerk_agency_ids(user) or selectors.is_platform_admin(user) else "dang-xu-ly"
+    )
+    tab = request.GET.get("tab", default_tab)
+    agency_id = None
+    raw_agency = request.GET.get("co_quan", "")
+    if raw_agency.isdigit() and int(raw_agency) in {a.pk for a in agencies}:
+        agency_id = int(raw_agency)
+    return inbox.Filters(
+        tab=tab if tab in inbox.TAB_SLUGS else default_tab,
+        agency_id=agency_id,
+        query=request.GET.get("q", "").strip()[:100],
+        mine=request.GET.get("cua_toi") == "1",
+    )
+
+
+def _inbox_url(filters: inbox.Filters, **changes: Any) -> str:
+    params = {
+        "tab": filters.tab,
+        "co_quan": filters.agency_id or "",
+        "q": filters.query,
+        "cua_toi": "1" if filters.mine else "",
+    }
+    params.update(changes)
+    return "?" + urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+
+@require_GET
+@staff_required
+def inbox_view(request: HttpRequest) -> HttpResponse:
+    user = official(request)
+    agencies = list(
+        Agency.objects.order_by("name")
+        if selectors.is_platform_admin(user)
+        else selectors.staff_agencies(user).order_by("name")
+    )
+    filters = _filters(request, user, agencies)
+    now, cal = timezone.now(), get_calendar()
+    conditions = inbox.tab_conditions(user, now, cal)
+    dossiers = inbox.scope(user, filters)
+    counts = inbox.counters(dossiers, conditions)
+    paginator = KnownCountPaginator(
+        inbox.tab_rows(dossiers, conditions, filters.tab), inbox.PAGE_SIZE, counts[filters.tab]
+    )
+    page = paginator.get_page(request.GET.get("trang"))
+    rows = [
+        InboxRow(d, display.deadline(d, now, cal), selectors.current_step(d))
+        for d in page.object_list
+    ]
+    tabs = [
+        {
+            "tab": tab,
+            "count": counts[tab.slug],
+            "url": _inbox_url(filters, tab=tab.slug, trang=""),
+            "current": tab.slug == filters.tab,
+        }
+        for tab in inbox.TABS
+    ]
+    current_tab = next(t for t in inbox.TABS if t.slug == filters.tab)
+    return _render(
+        request,
+        "backoffice/inbox.html",
+        {
+            "tabs": tabs,
+            "current_tab": current_tab,
+            "rows": rows,
+            "page": page,
+            "filters": filters,
+            "agencies": agencies,
+            "prev_url": _inbox_url(filters, trang=page.number - 1) if page.has_previous() else "",
+            "next_url": _inbox_url(filters, trang=page.number + 1) if page.has_next() else "",
+            "due_soon_hours": display.due_soon_minutes() // 60,
+        },
+    )
+
+
+# --- dossier page ----------------------------------------------------------------------------
+
+
+@dataclass
+class ActionPanel:
+    name: str
+    form: ActionForm
+    primary: bool
+    danger: bool
+    open: bool
+
+
+def _step_info(dossier: Dossier, now: Any, cal: WorkCalendar) -> dict[str, Any]:
+    step = selectors.current_step(dossier)
+    steps = getattr(dossier, "_steps", [])
+    info: dict[str, Any] = {"step": step, "steps": steps}
+    if step is not None:
+        info["role"] = display.role_label(step.role)
+    if step is None or dossier.clock_started_at is None:
+        return info
+    total = dossier.procedure_version.processing_minutes_for(dossier.is_online)
+    budget = int(total * step.share)
+    info["budget"] = display.working_duration(budget, cal.minutes_per_day)
+    if dossier.step_started_at is not None and dossier.status in CLOCK_RUNNING:
+        spent = cal.working_minutes_between(dossier.step_started_at, now)
+        info["spent"] = display.working_duration(spent, cal.minutes_per_day)
+        info["over_budget"] = spent > budget
+    return info
+
+
+def _documents(dossier: Dossier) -> list[dict[str, Any]]:
+    attachments = list(
+        dossier.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk")
+    )
+    rows: list[dict[str, Any]] = []
+    for document in dossier.procedure_version.documents.all():
+        files = [a for a in attachments if a.document_code == document.code]
+        rows.append(
+            {"document": document, "files": files, "missing": document.required and not files}
+        )
+    known = {row["document"].code for row in rows}
+    extra = [a for a in attachments if a.document_code not in known]
+    if extra:
+        rows.append({"document": None, "files": extra, "missing": False})
+    return rows
+
+
+def _action_panels(
+    user: User, dossier: Dossier, posted: ActionForm | None = None
+) -> list[ActionPanel]:
+    staff = staff_of(dossier)
+    panels = []
+    for name in selectors.available_actions(user, dossier):
+        if name == "submit":
+            continue
+        form = (
+            posted
+            if posted is not None and posted.spec.name == name
+            else action_form(name, dossier, staff)
+        )
+        primary = name in PRIMARY_ACTIONS or name in SINGLE_BUTTON
+        panels.append(
+            ActionPanel(name, form, primary, name in DANGER_ACTIONS, primary or form.is_bound)
+        )
+    panels.sort(key=lambda p: (not p.primary, p.danger))
+    return panels
+
+
+def _dossier_page(
+    request: HttpRequest, dossier: Dossier, posted: ActionForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = official(request)
+    now, cal = timezone.now(), get_calendar()
+    history = list(dossier.history.select_related("actor", "agency").order_by("seq"))
+    remaining = ""
+    if dossier.status in CLOCK_RUNNING and dossier.due_at is not None:
+        left = cal.working_minutes_between(now, dossier.due_at)
+        remaining = display.working_duration(left, cal.minutes_per_day) if left else ""
+    context = {
+        "dossier": dossier,
+        "deadline": display.deadline(dossier, now, cal),
+        "remaining": remaining,
+        "form_rows": display.form_data_rows(
+            dossier.procedure_version.form_schema, dossier.data or {}
+        ),
+        "documents": _documents(dossier),
+        "history": display.history_rows(history),
+        "pauses": list(dossier.pauses.order_by("started_at")),
+        "slips": list(dossier.slips.select_related("issued_by").order_by("history_seq", "kind")),
+        "panels": _action_panels(user, dossier, posted),
+        "return_method": display.return_method_labels().get(
+            dossier.return_method, dossier.return_method
+        ),
+        "assignee": dossier.assignee,
+        "fee": dong(dossier.fee_amount) if dossier.fee_amount else "",
+        **_step_info(dossier, now, cal),
+    }
+    return _render(request, "backoffice/dossier.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
+    return _dossier_page(request, dossier_for_official(official(request), code))
+
+
+@require_POST
+@staff_required
+def act_view(request: HttpRequest, code: str) -> HttpResponse:
+    user = official(request)
+    dossier = dossier_for_official(user, code)
+    name = request.POST.get("action", "")
+    if name not in ACTIONS or name == "submit":
+        messages.error(request, _("Thao tác không hợp lệ."))
+        return redirect("backoffice:dossier", code=code)
+    form = action_form(name, dossier, staff_of(dossier), data=request.POST)
+    if not form.is_valid():
+        return _dossier_page(request, dossier, posted=form, status=400)
+    try:
+        services.perform_action(user=user, dossier=dossier, request=form.to_request())
+    except services.DossierError as exc:
+        if name not in selectors.available_actions(user, dossier):
+            messages.error(request, exc.message)  # the page no longer offers this action
+            return redirect("backoffice:dossier", code=code)
+        form.add_service_error(exc)
+        return _dossier_page(request, dossier, posted=form, status=exc.status)
+    messages.success(
+        request,
+        _("Đã thực hiện “%(action)s” cho hồ sơ %(code)s.")
+        % {
+            "action": ACTIONS[name].label,
+            "code": code,
+        },
+    )
+    return redirect("backoffice:dossier", code=code)
+
+
+@require_GET
+@staff_required
+def attachment_view(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    dossier = dossier_for_official(official(request), code)
+    attachment = dossier.attachments.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=attachment.original_name,
+    )
+
+
+@require_GET
+@staff_required
+def slip_view(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    dossier = dossier_for_official(official(request), code)
+    slip = dossier.slips.filter(pk=pk).first()
+    if slip is None:
+        raise Http404
+    return FileResponse(
+        slip.file.open("rb"),
+        content_type="application/pdf",
+        filename=f"{slip.kind}-{dossier.code}.pdf",
+    )
+
+
+@require_GET
+@staff_required
+def control_slip_view(request: HttpRequest, code: str) -> HttpResponse:
+    dossier = dossier_for_official(official(request), code)
+    response = HttpResponse(render_control_slip(dossier), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="phieu-kiem-soat-{dossier.code}.pdf"'
+    return response
+
+
+# --- the counter -----------------------------------------------------------------------------
+
+
+def _clerk(request: HttpRequest) -> User:
+    user = official(request)
+    if not clerk_agency_ids(user):
+        raise Http404
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def counter_new(request: HttpRequest) -> HttpResponse:
+    user = _clerk(request)
+    versions = receivable_versions(user)
+    code = request.GET.get("thu_tuc", "")
+    version = versions.filter(procedure__code=code).first() if code else None
+    if version is None:
+        return _render(
+            request,
+            "backoffice/counter_pick.html",
+            {
+                "versions": versions,
+                "unknown": bool(code),
+            },
+            section="counter",
+        )
+    agencies = counter_agencies(user, version)
+    schema = SchemaForm(version.form_schema)
+    documents = document_inputs(version)
+    if request.method != "POST":
+        form = ApplicantForm(agencies=agencies)
+        return _counter_page(request, version, form, schema, documents)
+    form = ApplicantForm(request.POST, agencies=agencies)
+    data = schema.bind(request.POST)
+    schema.validate()
+    uploads = check_documents(documents, request.FILES, submitting=False)
+    form_ok = form.is_valid()
+    if form_ok and form.cleaned_data["receive_now"]:
+        given = {document_code for document_code, _upload in uploads}
+        for item in documents:
+            if item.document.required and item.document.code not in given and not item.error:
+                item.error = _("Cần bản quét của giấy tờ bắt buộc này để tiếp nhận ngay.")
+    if not form_ok or schema.errors or any(item.error for item in documents):
+        return _counter_page(request, version, form, schema, documents, status=400)
+    try:
+        dossier, _created = services.file_dossier(
+            user=user,
+            version=version,
+            data=data,
+            applicant=form.applicant(),
+            agency=form.cleaned_data.get("agency"),
+            channel=Channel.COUNTER,
+            files=[
+                services.NewFile(doc_code, upload, digitised=True) for doc_code, upload in uploads
+            ],
+        )
+    except services.DossierError as exc:
+        _counter_error(form, schema, exc)
+        return _counter_page(request, version, form, schema, documents, status=exc.status)
+    if form.cleaned_data["receive_now"]:
+        try:
+            services.perform_action(
+                user=user, dossier=dossier, request=services.ActionRequest("receive")
+            )
+        except services.DossierError as exc:
+            messages.warning(
+                request,
+                _("Đã đăng ký hồ sơ %(code)s nhưng chưa tiếp nhận: %(reason)s")
+                % {
+                    "code": dossier.code,
+                    "reason": exc.message,
+                },
+            )
+            return redirect("backoffice:counter_done", code=dossier.code)
+    messages.success(request, _("Đã nhập hồ sơ %(code)s.") % {"code": dossier.code})
+    return redirect("backoffice:counter_done", code=dossier.code)
+
+
+def _counter_error(form: ApplicantForm, schema: SchemaForm, exc: services.DossierError) -> None:
+    field = exc.field or ""
+    if field.startswith("data."):
+        schema.add_error(field.removeprefix("data.").split(".")[0], exc.message)
+    elif field in form.fields:
+        form.add_error(field, exc.message)
+    else:
+        form.add_error(None, exc.message)
+
+
+def _counter_page(
+    request: HttpRequest,
+    version: ProcedureVersion,
+    form: ApplicantForm,
+    schema: SchemaForm,
+    documents: list[Any],
+    status: int = 200,
+) -> HttpResponse:
+    return _render(
+        request,
+        "backoffice/counter_new.html",
+        {
+            "version": version,
+            "form": form,
+            "schema_fields": schema.fields(),
+            "schema_errors": schema.error_list(),
+            "documents": documents,
+            "document_errors": [d for d in documents if d.error],
+        },
+        section="counter",
+        status=status,
+    )
+
+
+@require_GET
+@staff_required
+def counter_done(request: HttpRequest, code: str) -> HttpResponse:
+    dossier = dossier_for_official(official(request), code)
+    receipts = list(dossier.slips.filter(kind=SlipKind.RECEIPT).order_by("-history_seq"))
+    context = {
+        "dossier": dossier,
+        "receipt": receipts[0] if receipts else None,
+        "waiting": not receipts and dossier.received_at is not None,
+    }
+    if getattr(request, "htmx", False):
+        return render(request, "backoffice/_receipt.html", context)
+    return _render(request, "backoffice/counter_done.html", context, section="counter")

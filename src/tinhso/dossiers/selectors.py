@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, StaffAssignment
@@ -42,9 +43,13 @@ def agency_roles(user: AnyUser) -> dict[int, set[str]]:
     cached: dict[int, set[str]] | None = getattr(user, "_agency_roles", None)
     if cached is None:
         cached = defaultdict(set)
-        for agency_id, role in StaffAssignment.objects.filter(user_id=user.pk).values_list(
-            "agency_id", "role"
-        ):
+        today = timezone.localdate()
+        assignments = StaffAssignment.objects.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=today),
+            Q(valid_to__isnull=True) | Q(valid_to__gt=today),
+            user_id=user.pk,
+        )
+        for agency_id, role in assignments.values_list("agency_id", "role"):
             cached[agency_id].add(role)
         cached = dict(cached)
         user._agency_roles = cached  # type: ignore[attr-defined]
@@ -83,11 +88,11 @@ def draft_for_user(user: AnyUser, pk: int) -> Dossier:
 
 
 def is_owner(user: AnyUser, dossier: Dossier) -> bool:
-    if not user.is_authenticated:
+    """The applicant with an account. A dossier entered at the counter for someone without an
+    account has no owner: the clerk who typed it in acts as a clerk, never as the applicant."""
+    if not user.is_authenticated or dossier.applicant_id is None:
         return False
-    if dossier.applicant_id is not None:
-        return dossier.applicant_id == user.pk
-    return dossier.filed_by_id == user.pk
+    return bool(dossier.applicant_id == user.pk)
 
 
 def roles_on(user: AnyUser, dossier: Dossier, scope: str) -> set[str]:

@@ -373,7 +373,12 @@ def submit_draft(*, user: User, dossier: Dossier) -> Dossier:
 
 
 def add_attachment(
-    *, user: User, dossier: Dossier, document_code: str, upload: CheckedUpload
+    *,
+    user: User,
+    dossier: Dossier,
+    document_code: str,
+    upload: CheckedUpload,
+    digitised: bool = False,
 ) -> Attachment:
     """Attachments may be added until the clerk receives the dossier (or during a supplement)."""
     allowed = {Status.DRAFT, Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED}
@@ -386,7 +391,7 @@ def add_attachment(
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status not in allowed:
             raise ActionNotAllowed(_("Hồ sơ đã được tiếp nhận; không thể bổ sung tệp."))
-        _store_files(locked, [NewFile(document_code, upload)], user, written)
+        _store_files(locked, [NewFile(document_code, upload, digitised)], user, written)
     return Attachment.objects.filter(dossier=dossier).latest("pk")
 
 

@@ -210,3 +210,33 @@ def test_rating_only_after_return_and_only_once(cast):
         services.rate_dossier(user=cast.citizen, dossier=dossier, score=5)
     with pytest.raises(services.ActionNotAllowed):
         services.rate_dossier(user=cast.other_citizen, dossier=dossier, score=1)
+
+
+def test_counter_dossier_has_no_owner_and_clerk_acts_as_clerk(cast):
+    dossier, _ = services.file_dossier(
+        user=cast.clerk,
+        version=cast.province_procedure,
+        data=FORM_DATA,
+        channel=1,
+        applicant=services.Applicant(name="Lê Văn Cường", phone="+84901234567"),
+        files=[services.NewFile("TK", check_upload(pdf_upload()), digitised=True)],
+    )
+    entry = HistoryEntry.objects.get(dossier=dossier, action="submit")
+    assert (
+        entry.actor_role == "clerk" and dossier.filed_by == cast.clerk and dossier.applicant is None
+    )
+    assert dossier.attachments.get().digitised is True
+    from tinhso.dossiers.selectors import is_owner
+
+    assert not is_owner(cast.clerk, dossier)
+
+
+def test_expired_staff_assignment_gives_no_access(cast):
+    from tinhso.agencies.models import StaffAssignment
+    from tinhso.dossiers.selectors import DossierNotFound, dossier_for_user
+
+    dossier = file_online(cast)
+    StaffAssignment.objects.filter(user=cast.clerk).update(valid_to=datetime.date(2020, 1, 1))
+    cast.clerk.refresh_from_db()
+    with pytest.raises(DossierNotFound):
+        dossier_for_user(cast.clerk, dossier.code)

@@ -1,0 +1,218 @@
+"""Forms of the back office: one form per dossier action, the counter's applicant form.
+
+The forms only parse input. The rules (which action is allowed now, which comment is
+mandatory, how many items a supplement request needs) are the services' and come back as
+``DossierError``; the views put those messages next to the form field they name.
+"""
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.accounts.models import User
+from tinhso.agencies.models import Agency
+from tinhso.backoffice.display import return_method_labels
+from tinhso.dossiers import services
+from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.workflow import ACTIONS, ActionSpec
+
+# The fields each action shows besides the comment; "claim" is a single button.
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "request_supplement": ("items",),
+    "apologize": ("new_due_at",),
+    "assign": ("assignee",),
+    "return_result": ("return_method", "postal_tracking"),
+}
+NO_COMMENT = frozenset({"claim"})
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class StaffChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name} ({obj.username})"
+
+
+class ActionForm(forms.Form):
+    """The input of one action on one dossier; prefixed with the action name so that several
+    forms on one page keep distinct ids."""
+
+    comment = forms.CharField(
+        label=_("Ý kiến, lý do"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    items = forms.CharField(
+        label=_("Giấy tờ, nội dung cần bổ sung (mỗi dòng một mục)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    new_due_at = forms.DateTimeField(
+        label=_("Ngày, giờ hẹn trả mới"),
+        required=False,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    assignee = StaffChoiceField(
+        label=_("Giao cho cán bộ"), required=False, queryset=User.objects.none()
+    )
+    return_method = forms.ChoiceField(label=_("Hình thức trả kết quả"), required=False)
+    postal_tracking = forms.CharField(
+        label=_("Mã vận đơn (khi trả qua bưu chính)"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(
+        self, *args: Any, spec: ActionSpec, dossier: Dossier, staff: QuerySet[User], **kwargs: Any
+    ):
+        kwargs.setdefault("prefix", spec.name)
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        keep = set(ACTION_FIELDS.get(spec.name, ())) | (
+            set() if spec.name in NO_COMMENT else {"comment"}
+        )
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        if "comment" in self.fields and spec.comment_required:
+            self.fields["comment"].label = _("Lý do (bắt buộc)")
+            self.fields["comment"].widget.attrs.update({"required": True, "aria-required": "true"})
+        if "items" in self.fields:
+            self.fields["items"].widget.attrs.update({"required": True, "aria-required": "true"})
+        if "new_due_at" in self.fields:
+            self.fields["new_due_at"].widget.attrs.update(
+                {"required": True, "aria-required": "true"}
+            )
+        if "assignee" in self.fields:
+            field = self.fields["assignee"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = staff
+            field.widget.attrs.update({"required": True, "aria-required": "true"})
+        if "return_method" in self.fields:
+            field = self.fields["return_method"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = list(return_method_labels().items())
+            default = (
+                "postal"
+                if dossier.postal_address
+                else ("online" if dossier.is_online else "counter")
+            )
+            self.initial.setdefault("return_method", default)
+
+    @property
+    def label(self) -> str:
+        return str(self.spec.label)
+
+    def to_request(self) -> services.ActionRequest:
+        """The service request; call after ``is_valid()``."""
+        data = self.cleaned_data
+        return services.ActionRequest(
+            action=self.spec.name,
+            comment=data.get("comment") or "",
+            items=[line.strip() for line in (data.get("items") or "").splitlines() if line.strip()],
+            new_due_at=data.get("new_due_at"),
+            assignee=data.get("assignee"),
+            return_method=data.get("return_method") or "",
+            postal_tracking=data.get("postal_tracking") or "",
+        )
+
+    def add_service_error(self, exc: services.DossierError) -> None:
+        """Show a service refusal next to the field it names, or above the form."""
+        field = exc.field if exc.field in self.fields else None
+        self.add_error(field, exc.message)
+
+
+def action_form(name: str, dossier: Dossier, staff: QuerySet[User], data: Any = None) -> ActionForm:
+    return ActionForm(data, spec=ACTIONS[name], dossier=dossier, staff=staff)
+
+
+def staff_of(dossier: Dossier) -> QuerySet[User]:
+    """Officials who may be given the dossier: staff of its competent or receiving agency."""
+    return (
+        User.objects.filter(
+            assignments__agency_id__in={dossier.agency_id, dossier.receiving_agency_id},
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+# --- the counter ------------------------------------------------------------------------------
+
+
+class ApplicantForm(forms.Form):
+    """The applicant of a paper dossier, entered by the clerk (no account needed)."""
+
+    agency = forms.ModelChoiceField(
+        label=_("UBND xã, phường giải quyết"),
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label=_("— Chọn xã, phường —"),
+    )
+    name = forms.CharField(
+        label=_("Họ và tên người nộp (chủ hồ sơ)"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    personal_id = forms.CharField(
+        label=_("Số định danh cá nhân (CCCD)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("12 chữ số; bỏ trống nếu người nộp là tổ chức."),
+    )
+    phone = forms.CharField(
+        label=_("Số điện thoại di động"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("Để nhận tin nhắn báo kết quả."),
+    )
+    email = forms.EmailField(label=_("Thư điện tử"), required=False, max_length=254)
+    address = forms.CharField(label=_("Địa chỉ"), max_length=300, required=False)
+    receive_now = forms.BooleanField(
+        label=_("Tiếp nhận ngay (hồ sơ đã đủ, hợp lệ) và in giấy tiếp nhận"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["agency"]
+        assert isinstance(field, forms.ModelChoiceField)
+        if agencies is None:
+            del self.fields["agency"]
+        else:
+            field.queryset = agencies
+            field.required = True
+            if agencies.count() == 1:
+                self.initial.setdefault("agency", agencies.first())
+
+    def clean_personal_id(self) -> str:
+        from tinhso.accounts.identifiers import validate_personal_id
+
+        value: str = self.cleaned_data["personal_id"].strip()
+        return validate_personal_id(value) if value else ""
+
+    def clean_phone(self) -> str:
+        from tinhso.accounts.identifiers import normalize_phone
+
+        value: str = self.cleaned_data["phone"].strip()
+        return normalize_phone(value) if value else ""
+
+    def applicant(self) -> services.Applicant:
+        data = self.cleaned_data
+        return services.Applicant(
+            name=data["name"].strip(),
+            id_number=data["personal_id"],
+            phone=data["phone"],
+            email=data["email"],
+            address=data["address"].strip(),
+            user=None,
+        )
