@@ -395,6 +395,27 @@ def add_attachment(
     return Attachment.objects.filter(dossier=dossier).latest("pk")
 
 
+def supplement_dossier(
+    *,
+    user: User,
+    dossier: Dossier,
+    document_code: str,
+    uploads: Sequence[CheckedUpload],
+    comment: str = "",
+    digitised: bool = False,
+) -> Dossier:
+    """The applicant's (or clerk's) supplement: the files and the resumption, all or nothing."""
+    with _files_removed_on_error() as written, transaction.atomic():
+        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        if locked.status != Status.SUPPLEMENT_REQUESTED:
+            raise ActionNotAllowed(_("Hồ sơ không ở trạng thái chờ bổ sung."), "action")
+        files = [NewFile(document_code, upload, digitised) for upload in uploads]
+        _store_files(locked, files, user, written)
+        return perform_action(
+            user=user, dossier=locked, request=ActionRequest("supplement", comment=comment)
+        )
+
+
 def missing_documents(dossier: Dossier) -> list[str]:
     present = set(dossier.attachments.values_list("document_code", flat=True))
     return [

@@ -478,14 +478,12 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
             request, dossier, status=400, supplement_form=form, supplement_error=error
         )
     try:
-        for item in checked:
-            services.add_attachment(
-                user=user, dossier=dossier, document_code=form.cleaned_data["document"], upload=item
-            )
-        services.perform_action(
+        services.supplement_dossier(
             user=user,
             dossier=dossier,
-            request=services.ActionRequest("supplement", comment=form.cleaned_data["comment"]),
+            document_code=form.cleaned_data["document"],
+            uploads=checked,
+            comment=form.cleaned_data["comment"],
         )
     except services.DossierError as exc:
         messages.error(request, exc.message)

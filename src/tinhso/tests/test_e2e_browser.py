@@ -41,7 +41,9 @@ def act(page, base: str, code: str, action: str, **fields: str) -> None:
     assert page.locator(".bo-alert--error, .messages .error").count() == 0, page.content()[:2000]
 
 
-def test_citizen_files_officials_handle_citizen_rates(live_server, demo_province, browser, tmp_path):
+def test_citizen_files_officials_handle_citizen_rates(
+    live_server, demo_province, browser, tmp_path
+):
     base = live_server.url
     scan = tmp_path / "giay-chung-sinh.pdf"
     scan.write_bytes(PDF_BYTES)
@@ -52,7 +54,9 @@ def test_citizen_files_officials_handle_citizen_rates(live_server, demo_province
     login(page, base, "citizen1")
     page.goto(f"{base}/thu-tuc/")
     page.fill("#q", "dang ky khai sinh")
-    page.locator("form[role=search] button[type=submit], main form button[type=submit]").first.click()
+    page.locator(
+        "form[role=search] button[type=submit], main form button[type=submit]"
+    ).first.click()
     page.wait_for_load_state()
     page.get_by_role("link", name="Đăng ký khai sinh", exact=True).first.click()
     page.wait_for_load_state()

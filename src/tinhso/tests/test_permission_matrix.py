@@ -14,15 +14,24 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from django.db import transaction
+
+from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import services
-from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.models import Dossier, HistoryEntry, Rating
 from tinhso.dossiers.uploads import check_upload
 from tinhso.testing import FORM_DATA, PDF_BYTES, make_cast, pdf_upload
 
 ACTORS = [
-    "anonymous", "citizen", "other_citizen",
-    "clerk", "specialist", "leader",  # the receiving centre's clerk, the competent department's staff
-    "other_clerk", "other_specialist", "other_leader",  # another agency
+    "anonymous",
+    "citizen",
+    "other_citizen",
+    "clerk",
+    "specialist",
+    "leader",  # the receiving centre's clerk, the competent department's staff
+    "other_clerk",
+    "other_specialist",
+    "other_leader",  # another agency
 ]
 EVERYONE = set(ACTORS)
 STAFF = {"clerk", "specialist", "leader", "other_clerk", "other_specialist", "other_leader"}
@@ -41,33 +50,45 @@ class Rule:
 def api_rules(code: str) -> dict[tuple[str, str], Rule]:
     return {
         ("get", "/api/v1/health"): Rule(EVERYONE),
-        ("post", "/api/v1/auth/token"): Rule(EVERYONE, "post", {"username": "citizen1", "password": "pw"}),
+        ("post", "/api/v1/auth/token"): Rule(
+            EVERYONE, "post", {"username": "citizen1", "password": "pw"}
+        ),
         ("get", "/api/v1/agencies"): Rule(EVERYONE),
         ("get", "/api/v1/procedures"): Rule(EVERYONE),
         ("get", "/api/v1/procedures/{code}"): Rule(EVERYONE, kwargs={"code": "2.000001"}),
         ("get", "/api/v1/calendar/due"): Rule(EVERYONE),
         ("get", "/api/v1/lookup/{code}"): Rule(EVERYONE, kwargs={"code": code}),
-        ("post", "/api/v1/dossiers"): Rule(EVERYONE - {"anonymous"}, "post",
-                                           {"procedure": "2.000001", "data": FORM_DATA}),
+        ("post", "/api/v1/dossiers"): Rule(
+            EVERYONE - {"anonymous"}, "post", {"procedure": "2.000001", "data": FORM_DATA}
+        ),
         ("get", "/api/v1/dossiers/{code}"): Rule(OWN, kwargs={"code": code}),
         ("post", "/api/v1/dossiers/{code}/attachments"): Rule(
-            {"citizen", "clerk", "specialist", "leader"}, "post", multipart=True, kwargs={"code": code}
+            {"citizen", "clerk", "specialist", "leader"},
+            "post",
+            multipart=True,
+            kwargs={"code": code},
         ),
         # Receiving is the clerk's alone.
-        ("post", "/api/v1/dossiers/{code}/actions"): Rule({"clerk"}, "post", {"action": "receive"},
-                                                          kwargs={"code": code}),
+        ("post", "/api/v1/dossiers/{code}/actions"): Rule(
+            {"clerk"}, "post", {"action": "receive"}, kwargs={"code": code}
+        ),
     }
 
 
-QUERY = {"/api/v1/calendar/due": {"start": "2025-06-10T09:00:00+07:00", "working_days": "1"},
-         "/api/v1/lookup/{code}": {"phone_last4": "5678"}, "/api/v1/procedures": {"q": "khai sinh"}}
+QUERY = {
+    "/api/v1/calendar/due": {"start": "2025-06-10T09:00:00+07:00", "working_days": "1"},
+    "/api/v1/lookup/{code}": {"phone_last4": "5678"},
+    "/api/v1/procedures": {"q": "khai sinh"},
+}
 
 
 @pytest.fixture
 def world(db):
     cast = make_cast()
     dossier, _ = services.file_dossier(
-        user=cast.citizen, version=cast.province_procedure, data=FORM_DATA,
+        user=cast.citizen,
+        version=cast.province_procedure,
+        data=FORM_DATA,
         applicant=services.Applicant.from_user(cast.citizen),
         files=[services.NewFile("TK", check_upload(pdf_upload()))],
     )
@@ -103,17 +124,33 @@ def test_api_matrix(world, actor):
         if method == "get":
             response = client.get(url, QUERY.get(path, {}))
         elif rule.multipart:
-            response = client.post(url, {"document": "CCCD", "file": SimpleUploadedFile("a.pdf", PDF_BYTES)})
+            response = client.post(
+                url, {"document": "CCCD", "file": SimpleUploadedFile("a.pdf", PDF_BYTES)}
+            )
         else:
             response = client.post(url, rule.body, content_type="application/json")
         if actor in rule.allowed:
-            assert response.status_code < 400, (actor, method, path, response.status_code, response.content[:200])
+            assert response.status_code < 400, (
+                actor,
+                method,
+                path,
+                response.status_code,
+                response.content[:200],
+            )
         else:
             # 404 for those who may not see the dossier, 409 for those who see it but may not act
-            assert response.status_code in (401, 403, 404, 409), (actor, method, path, response.status_code)
+            assert response.status_code in (401, 403, 404, 409), (
+                actor,
+                method,
+                path,
+                response.status_code,
+            )
             if actor not in OWN and "{code}" in path and path.startswith("/api/v1/dossiers"):
                 assert response.status_code in (401, 404), (actor, path, response.status_code)
-            assert before == (Dossier.objects.count(), Dossier.objects.get(pk=dossier.pk).history_seq)
+            assert before == (
+                Dossier.objects.count(),
+                Dossier.objects.get(pk=dossier.pk).history_seq,
+            )
 
 
 def url_patterns(prefix: str) -> list[tuple[str, URLPattern]]:
@@ -128,3 +165,149 @@ def url_patterns(prefix: str) -> list[tuple[str, URLPattern]]:
 
     walk(get_resolver().url_patterns, "")
     return found
+
+
+PAGE_REFUSED = {302, 400, 403, 404, 405, 409}
+STAFF_OF_DOSSIER = {"clerk", "specialist", "leader"}
+LOGGED_IN = EVERYONE - {"anonymous"}
+
+
+@pytest.fixture
+def pages_world(db, django_capture_on_commit_callbacks):
+    cast = make_cast()
+
+    def filed():
+        dossier, _ = services.file_dossier(
+            user=cast.citizen,
+            version=cast.province_procedure,
+            data=FORM_DATA,
+            applicant=services.Applicant.from_user(cast.citizen),
+            files=[services.NewFile("TK", check_upload(pdf_upload()))],
+        )
+        return dossier
+
+    def act(user, dossier, action, **kw):
+        return services.perform_action(
+            user=user, dossier=dossier, request=services.ActionRequest(action=action, **kw)
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        main = act(cast.clerk, filed(), "receive")
+        waiting = act(
+            cast.specialist,
+            act(cast.clerk, filed(), "receive"),
+            "request_supplement",
+            comment="Thiếu",
+            items=["Bản sao căn cước"],
+        )
+        done = filed()
+        for user, action in [
+            (cast.clerk, "receive"),
+            (cast.specialist, "complete_step"),
+            (cast.leader, "approve"),
+            (cast.clerk, "issue_result"),
+            (cast.clerk, "return_result"),
+        ]:
+            done = act(user, done, action)
+    draft, _ = services.file_dossier(
+        user=cast.citizen,
+        version=cast.province_procedure,
+        data={},
+        draft=True,
+        applicant=services.Applicant.from_user(cast.citizen),
+    )
+    return {
+        "cast": cast,
+        "main": main,
+        "waiting": waiting,
+        "done": done,
+        "draft": draft,
+        "attachment": main.attachments.get(),
+        "slip": IssuedSlip.objects.get(dossier=main, kind="receipt"),
+    }
+
+
+def page_rules(w: dict) -> dict[str, Rule]:
+    main, waiting, done = w["main"].code, w["waiting"].code, w["done"].code
+    att, slip = w["attachment"].pk, w["slip"].pk
+    return {
+        "portal:home": Rule(EVERYONE),
+        "portal:procedures": Rule(EVERYONE),
+        "portal:procedure": Rule(EVERYONE, kwargs={"code": "2.000001"}),
+        "portal:lookup": Rule(EVERYONE),
+        "portal:login": Rule(EVERYONE),
+        "portal:logout": Rule(EVERYONE, "post", {}),
+        "portal:apply": Rule(LOGGED_IN, kwargs={"code": "2.000001"}),
+        "portal:draft": Rule({"citizen"}, kwargs={"pk": str(w["draft"].pk)}),
+        "portal:my_dossiers": Rule(LOGGED_IN),
+        "portal:dossier": Rule(OWN, kwargs={"code": main}),
+        "portal:attachment": Rule(OWN, kwargs={"code": main, "pk": str(att)}),
+        "portal:slip": Rule(OWN, kwargs={"code": main, "pk": str(slip)}),
+        "portal:supplement": Rule(
+            {"citizen"}, "post", {"document": "CCCD", "files": "__pdf__"}, kwargs={"code": waiting}
+        ),
+        "portal:withdraw": Rule(
+            {"citizen"}, "post", {"reason": "Không cần nữa", "confirm": "on"}, kwargs={"code": main}
+        ),
+        "portal:rate": Rule({"citizen"}, "post", {"score": "5"}, kwargs={"code": done}),
+        "backoffice:inbox": Rule(STAFF),
+        "backoffice:dossier": Rule(STAFF_OF_DOSSIER, kwargs={"code": main}),
+        "backoffice:attachment": Rule(STAFF_OF_DOSSIER, kwargs={"code": main, "pk": str(att)}),
+        "backoffice:slip": Rule(STAFF_OF_DOSSIER, kwargs={"code": main, "pk": str(slip)}),
+        "backoffice:control_slip": Rule(STAFF_OF_DOSSIER, kwargs={"code": main}),
+        "backoffice:act": Rule(
+            {"specialist"}, "post", {"action": "complete_step"}, kwargs={"code": main}
+        ),
+        "backoffice:counter_new": Rule({"clerk", "other_clerk"}),
+        "backoffice:counter_done": Rule(STAFF_OF_DOSSIER, kwargs={"code": main}),
+    }
+
+
+def fingerprint() -> tuple:
+    return (
+        tuple(Dossier.objects.order_by("pk").values_list("status", "history_seq")),
+        HistoryEntry.objects.count(),
+        Rating.objects.count(),
+    )
+
+
+def test_every_page_has_a_rule(pages_world):
+    names = {name for prefix in ("portal", "backoffice") for name, _ in url_patterns(prefix)}
+    missing = names - set(page_rules(pages_world))
+    assert not missing, f"Pages without a permission rule: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_page_matrix(pages_world, actor):
+    from django.urls import reverse
+
+    cast = pages_world["cast"]
+    for name, rule in page_rules(pages_world).items():
+        client = client_for(cast, actor)
+        url = reverse(name, kwargs=rule.kwargs)
+        with transaction.atomic():
+            before = fingerprint()
+            if rule.method == "get":
+                response = client.get(url)
+            else:
+                body = {
+                    k: (SimpleUploadedFile("b.pdf", PDF_BYTES) if v == "__pdf__" else v)
+                    for k, v in (rule.body or {}).items()
+                }
+                response = client.post(url, body)
+            after = fingerprint()
+            transaction.set_rollback(True)
+        status = response.status_code
+        if actor in rule.allowed:
+            assert status < 400, (actor, name, status)
+            if rule.method == "post" and name != "portal:logout":
+                assert after != before, (actor, name, "allowed write changed nothing")
+                messages = (
+                    [str(m) for m in response.wsgi_request._messages] if status == 302 else []
+                )
+                assert not any("Không thể" in m for m in messages), (actor, name, messages)
+        else:
+            assert status in PAGE_REFUSED, (actor, name, status)
+            if status == 302:
+                assert "/dang-nhap/" in response["Location"] or rule.method == "post", (actor, name)
+            assert after == before, (actor, name, "refused request changed data")
