@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tinhso.procedures.models import ProcedureVersion

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-
-from django.db import transaction
 
 from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import services
