@@ -141,7 +141,9 @@ class ProcedureVersion(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The result is searchable too: citizens look for the paper they want ("giấy khai sinh").
-        self.search_text = fold(f"{self.name} {self.procedure.code} {self.field.name} {self.result_description}")
+        self.search_text = fold(
+            f"{self.name} {self.procedure.code} {self.field.name} {self.result_description}"
+        )
         super().save(*args, **kwargs)
 
     def processing_days_for(self, online: bool) -> Decimal:
