@@ -45,21 +45,30 @@ def test_new_version_does_not_touch_dossiers_in_flight(catalogue, tmp_path):
     from tinhso.accounts.models import User
 
     citizen = User.objects.get(username="citizen1")
-    dossier, _ = services.file_dossier(user=citizen, version=version, data={}, draft=True,
-                                       applicant=services.Applicant.from_user(citizen))
+    dossier, _ = services.file_dossier(
+        user=citizen,
+        version=version,
+        data={},
+        draft=True,
+        applicant=services.Applicant.from_user(citizen),
+    )
     directory = tmp_path / "catalogue"
     shutil.copytree(CATALOGUE_DIR, directory)
     entry = json.loads((directory / "1_001193.json").read_text(encoding="utf-8"))
     original_days = version.processing_days
     entry["processing"]["counter_days"] = "9"  # an edit without a new version number: refused
-    (directory / "1_001193.json").write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+    (directory / "1_001193.json").write_text(
+        json.dumps(entry, ensure_ascii=False), encoding="utf-8"
+    )
     report = load_catalogue(directory)
     assert report.frozen == 1
     version.refresh_from_db()
     assert version.processing_days == original_days
     entry["version"] = version.version + 1
     entry["effective_from"] = "2030-01-01"
-    (directory / "1_001193_v2.json").write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+    (directory / "1_001193_v2.json").write_text(
+        json.dumps(entry, ensure_ascii=False), encoding="utf-8"
+    )
     load_catalogue(directory)
     version.refresh_from_db()
     assert version.effective_to == datetime.date(2030, 1, 1)
