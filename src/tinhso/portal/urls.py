@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import registration, views
 
 app_name = "portal"
 urlpatterns = [
@@ -19,5 +19,6 @@ urlpatterns = [
     path("ho-so/<str:code>/danh-gia/", views.rate, name="rate"),
     path("tra-cuu/", views.lookup, name="lookup"),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
+    path("dang-ky/", registration.register, name="register"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
 ]

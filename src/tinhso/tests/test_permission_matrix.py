@@ -235,6 +235,7 @@ def page_rules(w: dict) -> dict[str, Rule]:
         "portal:procedure": Rule(EVERYONE, kwargs={"code": "2.000001"}),
         "portal:lookup": Rule(EVERYONE),
         "portal:login": Rule(EVERYONE),
+        "portal:register": Rule({"anonymous"} | LOGGED_IN),
         "portal:logout": Rule(EVERYONE, "post", {}),
         "portal:apply": Rule(LOGGED_IN, kwargs={"code": "2.000001"}),
         "portal:draft": Rule({"citizen"}, kwargs={"pk": str(w["draft"].pk)}),
