@@ -45,13 +45,19 @@ def test_new_version_does_not_touch_dossiers_in_flight(catalogue, tmp_path):
     from tinhso.accounts.models import User
 
     citizen = User.objects.get(username="citizen1")
+    birth = {
+        "ho_ten_tre": "Nguyễn Thị Mai",
+        "ngay_sinh": "2026-11-20",
+        "gioi_tinh": "Nữ",
+        "noi_sinh": "Bến Tre",
+        "dan_toc": "Kinh",
+        "ho_ten_me": "Trần Thị Bích",
+        "quan_he_nguoi_yeu_cau": "Mẹ",
+    }
     dossier, _ = services.file_dossier(
-        user=citizen,
-        version=version,
-        data={},
-        draft=True,
-        applicant=services.Applicant.from_user(citizen),
+        user=citizen, version=version, data=birth, applicant=services.Applicant.from_user(citizen)
     )
+    assert dossier.status == "submitted"
     directory = tmp_path / "catalogue"
     shutil.copytree(CATALOGUE_DIR, directory)
     entry = json.loads((directory / "1_001193.json").read_text(encoding="utf-8"))
