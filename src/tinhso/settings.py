@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "tinhso.dossiers",
     "tinhso.documents",
     "tinhso.notifications",
+    "tinhso.payments",
+    "tinhso.stores",
     "tinhso.portal",
     "tinhso.backoffice",
 ]

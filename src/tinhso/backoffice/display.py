@@ -16,7 +16,8 @@ from django.utils.translation import ngettext
 from tinhso.agencies.models import Role
 from tinhso.calendars.worktime import WorkCalendar
 from tinhso.dossiers.models import CLOCK_RUNNING, PAUSED, Dossier, HistoryEntry, Status, Timeliness
-from tinhso.dossiers.workflow import ACTIONS, APPLICANT
+from tinhso.dossiers.workflow import APPLICANT
+from tinhso.dossiers.workflow import action_label as action_label
 
 RETURN_METHODS = {"counter": "counter", "postal": "postal", "online": "online"}
 
@@ -100,11 +101,6 @@ def role_label(role: str) -> str:
     if role in Role.values:
         return str(Role(role).label)
     return role
-
-
-def action_label(action: str) -> str:
-    spec = ACTIONS.get(action)
-    return str(spec.label) if spec else action
 
 
 def status_label(status: str) -> str:

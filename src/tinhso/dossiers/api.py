@@ -17,7 +17,7 @@ from tinhso.apierrors import ApiError
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, HistoryEntry
 from tinhso.dossiers.uploads import UploadRejected, check_upload
-from tinhso.dossiers.workflow import ACTIONS
+from tinhso.dossiers.workflow import action_label
 from tinhso.procedures.selectors import version_by_code
 
 router = Router(tags=["dossiers"], auth=[bearer, session_user])
@@ -97,11 +97,10 @@ def _load(request: HttpRequest, code: str) -> Dossier:
 def _history_item(entry: HistoryEntry) -> dict[str, Any]:
     from tinhso.dossiers.models import STATUS_CODES, Status
 
-    spec = ACTIONS.get(entry.action)
     return {
         "seq": entry.seq,
         "action": entry.action,
-        "label": str(spec.label) if spec else entry.action,
+        "label": action_label(entry.action),
         "status": entry.to_status,
         "status_code": STATUS_CODES.get(entry.to_status),
         "at": entry.at,

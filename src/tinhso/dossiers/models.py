@@ -144,6 +144,8 @@ class Dossier(models.Model):
     deadline_alert = models.CharField(_("cảnh báo hạn"), max_length=8, blank=True, editable=False)
     apologized = models.BooleanField(_("đã xin lỗi, hẹn lại"), default=False)
     fee_amount = models.PositiveIntegerField(_("phí, lệ phí (đồng)"), default=0)
+    paid_amount = models.PositiveIntegerField(_("đã nộp (đồng)"), default=0)
+    paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
     return_method = models.CharField(_("hình thức nhận kết quả"), max_length=16, blank=True)
     postal_address = models.CharField(_("địa chỉ nhận qua bưu chính"), max_length=300, blank=True)
     postal_tracking = models.CharField(_("mã vận đơn"), max_length=40, blank=True)
@@ -207,6 +209,15 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     digitised = models.BooleanField(_("được số hóa tại quầy"), default=False)
+    # Reuse of a document the applicant already holds in their personal store (R-DIG-5, 766 ind. 4.3/4.4).
+    reused_from = models.ForeignKey(
+        "stores.StoredDocument",
+        verbose_name=_("tái sử dụng từ kho"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reuses",
+    )
 
     class Meta:
         verbose_name = _("tệp đính kèm")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, StaffAssignment
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.workflow import ACTIONS, APPLICANT, ActionSpec
+from tinhso.dossiers.workflow import ACTIONS, APPLICANT, ActionSpec, action_label, is_public
 from tinhso.procedures.models import WorkflowStep
 
 
@@ -167,12 +167,11 @@ def public_view(dossier: Dossier) -> dict[str, Any]:
 
     history = []
     for entry in dossier.history.all():
-        spec = ACTIONS.get(entry.action)
-        if spec is None or not spec.public:
+        if not is_public(entry.action):
             continue
         history.append(
             {
-                "label": str(spec.label),
+                "label": action_label(entry.action),
                 "status_label": str(Status(entry.to_status).label),
                 "status_code": STATUS_CODES.get(entry.to_status),
                 "at": entry.at,

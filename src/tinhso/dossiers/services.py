@@ -542,7 +542,7 @@ def _receive(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime)
     d.step_started_at = d.clock_started_at
     d.assignee = None
     d.status = Status.RECEIVED
-    if version.requires_payment_before_processing and d.fee_amount > 0:
+    if version.requires_payment_before_processing and d.paid_amount < d.fee_amount:
         _pause(d, now, reason="payment", items=[])
         d.status = Status.AWAITING_PAYMENT
     return "receipt", "received", {"due_at": d.due_at.isoformat()}, Timeliness.ON_TIME
@@ -671,7 +671,7 @@ def _return_result(d: Dossier, user: User, req: ActionRequest, now: datetime.dat
 
 
 def _request_payment(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
-    if d.fee_amount <= 0:
+    if d.fee_amount <= 0 or d.paid_amount >= d.fee_amount:
         raise ActionNotAllowed(_("Thủ tục này không thu phí, lệ phí."), "action")
     _pause(d, now, reason="payment", items=[])
     return None, None, {"amount": d.fee_amount}, ""
@@ -779,3 +779,36 @@ def rate_dossier(*, user: User, dossier: Dossier, score: int, comment: str = "")
             )
     except IntegrityError as exc:
         raise ActionNotAllowed(_("Hồ sơ này đã được đánh giá.")) from exc
+
+
+# --- payments (called by tinhso.payments once a payment is confirmed) -----------------------
+
+
+def record_payment(*, dossier_id: int, amount: int, online: bool, reference: str) -> Dossier:
+    """Apply a confirmed payment to its dossier: add it to what was paid and, when the dossier was
+    waiting for it, resume processing. Recorded in the history with no human actor."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            Dossier.objects.select_for_update()
+            .select_related("procedure_version")
+            .get(pk=dossier_id)
+        )
+        from_status = locked.status
+        locked.paid_amount += amount
+        locked.paid_online = locked.paid_online or online
+        details: dict[str, Any] = {"amount": amount, "reference": reference, "online": online}
+        if locked.status == Status.AWAITING_PAYMENT and locked.paid_amount >= locked.fee_amount:
+            details |= _resume(locked, now)
+        entry = _record(
+            locked,
+            action="payment_received",
+            actor=None,
+            role="system",
+            from_status=from_status,
+            details=details,
+            at=now,
+        )
+        locked.save()
+        _after_commit(locked, entry, None, None)
+    return locked

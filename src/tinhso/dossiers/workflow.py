@@ -168,7 +168,24 @@ ACTIONS: dict[str, ActionSpec] = {
     ]
 }
 
+# Events recorded in the history that are not actions a person takes.
+SYSTEM_EVENTS = {"payment_received": _("Đã nhận thanh toán phí, lệ phí")}
+
 # Actions that hand the dossier over between people or units: one row each on the control slip.
 HANDOVER_ACTIONS = frozenset(
     {"receive", "complete_step", "approve", "issue_result", "return_result"}
 )
+
+
+def action_label(name: str) -> str:
+    """The label of an action or system event, for any history display."""
+    spec = ACTIONS.get(name)
+    if spec is not None:
+        return str(spec.label)
+    return str(SYSTEM_EVENTS.get(name, name))
+
+
+def is_public(name: str) -> bool:
+    """Shown in the citizen-readable history (the lookup page and the applicant's dossier page)."""
+    spec = ACTIONS.get(name)
+    return spec.public if spec is not None else name in SYSTEM_EVENTS

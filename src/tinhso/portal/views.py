@@ -32,7 +32,7 @@ from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
 from tinhso.dossiers.uploads import UploadRejected, check_upload
-from tinhso.dossiers.workflow import ACTIONS
+from tinhso.dossiers.workflow import action_label, is_public
 from tinhso.portal.forms import (
     ACCEPT,
     DocumentInput,
@@ -363,12 +363,11 @@ def _applicant_actions(user: User, dossier: Dossier) -> list[str]:
 def _history(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
     rows = []
     for entry in entries:
-        spec = ACTIONS.get(entry.action)
-        if spec is None or not spec.public:
+        if not is_public(entry.action):
             continue
         rows.append(
             {
-                "label": spec.label,
+                "label": action_label(entry.action),
                 "status_label": Status(entry.to_status).label,
                 "at": entry.at,
                 "comment": entry.comment if entry.action in APPLICANT_COMMENTS else "",
