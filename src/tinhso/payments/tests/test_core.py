@@ -52,7 +52,7 @@ def test_confirmed_payment_resumes_the_waiting_dossier_once(cast):
         and dossier.paid_amount == 100000
         and dossier.paid_online is False
     )
-    again, applied_again = services.confirm_payment(
+    _again, applied_again = services.confirm_payment(
         reference=payment.reference, amount=100000, source="counter"
     )
     assert not applied_again
