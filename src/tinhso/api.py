@@ -10,6 +10,7 @@ from tinhso.apierrors import install_handlers
 from tinhso.calendars.api import router as calendar_router
 from tinhso.dossiers.api import public_router as lookup_router
 from tinhso.dossiers.api import router as dossiers_router
+from tinhso.payments.api import router as payments_router
 from tinhso.procedures.api import router as procedures_router
 
 api = NinjaAPI(
@@ -33,4 +34,5 @@ api.add_router("", agencies_router)
 api.add_router("", procedures_router)
 api.add_router("", dossiers_router)
 api.add_router("", lookup_router)
+api.add_router("", payments_router)
 api.add_router("", calendar_router)

@@ -67,6 +67,11 @@ def api_rules(code: str) -> dict[tuple[str, str], Rule]:
             multipart=True,
             kwargs={"code": code},
         ),
+        ("get", "/api/v1/dossiers/{code}/payments"): Rule(OWN, kwargs={"code": code}),
+        # Recording a payment at the counter is the clerk's alone.
+        ("post", "/api/v1/dossiers/{code}/payments"): Rule(
+            {"clerk"}, "post", {"provider": "counter"}, kwargs={"code": code}
+        ),
         # Receiving is the clerk's alone.
         ("post", "/api/v1/dossiers/{code}/actions"): Rule(
             {"clerk"}, "post", {"action": "receive"}, kwargs={"code": code}
