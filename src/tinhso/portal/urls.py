@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import registration, views
+from . import payments, registration, views
 
 app_name = "portal"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("ho-so/<str:code>/bo-sung/", views.supplement, name="supplement"),
     path("ho-so/<str:code>/rut/", views.withdraw, name="withdraw"),
     path("ho-so/<str:code>/danh-gia/", views.rate, name="rate"),
+    path("ho-so/<str:code>/thanh-toan/", payments.pay, name="pay"),
     path("tra-cuu/", views.lookup, name="lookup"),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-ky/", registration.register, name="register"),

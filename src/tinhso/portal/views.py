@@ -44,6 +44,7 @@ from tinhso.portal.forms import (
     check_documents,
     document_inputs,
 )
+from tinhso.portal.payments import payment_context
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.procedures.selectors import current_versions, search_procedures, version_by_code
 
@@ -415,6 +416,7 @@ def _render_dossier(
         "due_changed": dossier.original_due_at is not None
         and dossier.original_due_at != dossier.due_at,
         **_upload_limits(),
+        **payment_context(user, dossier),
     }
     return render(request, "portal/dossier.html", context, status=status)
 

@@ -255,6 +255,9 @@ def page_rules(w: dict) -> dict[str, Rule]:
             {"citizen"}, "post", {"reason": "Không cần nữa", "confirm": "on"}, kwargs={"code": main}
         ),
         "portal:rate": Rule({"citizen"}, "post", {"score": "5"}, kwargs={"code": done}),
+        # No on-line provider is offered for this pay-at-the-counter test procedure: nobody can start one,
+        # strangers get 404 and the owner a message; the rule checks that refusal changes nothing.
+        "portal:pay": Rule(set(), "post", {"provider": "counter"}, kwargs={"code": main}),
         "backoffice:inbox": Rule(STAFF),
         "backoffice:dossier": Rule(STAFF_OF_DOSSIER, kwargs={"code": main}),
         "backoffice:attachment": Rule(STAFF_OF_DOSSIER, kwargs={"code": main, "pk": str(att)}),
