@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install assets migrate demo lint types migrations-check pytest browser-deps bench openapi messages clean
+.PHONY: run test install assets migrate demo lint types migrations-check pytest system-deps bench openapi messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,11 +51,11 @@ messages: install
 	cd src/tinhso && ../../$(BIN)/tinhso makemessages -l en --no-obsolete --ignore=tests
 	cd src/tinhso && ../../$(BIN)/tinhso compilemessages
 
-browser-deps:
-	bash scripts/ensure-browser.sh
+system-deps:
+	bash scripts/ensure-system-deps.sh
 
 # The whole suite: lint, types, migrations check, unit + API + browser tests.
-test: install browser-deps lint types migrations-check
+test: install system-deps lint types migrations-check
 	cd src/tinhso && ../../$(BIN)/tinhso compilemessages >/dev/null
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 

@@ -15,7 +15,7 @@ def browser() -> Iterator:
 
     if not shutil.which(CHROMIUM):
         pytest.fail(
-            f"Chromium not found at {CHROMIUM}: run `make browser-deps` (apt-get install chromium)"
+            f"Chromium not found at {CHROMIUM}: run `make system-deps` (apt-get install chromium)"
         )
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
