@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -36,6 +37,7 @@ from tinhso.dossiers.selectors import acting_role, current_step, is_owner
 from tinhso.dossiers.uploads import CheckedUpload
 from tinhso.dossiers.workflow import ACTIONS, APPLICANT
 from tinhso.procedures.models import ProcedureVersion, WorkflowStep
+from tinhso.stores.models import StoredDocument
 
 
 class DossierError(Exception):
@@ -80,9 +82,17 @@ class Applicant:
 
 @dataclass
 class NewFile:
+    """A file for one dossier component: a fresh upload, or a document from the applicant's store
+    (``stored``), which is copied into the dossier and recorded as reuse."""
+
     document_code: str
-    upload: CheckedUpload
+    upload: CheckedUpload | None = None
     digitised: bool = False
+    stored: StoredDocument | None = None
+
+    def __post_init__(self) -> None:
+        if (self.upload is None) == (self.stored is None):
+            raise ValueError("NewFile takes either an upload or a stored document")
 
 
 @dataclass
@@ -222,6 +232,10 @@ def _store_files(
                 % {"code": item.document_code},
                 "document",
             )
+        if item.stored is not None:
+            _store_reused(dossier, item.document_code, item.stored, user, written)
+            continue
+        assert item.upload is not None
         attachment = Attachment(
             dossier=dossier,
             document_code=item.document_code,
@@ -235,6 +249,34 @@ def _store_files(
         attachment.file.save(item.upload.name, item.upload.file, save=False)
         written.append(attachment.file.name)
         attachment.save()
+
+
+def _store_reused(
+    dossier: Dossier, document_code: str, stored: StoredDocument, user: User, written: list[str]
+) -> None:
+    """Copy a document of the applicant's store into the dossier, recorded as reuse (R-DIG-5)."""
+    from tinhso.stores.services import download_name
+
+    if stored.revoked or dossier.applicant_id is None or stored.owner_id != dossier.applicant_id:
+        raise InvalidInput(_("Giấy tờ đã chọn không có trong kho của chủ hồ sơ."), "document")
+    with stored.file.open("rb") as source:
+        content = source.read()
+    if hashlib.sha256(content).hexdigest() != stored.sha256:
+        raise InvalidInput(_("Tệp trong kho giấy tờ không còn nguyên vẹn."), "document")
+    name = download_name(stored)
+    attachment = Attachment(
+        dossier=dossier,
+        document_code=document_code,
+        original_name=name,
+        content_type=stored.content_type,
+        size=len(content),
+        sha256=stored.sha256,
+        uploaded_by=user,
+        reused_from=stored,
+    )
+    attachment.file.save(name, ContentFile(content), save=False)
+    written.append(attachment.file.name)
+    attachment.save()
 
 
 def _after_commit(

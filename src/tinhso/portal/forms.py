@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from tinhso.dossiers.uploads import CheckedUpload, UploadRejected, check_upload
 from tinhso.procedures.models import ProcedureVersion, RequiredDocument
+from tinhso.stores.models import StoredDocument
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png"
 DATA_PREFIX = "data."
@@ -276,12 +277,16 @@ def _choice_label(prop: dict[str, Any], index: int, option: Any) -> str:
 
 @dataclass
 class DocumentInput:
-    """One file input per required document of the procedure."""
+    """One file input per required document of the procedure, and a choice from the store."""
 
     document: RequiredDocument
     existing: list[Any] = field(default_factory=list)  # attachments already on a draft
     error: str = ""
     accept: str = ACCEPT
+    store: list[StoredDocument] = field(default_factory=list)  # the applicant's reusable documents
+    reuse_value: str = ""  # the posted choice, kept when the form is shown again
+    reused: StoredDocument | None = None
+    reuse_error: bool = False  # the error is about the store choice, not the file
 
     @property
     def html_name(self) -> str:
@@ -292,18 +297,58 @@ class DocumentInput:
         return "doc-" + _safe_id(self.document.code)
 
     @property
+    def reuse_name(self) -> str:
+        return "reuse." + self.document.code
+
+    @property
+    def reuse_id(self) -> str:
+        return "reuse-" + _safe_id(self.document.code)
+
+    @property
+    def error_target(self) -> str:
+        """The id of the input the error summary links to."""
+        return self.reuse_id if self.reuse_error else self.id
+
+    @property
     def upload_required(self) -> bool:
         """An electronic copy must be uploaded before the dossier can be submitted."""
         return self.document.required and self.document.e_copy_accepted and not self.existing
 
 
 def document_inputs(
-    version: ProcedureVersion, attachments: list[Any] | None = None
+    version: ProcedureVersion,
+    attachments: list[Any] | None = None,
+    store: list[StoredDocument] | None = None,
 ) -> list[DocumentInput]:
     by_code: dict[str, list[Any]] = {}
     for attachment in attachments or []:
         by_code.setdefault(attachment.document_code, []).append(attachment)
-    return [DocumentInput(doc, by_code.get(doc.code, [])) for doc in version.documents.all()]
+    return [
+        DocumentInput(doc, by_code.get(doc.code, []), store=list(store or []))
+        for doc in version.documents.all()
+    ]
+
+
+def check_reuse(inputs: list[DocumentInput], post: QueryDict) -> list[tuple[str, StoredDocument]]:
+    """Read the store choice of every input; only documents offered to this user are accepted.
+
+    ``inputs`` carry the applicant's reusable documents (``stores.selectors.documents_for``), so
+    an id of someone else's or a revoked document is an error on that input, never attached.
+    """
+    chosen: list[tuple[str, StoredDocument]] = []
+    for item in inputs:
+        value = post.get(item.reuse_name, "").strip()
+        item.reuse_value = value
+        if not value:
+            continue
+        found = next((d for d in item.store if str(d.pk) == value), None)
+        if found is None:
+            item.error = _("Giấy tờ đã chọn không có trong kho giấy tờ của bạn.")
+            item.reuse_error = True
+            continue
+        item.reused = found
+        chosen.append((item.document.code, found))
+    return chosen
 
 
 def check_documents(
@@ -321,8 +366,15 @@ def check_documents(
                 checked.append((item.document.code, check_upload(upload, item.html_name)))
             except UploadRejected as exc:
                 item.error = exc.message
+                item.reuse_error = False
                 break
-        if submitting and not uploads and not item.error and item.upload_required:
+        if (
+            submitting
+            and not uploads
+            and item.reused is None
+            and not item.error
+            and item.upload_required
+        ):
             item.error = _("Vui lòng đính kèm bản điện tử của giấy tờ này.")
     return checked
 

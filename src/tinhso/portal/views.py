@@ -31,7 +31,7 @@ from tinhso.agencies.models import Agency
 from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
-from tinhso.dossiers.uploads import UploadRejected, check_upload
+from tinhso.dossiers.uploads import CheckedUpload, UploadRejected, check_upload
 from tinhso.dossiers.workflow import action_label, is_public
 from tinhso.portal.forms import (
     ACCEPT,
@@ -42,11 +42,14 @@ from tinhso.portal.forms import (
     SupplementForm,
     WithdrawForm,
     check_documents,
+    check_reuse,
     document_inputs,
 )
 from tinhso.portal.payments import payment_context
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.procedures.selectors import current_versions, search_procedures, version_by_code
+from tinhso.stores.models import StoredDocument
+from tinhso.stores.selectors import documents_for
 
 PAGE_SIZE = 20
 # History comments addressed to the applicant (the others are internal notes of officials).
@@ -168,7 +171,7 @@ class Application:
         items = self.form.error_list()
         if self.agency_error:
             items.append(("f-agency", _("Nơi nộp hồ sơ"), self.agency_error))
-        items += [(d.id, d.document.name, d.error) for d in self.documents if d.error]
+        items += [(d.error_target, d.document.name, d.error) for d in self.documents if d.error]
         return items
 
     def route_error(self, exc: services.DossierError) -> None:
@@ -211,6 +214,15 @@ def _submission_key(request: HttpRequest) -> str:
     return key if SUBMISSION_KEY.match(key) else uuid.uuid4().hex
 
 
+def _new_files(
+    checked: list[tuple[str, CheckedUpload]], reused: list[tuple[str, StoredDocument]]
+) -> list[services.NewFile]:
+    """Uploaded files, then documents chosen from the applicant's store (copied, marked as reuse)."""
+    return [services.NewFile(c, upload) for c, upload in checked] + [
+        services.NewFile(c, stored=document) for c, document in reused
+    ]
+
+
 @login_required
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     version = _version_or_404(code)
@@ -219,7 +231,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     app = Application(
         version=version,
         form=SchemaForm(version.form_schema),
-        documents=document_inputs(version),
+        documents=document_inputs(version, store=list(documents_for(user))),
         agencies=agencies,
         agency=_home_agency(agencies, user),
         submission_key=_submission_key(request),
@@ -236,6 +248,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         app.agency = next((a for a in agencies if str(a.pk) == chosen), None)
         if app.agency is None:
             app.agency_error = _("Hãy chọn UBND xã, phường nơi nộp hồ sơ.")
+    reused = check_reuse(app.documents, request.POST)
     checked = check_documents(app.documents, request.FILES, submitting=not draft)
     if app.has_errors:
         return _render_application(request, app)
@@ -246,7 +259,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             data=data,
             applicant=services.Applicant.from_user(user),
             agency=app.agency,
-            files=[services.NewFile(c, upload) for c, upload in checked],
+            files=_new_files(checked, reused),
             draft=draft,
             idempotency_key=app.submission_key,
             fingerprint=services.request_fingerprint(
@@ -256,6 +269,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     "agency": app.agency.pk if app.agency else None,
                     "draft": draft,
                     "files": sorted(u.sha256 for _c, u in checked),
+                    "reused": sorted(d.pk for _c, d in reused),
                 }
             ),
         )
@@ -291,7 +305,11 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
     app = Application(
         version=version,
         form=SchemaForm(version.form_schema, initial=dossier.data),
-        documents=document_inputs(version, list(dossier.attachments.all())),
+        documents=document_inputs(
+            version,
+            list(dossier.attachments.all()),
+            store=list(documents_for(user)),
+        ),
         agency=dossier.agency,
     )
     if request.method != "POST":
@@ -301,6 +319,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
     data = app.form.bind(request.POST)
     if submitting:
         app.form.validate()
+    reused = check_reuse(app.documents, request.POST)
     checked = check_documents(app.documents, request.FILES, submitting=submitting)
     if app.has_errors:
         return _render_application(request, app, dossier)
@@ -309,7 +328,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
             user=user,
             dossier=dossier,
             data=data,
-            files=[services.NewFile(c, upload) for c, upload in checked],
+            files=_new_files(checked, reused),
         )
     except services.DossierError as exc:
         app.route_error(exc)
