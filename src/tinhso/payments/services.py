@@ -12,7 +12,7 @@ from tinhso.accounts.models import User
 from tinhso.dossiers.models import TERMINAL, Dossier, Status
 from tinhso.dossiers.services import record_payment
 from tinhso.payments.models import Payment, PaymentEvent, PaymentStatus
-from tinhso.payments.providers import Started, get_provider, providers
+from tinhso.payments.providers import ProviderError, Started, get_provider, providers
 
 # Payment references travel in bank-transfer purposes, which allow few characters and lose
 # punctuation: upper-case letters and digits only, without look-alikes (0/O, 1/I).
@@ -66,7 +66,16 @@ def start_payment(
             created_by=user,
         )
         log_event(payment, "created", {"amount": amount, "provider": provider.id}, user)
-        started = provider.start(payment, request)
+        try:
+            started = provider.start(payment, request)
+        except ProviderError as exc:
+            raise PaymentError(
+                _(
+                    "Cổng thanh toán tạm thời không sử dụng được; vui lòng thử lại sau hoặc chọn hình thức khác."
+                ),
+                "provider",
+                503,
+            ) from exc
         if started.redirect_url or started.qr_payload:
             payment.details = payment.details | {"started": True}
             Payment.objects.filter(pk=payment.pk).update(details=payment.details)
