@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.utils import translation
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -12,3 +13,10 @@ def _fast_hashing_and_media(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_between_tests():
+    """LocaleMiddleware leaves the thread in the last request's language; start each test in Vietnamese."""
+    yield
+    translation.deactivate()

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from tinhso.testing import make_cast
 
@@ -28,6 +29,14 @@ PAGES = [
     ),
     ("/tra-cuu/", "Look up dossier status", ["Tra cứu tình trạng hồ sơ", "Không cần đăng nhập"]),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _back_to_vietnamese():
+    # LocaleMiddleware activates the request's language for the whole thread and never resets it:
+    # without this, code run later in this worker outside a request would speak English.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -172,9 +181,9 @@ def test_translations_keep_every_placeholder():
         if "python-format" not in message.flags:
             continue
         sources = [message.msgid, message.msgid_plural or message.msgid]
-        for source, translation in zip(sources, message.msgstr, strict=False):
+        for source, target in zip(sources, message.msgstr, strict=False):
             expected = sorted(PLACEHOLDER.findall(source))
-            assert sorted(PLACEHOLDER.findall(translation)) == expected, source
+            assert sorted(PLACEHOLDER.findall(target)) == expected, source
 
 
 def test_compiled_catalogue_matches_the_po_file():
