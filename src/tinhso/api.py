@@ -12,6 +12,7 @@ from tinhso.dossiers.api import public_router as lookup_router
 from tinhso.dossiers.api import router as dossiers_router
 from tinhso.payments.api import router as payments_router
 from tinhso.procedures.api import router as procedures_router
+from tinhso.results.api import router as results_router
 
 api = NinjaAPI(
     title="Tỉnh Số API",
@@ -36,3 +37,4 @@ api.add_router("", dossiers_router)
 api.add_router("", lookup_router)
 api.add_router("", payments_router)
 api.add_router("", calendar_router)
+api.add_router("", results_router)

@@ -133,6 +133,9 @@ def load_demo() -> dict[str, int]:
             address=address,
             email=f"{username}@demo.tinhso",
         )
+    from tinhso.results.pki import init_demo_pki
+
+    init_demo_pki()
     admin = _user(
         "admin",
         kind=User.Kind.ADMIN,

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tinhso.notifications",
     "tinhso.payments",
     "tinhso.stores",
+    "tinhso.results",
     "tinhso.portal",
     "tinhso.backoffice",
 ]
@@ -163,6 +164,31 @@ EMAIL_USE_TLS = env_bool("TINHSO_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("TINHSO_FROM_EMAIL", "Tỉnh Số <no-reply@tinhso.local>")
 TINHSO_SMS_CHANNEL = env_str("TINHSO_SMS_CHANNEL", "log")
 
+# VNPay 2.1.0 (docs/payments-vnpay.md). The defaults are DEMO values that talk to the in-project
+# sandbox gateway; "{site_url}" is replaced by TINHSO_SITE_URL when used. A real merchant sets the
+# TmnCode and HashSecret sent by VNPAY and the two gateway URLs.
+TINHSO_VNPAY_TMN_CODE = env_str("TINHSO_VNPAY_TMN_CODE", "DEMOTS01")
+TINHSO_VNPAY_HASH_SECRET = env_str(
+    "TINHSO_VNPAY_HASH_SECRET", "DEMO-ONLY-SECRET-NOT-FOR-PRODUCTION"
+)
+TINHSO_VNPAY_URL = env_str("TINHSO_VNPAY_URL", "{site_url}/payments/sandbox/vnpay/pay")
+TINHSO_VNPAY_API_URL = env_str("TINHSO_VNPAY_API_URL", "{site_url}/payments/sandbox/vnpay/api")
+TINHSO_VNPAY_RETURN_URL = env_str("TINHSO_VNPAY_RETURN_URL", "{site_url}/payments/vnpay/return")
+TINHSO_VNPAY_SERVER_IP = env_str("TINHSO_VNPAY_SERVER_IP", "127.0.0.1")  # vnp_IpAddr of API calls
+TINHSO_VNPAY_API_TIMEOUT = env_int("TINHSO_VNPAY_API_TIMEOUT", 15)  # seconds
+# The sandbox gateway is served only when enabled; by default exactly when the payment URL is its own.
+TINHSO_VNPAY_SANDBOX = env_bool("TINHSO_VNPAY_SANDBOX", TINHSO_VNPAY_URL.startswith("{site_url}"))
+TINHSO_VNPAY_SANDBOX_IPN_URL = env_str(
+    "TINHSO_VNPAY_SANDBOX_IPN_URL", "{site_url}/payments/vnpay/ipn"
+)
+TINHSO_VNPAY_SANDBOX_DELIVERY = env_str("TINHSO_VNPAY_SANDBOX_DELIVERY", "inprocess")  # or "http"
+TINHSO_VNPAY_SANDBOX_IPN_DELAY = env_int("TINHSO_VNPAY_SANDBOX_IPN_DELAY", 0)  # seconds
+TINHSO_VNPAY_SANDBOX_IPN_COPIES = env_int("TINHSO_VNPAY_SANDBOX_IPN_COPIES", 1)  # duplicates
+TINHSO_VNPAY_SANDBOX_IPN_LATE_FAILURE = env_bool("TINHSO_VNPAY_SANDBOX_IPN_LATE_FAILURE", False)
+TINHSO_VNPAY_SANDBOX_DIR = Path(
+    env_str("TINHSO_VNPAY_SANDBOX_DIR", str(VAR_DIR / "sandbox" / "vnpay"))
+)  # its transactions
+
 TINHSO_SITE_URL = env_str("TINHSO_SITE_URL", "http://127.0.0.1:8000")
 TINHSO_PROVINCE_NAME = env_str("TINHSO_PROVINCE_NAME", "Vĩnh Long")
 # Office hours (R-DL-4): "HH:MM-HH:MM" intervals, comma separated.
@@ -171,6 +197,30 @@ TINHSO_SAME_DAY_CUTOFF = env_str("TINHSO_SAME_DAY_CUTOFF", "15:00")
 # R-DL-13: compare completion with the appointment by "date" (default) or "datetime".
 TINHSO_TIMELINESS_GRANULARITY = env_str("TINHSO_TIMELINESS_GRANULARITY", "date")
 TINHSO_DUE_SOON_WORKING_HOURS = env_int("TINHSO_DUE_SOON_WORKING_HOURS", 8)
+
+# VietQR bank transfers (docs/payments-vietqr.md). The defaults are DEMO values, not a real
+# account: set every one of these for a real province. The bank webhook is disabled while its
+# secret is empty (the default outside DEBUG).
+TINHSO_VIETQR_BANK_BIN = env_str("TINHSO_VIETQR_BANK_BIN", "970415")  # DEMO: VietinBank
+TINHSO_VIETQR_ACCOUNT = env_str("TINHSO_VIETQR_ACCOUNT", "113366668888")  # DEMO account
+TINHSO_VIETQR_ACCOUNT_NAME = env_str(
+    "TINHSO_VIETQR_ACCOUNT_NAME", "TRUNG TAM PHUC VU HANH CHINH CONG (DEMO)"
+)
+# Agency (code) holding the account: its staff import statements and handle unmatched transfers.
+TINHSO_VIETQR_AGENCY = env_str("TINHSO_VIETQR_AGENCY", "000.00.01.H61")  # DEMO: one-stop centre
+TINHSO_BANK_WEBHOOK_SECRET = env_str(
+    "TINHSO_BANK_WEBHOOK_SECRET", "demo-bank-webhook-secret" if DEBUG else ""
+)
+TINHSO_BANK_WEBHOOK_TOLERANCE_SECONDS = env_int("TINHSO_BANK_WEBHOOK_TOLERANCE_SECONDS", 300)
+
+# Signed e-results (docs/results.md, docs/adr/0004-signing.md). The demo PKI lives in
+# TINHSO_PKI_DIR (keys encrypted with TINHSO_PKI_PASSPHRASE, by default derived from SECRET_KEY);
+# production agencies sign with a PKCS#12 file or a PKCS#11 token (TINHSO_SIGNER_<SLUG>_* variables).
+TINHSO_PKI_DIR = Path(env_str("TINHSO_PKI_DIR", str(VAR_DIR / "pki")))
+TINHSO_PKI_PASSPHRASE = env_str("TINHSO_PKI_PASSPHRASE", "")
+TINHSO_SIGNER_DEFAULT = env_str("TINHSO_SIGNER_DEFAULT", "demo" if DEBUG else "")
+TINHSO_TSA_URL = env_str("TINHSO_TSA_URL", "")  # RFC 3161 time-stamping: PAdES B-T instead of B-B
+TINHSO_TRUST_ROOTS = env_list("TINHSO_TRUST_ROOTS", [])  # PEM/DER files of production root CAs
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

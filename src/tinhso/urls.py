@@ -8,7 +8,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("backoffice/thanh-toan/", include("tinhso.payments.staff_urls")),
     path("backoffice/", include("tinhso.backoffice.urls")),
+    path("kho-giay-to/", include("tinhso.stores.urls")),
+    path("xac-thuc/", include("tinhso.results.urls")),
+    path("payments/", include("tinhso.payments.urls")),
     path("", include("tinhso.portal.urls")),
 ]
 

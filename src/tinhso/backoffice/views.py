@@ -64,7 +64,13 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     user = official(request)
-    context = {"bo_is_clerk": bool(clerk_agency_ids(user)), "bo_section": section, **context}
+    roles = {role for held in selectors.agency_roles(user).values() for role in held}
+    context = {
+        "bo_is_clerk": bool(clerk_agency_ids(user)),
+        "bo_is_leader": bool(roles & {"leader", "agency_admin"}),
+        "bo_section": section,
+        **context,
+    }
     return render(request, template, context, status=status)
 
 

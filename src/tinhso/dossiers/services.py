@@ -284,8 +284,11 @@ def _after_commit(
 ) -> None:
     from tinhso.documents.tasks import issue_slip_task
     from tinhso.notifications.tasks import notify_applicant_task
+    from tinhso.results.tasks import sign_result_task
 
     dossier_id, seq = dossier.pk, entry.seq
+    if event == "result_ready":  # sign the e-result before telling the applicant it is ready
+        transaction.on_commit(lambda: sign_result_task.delay(dossier_id))
     if slip:
         transaction.on_commit(lambda: issue_slip_task.delay(dossier_id, slip, seq))
     if event:

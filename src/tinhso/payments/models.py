@@ -115,3 +115,183 @@ class PaymentEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Payment events are append-only")
         super().save(*args, **kwargs)
+
+
+# =============================================================================================
+# Bank transfers (VietQR), bank statements and e-receipts — docs/payments-vietqr.md.
+# Written by tinhso.payments.statements (transfers) and tinhso.payments.receipts (receipts).
+# =============================================================================================
+
+
+class BankStatement(models.Model):
+    """One imported statement file of the collecting account; its rows become transfers."""
+
+    bank = models.CharField(_("ngân hàng (BIN)"), max_length=11)
+    account = models.CharField(_("số tài khoản"), max_length=19)
+    filename = models.CharField(_("tên tệp"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhập"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
+    row_count = models.PositiveIntegerField(_("số dòng"), default=0)
+    imported_count = models.PositiveIntegerField(_("số giao dịch mới"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("số giao dịch đã có"), default=0)
+
+    class Meta:
+        verbose_name = _("sao kê ngân hàng")
+        verbose_name_plural = _("sao kê ngân hàng")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TransferStatus(models.TextChoices):
+    MATCHED = "matched", _("Đã khớp")
+    UNMATCHED = "unmatched", _("Chưa khớp")
+    MISMATCH = "mismatch", _("Sai số tiền")
+    IGNORED = "ignored", _("Bỏ qua")
+    REFUNDED = "refunded", _("Đã trả lại người chuyển")
+
+
+# Transfers the accountant still has to deal with.
+OPEN_TRANSFER_STATUSES = (TransferStatus.UNMATCHED, TransferStatus.MISMATCH)
+
+
+class TransferProblem(models.TextChoices):
+    NO_REFERENCE = "no_reference", _("Nội dung chuyển khoản không có mã thanh toán")
+    UNKNOWN_REFERENCE = "unknown_reference", _("Không có khoản thanh toán mang mã này")
+    SEVERAL_REFERENCES = "several_references", _("Nội dung có nhiều mã thanh toán")
+    WRONG_METHOD = "wrong_method", _("Khoản thanh toán không phải chuyển khoản VietQR")
+    AMOUNT = "amount", _("Số tiền khác số phải nộp")
+    ALREADY_PAID = "already_paid", _("Hồ sơ hoặc khoản thanh toán đã được thanh toán")
+    NOT_PAYABLE = "not_payable", _("Khoản thanh toán đã hủy hoặc không thành công")
+
+
+class TransferSource(models.TextChoices):
+    STATEMENT = "statement", _("Sao kê")
+    WEBHOOK = "webhook", _("Ngân hàng báo có")
+
+
+class IncomingTransfer(models.Model):
+    """A credit to the collecting account reported by the bank; imported once per bank reference."""
+
+    bank = models.CharField(_("ngân hàng (BIN)"), max_length=11)
+    account = models.CharField(_("số tài khoản"), max_length=19)
+    amount = models.PositiveBigIntegerField(_("số tiền (đồng)"))
+    description = models.CharField(_("nội dung chuyển khoản"), max_length=500, blank=True)
+    bank_reference = models.CharField(_("mã giao dịch ngân hàng"), max_length=100)
+    received_at = models.DateTimeField(_("thời điểm ghi có"))
+    source = models.CharField(_("nguồn"), max_length=10, choices=TransferSource.choices)
+    statement = models.ForeignKey(
+        BankStatement,
+        verbose_name=_("sao kê"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers",
+    )
+    status = models.CharField(_("trạng thái"), max_length=10, choices=TransferStatus.choices)
+    problem = models.CharField(
+        _("vấn đề"), max_length=20, choices=TransferProblem.choices, blank=True
+    )
+    payment = models.ForeignKey(
+        Payment,
+        verbose_name=_("khoản thanh toán"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers",
+    )
+    # The agency holding the collecting account (settings.TINHSO_VIETQR_AGENCY).
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("ghi nhận lúc"), auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("xử lý lúc"), null=True, blank=True)
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("giao dịch chuyển khoản đến")
+        verbose_name_plural = _("giao dịch chuyển khoản đến")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank", "bank_reference"], name="transfer_bank_reference_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="matched") | Q(payment__isnull=False),
+                name="matched_transfer_has_payment",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.bank_reference} · {self.amount:,} đ · {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_TRANSFER_STATUSES
+
+
+class EReceipt(models.Model):
+    """The e-receipt (biên lai điện tử) of a succeeded payment: a stored PDF, never changed."""
+
+    payment = models.OneToOneField(
+        Payment,
+        verbose_name=_("khoản thanh toán"),
+        on_delete=models.PROTECT,
+        related_name="receipt",
+    )
+    number = models.CharField(_("số biên lai"), max_length=30, unique=True)
+    file = models.FileField(_("tệp"), max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(default=0)
+    issued_at = models.DateTimeField(_("lập lúc"))
+    stored_document = models.ForeignKey(
+        "stores.StoredDocument",
+        verbose_name=_("bản trong kho của người nộp"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("biên lai điện tử")
+        verbose_name_plural = _("biên lai điện tử")
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("E-receipts are immutable")
+        super().save(*args, **kwargs)

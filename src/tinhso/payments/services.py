@@ -134,6 +134,9 @@ def confirm_payment(
             {"source": source, "provider_txn": provider_txn} | (data or {}),
             actor,
         )
+        from tinhso.payments.receipts import enqueue_receipt  # loads WeasyPrint: imported on use
+
+        enqueue_receipt(payment.pk)
         record_payment(
             dossier_id=payment.dossier_id,
             amount=payment.amount,

@@ -1,9 +1,5 @@
 """The applicant's payment step: pay on-line (VNPay, VietQR transfer) and follow the payment."""
 
-import base64
-import io
-
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,16 +13,11 @@ from tinhso.dossiers.models import TERMINAL, Dossier, Status
 from tinhso.payments import services
 from tinhso.payments.models import Payment, PaymentStatus
 from tinhso.payments.providers import PaymentProvider, providers
+from tinhso.payments.providers.vietqr import qr_data_uri
 
 
 def online_providers() -> list[PaymentProvider]:
     return [p for p in providers().values() if p.online and not p.staff_only]
-
-
-def qr_data_uri(payload: str) -> str:
-    buffer = io.BytesIO()
-    segno.make(payload, error="m").save(buffer, kind="svg", scale=5, border=2)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def payment_context(user: User, dossier: Dossier) -> dict[str, object]:

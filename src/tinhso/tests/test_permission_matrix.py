@@ -68,6 +68,9 @@ def api_rules(code: str) -> dict[tuple[str, str], Rule]:
             kwargs={"code": code},
         ),
         ("get", "/api/v1/dossiers/{code}/payments"): Rule(OWN, kwargs={"code": code}),
+        ("post", "/api/v1/verify"): Rule(EVERYONE, "post", multipart=True),
+        # No result yet: those who see the dossier get 409, the others 404/401.
+        ("get", "/api/v1/dossiers/{code}/result"): Rule(set(), kwargs={"code": code}),
         # Recording a payment at the counter is the clerk's alone.
         ("post", "/api/v1/dossiers/{code}/payments"): Rule(
             {"clerk"}, "post", {"provider": "counter"}, kwargs={"code": code}

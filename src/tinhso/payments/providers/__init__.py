@@ -12,7 +12,11 @@ if TYPE_CHECKING:
     from tinhso.payments.models import Payment
 
 # Modules listed here are imported at start-up so that their @register decorators run.
-PROVIDER_MODULES = ["tinhso.payments.providers.counter"]
+PROVIDER_MODULES = [
+    "tinhso.payments.providers.counter",
+    "tinhso.payments.providers.vietqr",
+    "tinhso.payments.providers.vnpay",
+]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from tinhso.payments import vnpay_protocol as protocol
 from tinhso.payments.models import Payment
 from tinhso.payments.providers import ProviderError, get_provider
 from tinhso.payments.sandbox import delivery, gateway, store
+from tinhso.payments.services import PaymentError
 from tinhso.payments.tests.test_vnpay_ipn import start_vnpay, waiting_dossier
 from tinhso.testing import make_cast
 
@@ -292,8 +293,9 @@ def test_api_refuses_duplicate_request_ids_and_malformed_bodies(cast):
 
 def test_demo_secret_is_refused_with_a_real_gateway(cast, settings):
     settings.TINHSO_VNPAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
-    with pytest.raises(ProviderError):
+    with pytest.raises(PaymentError) as info:
         start_vnpay(cast, waiting_dossier(cast))
+    assert info.value.status == 503 and isinstance(info.value.__cause__, ProviderError)
     assert not Payment.objects.filter(provider="vnpay").exists()
 
 

@@ -1,0 +1,503 @@
+"""Officials' payment pages: the accountant's queue of bank transfers, statement import, daily
+reconciliation (page and Excel), payment at the counter, e-receipts; and the bank webhook.
+
+Mounted at ``backoffice/thanh-toan/`` (namespace ``payments_staff``). Pages require a staff
+assignment (``backoffice.access.staff_required``); the accountant's pages are for clerks,
+leaders and agency administrators, the counter for clerks. Everyone else gets 404.
+"""
+
+import datetime
+import json
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tinhso.accounts.models import User
+from tinhso.agencies.models import Agency
+from tinhso.backoffice.access import (
+    clerk_agency_ids,
+    dossier_for_official,
+    official,
+    staff_required,
+)
+from tinhso.documents.formatting import VN_TZ
+from tinhso.dossiers import selectors
+from tinhso.dossiers.models import Dossier
+from tinhso.payments import receipts, reconciliation, services, statements
+from tinhso.payments.models import (
+    OPEN_TRANSFER_STATUSES,
+    BankStatement,
+    EReceipt,
+    IncomingTransfer,
+    Payment,
+    PaymentStatus,
+    TransferSource,
+    TransferStatus,
+)
+from tinhso.payments.providers import get_provider
+from tinhso.payments.providers.vietqr import BANKS, collecting_account
+
+PAGE_SIZE = 50
+TABS = {
+    "can-xu-ly": (gettext_lazy("Cần xử lý"), OPEN_TRANSFER_STATUSES),
+    "da-khop": (gettext_lazy("Đã khớp"), (TransferStatus.MATCHED,)),
+    "da-dong": (
+        gettext_lazy("Đã trả lại hoặc bỏ qua"),
+        (TransferStatus.REFUNDED, TransferStatus.IGNORED),
+    ),
+}
+
+
+def _page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, section: str, status: int = 200
+) -> HttpResponse:
+    user = official(request)
+    context = {
+        "bo_is_clerk": bool(clerk_agency_ids(user)),
+        "bo_is_leader": statements.is_accountant(user),
+        "bo_section": "payments",
+        "pay_section": section,
+        "pay_is_accountant": statements.is_accountant(user),
+        "pay_can_import": statements.is_collecting_accountant(user),
+        **context,
+    }
+    return render(request, f"payments/staff/{template}", context, status=status)
+
+
+def _accountant(request: HttpRequest) -> User:
+    user = official(request)
+    if not statements.is_accountant(user):
+        raise Http404
+    return user
+
+
+# --- the accountant's queue ----------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _accountant(request)
+    tab = request.GET.get("tab", "can-xu-ly")
+    if tab not in TABS:
+        tab = "can-xu-ly"
+    visible = statements.visible_transfers(user)
+    counts = {
+        slug: visible.filter(status__in=statuses).count() for slug, (_l, statuses) in TABS.items()
+    }
+    page = Paginator(visible.filter(status__in=TABS[tab][1]), PAGE_SIZE).get_page(
+        request.GET.get("trang")
+    )
+    tabs = [
+        {"slug": slug, "label": label, "count": counts[slug], "current": slug == tab}
+        for slug, (label, _s) in TABS.items()
+    ]
+    return _page(request, "queue.html", {"tabs": tabs, "tab": tab, "page": page}, section="queue")
+
+
+def _transfer_for(user: User, pk: int) -> IncomingTransfer:
+    transfer = statements.visible_transfers(user).filter(pk=pk).first()
+    if transfer is None:
+        raise Http404
+    return transfer
+
+
+class ResolveForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            ("match", "match"),
+            (TransferStatus.REFUNDED, "refunded"),
+            (TransferStatus.IGNORED, "ignored"),
+        ]
+    )
+    target = forms.CharField(
+        label=gettext_lazy("Mã thanh toán hoặc mã hồ sơ"), max_length=64, required=False, strip=True
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Ghi chú, lý do"), max_length=500, required=False, strip=True
+    )
+
+
+@require_GET
+@staff_required
+def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _accountant(request)
+    transfer = _transfer_for(user, pk)
+    return _page(request, "transfer.html", _transfer_context(user, transfer), section="queue")
+
+
+RESOLVE_ACTIONS = ("match", TransferStatus.REFUNDED, TransferStatus.IGNORED)
+
+
+def _resolve_form(action: str, data: Any = None) -> ResolveForm:
+    """One form per action on the page, each with its own element ids."""
+    return ResolveForm(data, auto_id=f"pay-{action}-%s")
+
+
+def _transfer_context(
+    user: User, transfer: IncomingTransfer, bound: ResolveForm | None = None
+) -> dict[str, Any]:
+    suggestions: list[Payment] = []
+    if transfer.is_open:
+        suggestions = list(
+            statements.visible_payments(user)
+            .filter(provider="vietqr", status=PaymentStatus.PENDING, amount=transfer.amount)
+            .select_related("dossier")
+            .order_by("-created_at")[:10]
+        )
+    forms_by_action = {action: _resolve_form(action) for action in RESOLVE_ACTIONS}
+    failed = ""
+    if bound is not None:
+        failed = bound.data.get("action", "")
+        failed = failed if failed in forms_by_action else "match"
+        forms_by_action[failed] = bound
+    return {
+        "transfer": transfer,
+        "bank_name": BANKS.get(transfer.bank, transfer.bank),
+        "match_form": forms_by_action["match"],
+        "refund_form": forms_by_action[TransferStatus.REFUNDED],
+        "ignore_form": forms_by_action[TransferStatus.IGNORED],
+        "failed": failed,
+        "suggestions": suggestions,
+        "references": statements.references_in(transfer.description),
+    }
+
+
+@require_POST
+@staff_required
+def transfer_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _accountant(request)
+    transfer = _transfer_for(user, pk)
+    action = request.POST.get("action", "")
+    form = _resolve_form(action if action in RESOLVE_ACTIONS else "match", request.POST)
+    if not form.is_valid():
+        return _page(
+            request,
+            "transfer.html",
+            _transfer_context(user, transfer, form),
+            section="queue",
+            status=400,
+        )
+    action, target, note = (
+        form.cleaned_data["action"],
+        form.cleaned_data["target"],
+        form.cleaned_data["note"],
+    )
+    try:
+        if action == "match":
+            _match(user, transfer, target, note)
+            messages.success(request, _("Đã khớp giao dịch và ghi nhận thanh toán."))
+        else:
+            statements.close_transfer(transfer_id=transfer.pk, status=action, actor=user, note=note)
+            messages.success(request, _("Đã cập nhật giao dịch."))
+    except services.PaymentError as exc:
+        form.add_error(
+            "target" if exc.field == "target" else "note" if exc.field == "note" else None,
+            exc.message,
+        )
+        return _page(
+            request,
+            "transfer.html",
+            _transfer_context(user, transfer, form),
+            section="queue",
+            status=400,
+        )
+    return redirect("payments_staff:transfer", pk=transfer.pk)
+
+
+def _match(user: User, transfer: IncomingTransfer, target: str, note: str) -> None:
+    """Match to a payment (by reference) or to what a dossier owes (by dossier code)."""
+    if not target:
+        raise services.PaymentError(_("Nhập mã thanh toán hoặc mã hồ sơ."), "target", 400)
+    reference = statements.normalise_description(target)
+    payment = statements.visible_payments(user).filter(reference=reference).first()
+    if payment is not None:
+        statements.match_to_payment(transfer_id=transfer.pk, payment=payment, actor=user, note=note)
+        return
+    dossier = _dossier_for_accountant(user, target)
+    if dossier is None:
+        raise services.PaymentError(
+            _("Không tìm thấy khoản thanh toán hoặc hồ sơ này."), "target", 404
+        )
+    statements.match_to_dossier(transfer_id=transfer.pk, dossier=dossier, actor=user, note=note)
+
+
+def _dossier_for_accountant(user: User, code: str) -> Dossier | None:
+    dossiers = Dossier.objects.filter(code=code.strip())
+    if not statements.is_collecting_accountant(user):
+        ids = statements.accountant_agency_ids(user)
+        dossiers = dossiers.filter(agency_id__in=ids) | dossiers.filter(receiving_agency_id__in=ids)
+    return dossiers.first()
+
+
+# --- statements ----------------------------------------------------------------------------------
+
+
+class StatementForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Tệp sao kê (.csv hoặc .xlsx)"),
+        help_text=gettext_lazy("Cột bắt buộc: Ngày giao dịch, Số tiền, Nội dung, Mã giao dịch."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def statement_upload(request: HttpRequest) -> HttpResponse:
+    user = official(request)
+    if not statements.is_collecting_accountant(user):
+        raise Http404
+    form = StatementForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.TINHSO_UPLOAD_MAX_BYTES:
+            form.add_error("file", _("Tệp quá lớn."))
+            status = 400
+        else:
+            result = statements.import_statement(
+                user=user, filename=upload.name, content=upload.read()
+            )
+            status = 200 if result.ok else 400
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "form": form,
+        "result": result,
+        "account": collecting_account(),
+        "matched": result.count(TransferStatus.MATCHED) if result else 0,
+        "open": sum(result.count(s) for s in OPEN_TRANSFER_STATUSES) if result else 0,
+        "recent": BankStatement.objects.select_related("uploaded_by").order_by("-uploaded_at")[:10],
+    }
+    return _page(request, "statement.html", context, section="statement", status=status)
+
+
+# --- reconciliation ------------------------------------------------------------------------------
+
+
+def _report_params(
+    request: HttpRequest, user: User
+) -> tuple[datetime.date, list[Agency], list[Agency], bool]:
+    if selectors.is_platform_admin(user):
+        allowed = list(Agency.objects.filter(is_active=True).order_by("name"))
+    else:
+        allowed = list(
+            Agency.objects.filter(pk__in=statements.accountant_agency_ids(user)).order_by("name")
+        )
+    today = timezone.localtime(timezone.now(), VN_TZ).date()
+    raw_day = request.GET.get("ngay", "")
+    bad_day = False
+    try:
+        day = datetime.date.fromisoformat(raw_day) if raw_day else today
+    except ValueError:
+        day, bad_day = today, True
+    raw_agency = request.GET.get("co_quan", "")
+    chosen = [a for a in allowed if str(a.pk) == raw_agency] if raw_agency else []
+    if not chosen:
+        collecting = statements.collecting_agency()
+        chosen = [collecting] if selectors.is_platform_admin(user) and collecting else allowed
+    return day, allowed, chosen, bad_day
+
+
+@require_GET
+@staff_required
+def reconciliation_page(request: HttpRequest) -> HttpResponse:
+    user = _accountant(request)
+    day, allowed, chosen, bad_day = _report_params(request, user)
+    if bad_day:
+        messages.error(request, _("Ngày không hợp lệ; đang hiển thị hôm nay."))
+    context = {
+        "day": day,
+        "agencies": allowed,
+        "chosen": chosen[0].pk if len(chosen) == 1 and len(allowed) > 1 else None,
+        "reports": reconciliation.reports(chosen, day),
+        "excel_query": request.GET.urlencode(),
+    }
+    return _page(request, "reconciliation.html", context, section="reconciliation")
+
+
+@require_GET
+@staff_required
+def reconciliation_excel(request: HttpRequest) -> HttpResponse:
+    user = _accountant(request)
+    day, _allowed, chosen, _bad = _report_params(request, user)
+    content = reconciliation.workbook(reconciliation.reports(chosen, day), day)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="doi-soat-{day.isoformat()}.xlsx"'
+    return response
+
+
+# --- payment at the counter ----------------------------------------------------------------------
+
+
+class CounterForm(forms.Form):
+    method = forms.ChoiceField(
+        label=gettext_lazy("Hình thức nộp"),
+        choices=[
+            ("cash", gettext_lazy("Tiền mặt")),
+            ("card", gettext_lazy("Thẻ ngân hàng (máy POS)")),
+        ],
+        widget=forms.RadioSelect,
+        initial="cash",
+    )
+
+
+def _clerk(request: HttpRequest) -> User:
+    user = official(request)
+    if not clerk_agency_ids(user):
+        raise Http404
+    return user
+
+
+@require_GET
+@staff_required
+def counter_find(request: HttpRequest) -> HttpResponse:
+    _clerk(request)
+    code = request.GET.get("ma", "").strip()
+    if code:
+        return redirect("payments_staff:counter", code=code)
+    return _page(request, "counter_find.html", {}, section="counter")
+
+
+def _counter_dossier(user: User, code: str) -> Dossier:
+    dossier = dossier_for_official(user, code)
+    if "clerk" not in selectors.roles_on(user, dossier, "either"):
+        raise Http404
+    return dossier
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def counter(request: HttpRequest, code: str) -> HttpResponse:
+    user = _clerk(request)
+    dossier = _counter_dossier(user, code)
+    form = CounterForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                payment = _record_counter_payment(user, dossier, form.cleaned_data["method"])
+            except services.PaymentError as exc:
+                form.add_error(None, exc.message)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("Đã ghi nhận nộp %(amount)s, mã thanh toán %(ref)s.")
+                    % {
+                        "amount": f"{payment.amount:,}".replace(",", ".") + " đồng",
+                        "ref": payment.reference,
+                    },
+                )
+                return redirect("payments_staff:counter", code=dossier.code)
+        else:
+            status = 400
+    payments = list(Payment.objects.filter(dossier=dossier).order_by("created_at"))
+    issued = set(EReceipt.objects.filter(payment__in=payments).values_list("payment_id", flat=True))
+    context = {
+        "dossier": dossier,
+        "due": services.amount_due(dossier),
+        "form": form,
+        "payments": [
+            {"payment": p, "label": get_provider(p.provider).label, "receipt": p.pk in issued}
+            for p in payments
+        ],
+    }
+    return _page(request, "counter.html", context, section="counter", status=status)
+
+
+def _record_counter_payment(user: User, dossier: Dossier, method: str) -> Payment:
+    with transaction.atomic():
+        payment, _started = services.start_payment(
+            user=user, dossier=dossier, provider_id="counter"
+        )
+        payment, _applied = services.confirm_payment(
+            reference=payment.reference,
+            amount=payment.amount,
+            source="counter",
+            data={"method": method},
+            actor=user,
+        )
+    return payment
+
+
+# --- e-receipts ----------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def receipt(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The e-receipt PDF of a paid payment; issued now if the background task has not yet."""
+    user = official(request)
+    payment = _payment_for(user, pk)
+    if payment.status not in receipts.PAID_STATUSES:
+        raise Http404
+    issued = receipts.issue_receipt(payment.pk)
+    handle = default_storage.open(issued.file.name, "rb")
+    return FileResponse(
+        handle, content_type="application/pdf", filename=f"bien-lai-{issued.number}.pdf"
+    )
+
+
+def _payment_for(user: User, pk: int) -> Payment:
+    payment = statements.visible_payments(user).filter(pk=pk).first()
+    if payment is None:
+        # Clerks who took the payment at the counter see it through the dossier's roles.
+        candidate = Payment.objects.select_related("dossier").filter(pk=pk).first()
+        if (
+            candidate is None
+            or not selectors.roles_on(user, candidate.dossier, "either")
+            & statements.ACCOUNTANT_ROLES
+        ):
+            raise Http404
+        payment = candidate
+    return payment
+
+
+# --- the bank webhook ----------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def bank_webhook(request: HttpRequest) -> HttpResponse:
+    """A credit to the collecting account, pushed by the bank or an intermediary.
+
+    Authenticated by ``X-Tinhso-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." +
+    body)>`` and ``X-Tinhso-Timestamp: <unix seconds>`` (docs/payments-vietqr.md). Idempotent on
+    the bank reference: a repeated call answers ``duplicate: true`` and changes nothing.
+    """
+    secret = settings.TINHSO_BANK_WEBHOOK_SECRET
+    if not secret:
+        raise Http404
+    body = request.body
+    if not statements.signature_valid(
+        secret=secret,
+        timestamp=request.headers.get(statements.TIMESTAMP_HEADER, ""),
+        body=body,
+        signature=request.headers.get(statements.SIGNATURE_HEADER, ""),
+        now=timezone.now(),
+    ):
+        return JsonResponse({"error": "invalid signature or timestamp"}, status=401)
+    try:
+        data = statements.transfer_from_webhook(json.loads(body))
+    except ValueError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    transfer, created = statements.receive_transfer(data=data, source=TransferSource.WEBHOOK)
+    if not created and transfer.amount != data.amount:
+        return JsonResponse({"error": "reference already recorded with another amount"}, status=409)
+    return JsonResponse({"id": transfer.pk, "status": transfer.status, "duplicate": not created})

@@ -1,0 +1,5 @@
+"""Celery tasks of the payments app (imported by Celery's autodiscovery)."""
+
+from tinhso.payments.receipts import issue_receipt_task
+
+__all__ = ["issue_receipt_task"]

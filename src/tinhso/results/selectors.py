@@ -1,0 +1,56 @@
+"""Read side of the result register, with the access rules.
+
+The signed PDF of a dossier is visible to whoever may see the dossier
+(``tinhso.dossiers.selectors.dossier_for_user``); the public verification page finds a result
+only by its random token (from the QR code), never by number or dossier code.
+"""
+
+from tinhso.agencies.models import Role
+from tinhso.dossiers.selectors import (
+    AnyUser,
+    DossierNotFound,
+    agency_roles,
+    dossier_for_user,
+    is_platform_admin,
+)
+from tinhso.results.models import ResultDocument
+
+
+class ResultNotFound(Exception):
+    pass
+
+
+def result_for_user(user: AnyUser, code: str) -> ResultDocument | None:
+    """The signed result of dossier ``code`` (None while there is none yet).
+
+    Raises ``DossierNotFound`` when ``user`` may not see the dossier.
+    """
+    dossier = dossier_for_user(user, code)
+    return (
+        ResultDocument.objects.select_related("agency", "dossier")
+        .filter(dossier=dossier, signed_at__isnull=False)
+        .first()
+    )
+
+
+def result_by_token(token: str) -> ResultDocument:
+    result = (
+        ResultDocument.objects.select_related(
+            "agency", "dossier", "dossier__procedure_version__procedure"
+        )
+        .filter(public_token=token, signed_at__isnull=False)
+        .first()
+    )
+    if result is None:
+        raise ResultNotFound(token)
+    return result
+
+
+def can_revoke(user: AnyUser, result: ResultDocument) -> bool:
+    """A leader of the issuing agency, or a platform administrator."""
+    if is_platform_admin(user):
+        return True
+    return Role.LEADER in agency_roles(user).get(result.agency_id, set())
+
+
+__all__ = ["DossierNotFound", "ResultNotFound", "can_revoke", "result_by_token", "result_for_user"]

@@ -1,0 +1,20 @@
+"""Background tasks of the results app: thin, idempotent, by id."""
+
+from celery import shared_task
+from pyhanko.sign.timestamps import TimestampRequestError
+
+from tinhso.results import services
+from tinhso.results.signing import SigningError
+
+# A busy token, a time-stamping server or storage that is briefly unreachable: try again later.
+RETRY_ON = (OSError, TimestampRequestError, SigningError)
+
+
+@shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
+def sign_result_task(dossier_id: int) -> int:
+    """Number, sign, store and deliver the result of a dossier; returns the ResultDocument id.
+
+    Enqueue with ``transaction.on_commit`` after the ``issue_result`` transition. Running it again
+    (a retry, a duplicate message) finishes or returns the same register entry.
+    """
+    return services.issue_result(dossier_id=dossier_id).pk
