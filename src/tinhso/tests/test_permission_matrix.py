@@ -14,11 +14,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating
 from tinhso.dossiers.uploads import check_upload
+from tinhso.payments import services as payment_services
+from tinhso.payments.models import EReceipt, IncomingTransfer, Payment
+from tinhso.payments.statements import TransferData, receive_transfer
+from tinhso.results.models import ResultDocument
+from tinhso.stores.models import StoredDocument
+from tinhso.stores.services import store_upload
 from tinhso.testing import FORM_DATA, PDF_BYTES, make_cast, pdf_upload
 
 ACTORS = [
@@ -44,6 +51,9 @@ class Rule:
     body: dict[str, Any] | None = None
     multipart: bool = False
     kwargs: dict[str, str] = field(default_factory=dict)
+    protocol: bool = (
+        False  # a protocol endpoint: any non-5xx answer is right, and nothing may change
+    )
 
 
 def api_rules(code: str) -> dict[tuple[str, str], Rule]:
@@ -174,7 +184,9 @@ def url_patterns(prefix: str) -> list[tuple[str, URLPattern]]:
     return found
 
 
-PAGE_REFUSED = {302, 400, 403, 404, 405, 409}
+PAGE_REFUSED = {302, 400, 401, 403, 404, 405, 409}
+NAMESPACES = ("portal", "backoffice", "payments", "payments_staff", "stores", "results")
+ACCOUNTANTS = {"clerk", "leader", "other_clerk", "other_leader"}
 STAFF_OF_DOSSIER = {"clerk", "specialist", "leader"}
 LOGGED_IN = EVERYONE - {"anonymous"}
 
@@ -223,6 +235,23 @@ def pages_world(db, django_capture_on_commit_callbacks):
         draft=True,
         applicant=services.Applicant.from_user(cast.citizen),
     )
+    with django_capture_on_commit_callbacks(execute=True):
+        payment, _ = payment_services.start_payment(
+            user=cast.clerk, dossier=main, provider_id="counter"
+        )
+        payment_services.confirm_payment(
+            reference=payment.reference, amount=payment.amount, source="counter", actor=cast.clerk
+        )
+    transfer, _ = receive_transfer(
+        data=TransferData(
+            amount=12345,
+            description="CHUYEN TIEN KHONG RO",
+            bank_reference="FT0001",
+            received_at=timezone.now(),
+        ),
+        source="webhook",
+    )
+    upload = store_upload(owner=cast.citizen, title="Căn cước", upload=check_upload(pdf_upload()))
     return {
         "cast": cast,
         "main": main,
@@ -231,6 +260,10 @@ def pages_world(db, django_capture_on_commit_callbacks):
         "draft": draft,
         "attachment": main.attachments.get(),
         "slip": IssuedSlip.objects.get(dossier=main, kind="receipt"),
+        "receipt": EReceipt.objects.get(payment=payment),
+        "transfer": transfer,
+        "upload": upload,
+        "result": ResultDocument.objects.get(dossier=done),
     }
 
 
@@ -271,19 +304,53 @@ def page_rules(w: dict) -> dict[str, Rule]:
         ),
         "backoffice:counter_new": Rule({"clerk", "other_clerk"}),
         "backoffice:counter_done": Rule(STAFF_OF_DOSSIER, kwargs={"code": main}),
+        # Protocol endpoints answer everyone as their protocol defines (never a login page) and change nothing
+        # without a valid signature.
+        "payments:vnpay_ipn": Rule(EVERYONE, protocol=True),
+        "payments:vnpay_return": Rule(EVERYONE, protocol=True),
+        "payments:sandbox_vnpay_pay": Rule(EVERYONE, protocol=True),
+        "payments:sandbox_vnpay_api": Rule(EVERYONE, "post", {}, protocol=True),
+        "payments_staff:bank_webhook": Rule(set(), "post", {"amount": 1}),
+        "payments_staff:queue": Rule(ACCOUNTANTS),
+        "payments_staff:reconciliation": Rule(ACCOUNTANTS),
+        "payments_staff:reconciliation_excel": Rule(ACCOUNTANTS),
+        # Transfers to the collecting account (held by the one-stop centre) are its staff's to handle.
+        "payments_staff:transfer": Rule({"clerk"}, kwargs={"pk": str(w["transfer"].pk)}),
+        "payments_staff:transfer_resolve": Rule(
+            {"clerk"},
+            "post",
+            {"action": "ignored", "note": "Không xác định được"},
+            kwargs={"pk": str(w["transfer"].pk)},
+        ),
+        "payments_staff:statement": Rule({"clerk"}),
+        "payments_staff:counter_find": Rule({"clerk", "other_clerk"}),
+        "payments_staff:counter": Rule({"clerk"}, kwargs={"code": main}),
+        # Receipts are accounting records: the counter and the leaders of the agencies concerned.
+        "payments_staff:receipt": Rule({"clerk", "leader"}, kwargs={"pk": str(w["receipt"].pk)}),
+        "stores:list": Rule(LOGGED_IN),
+        "stores:upload": Rule(LOGGED_IN, "post", {"title": "Giấy tờ", "file": "__pdf__"}),
+        "stores:download": Rule({"citizen"}, kwargs={"pk": str(w["upload"].pk)}),
+        "stores:delete": Rule({"citizen"}, "post", {}, kwargs={"pk": str(w["upload"].pk)}),
+        # Anyone holding the document (its QR code) may verify it.
+        "results:verify": Rule(EVERYONE),
+        "results:token": Rule(EVERYONE, kwargs={"token": w["result"].public_token}),
+        "results:download": Rule(EVERYONE, kwargs={"token": w["result"].public_token}),
     }
 
 
 def fingerprint() -> tuple:
     return (
-        tuple(Dossier.objects.order_by("pk").values_list("status", "history_seq")),
+        tuple(Dossier.objects.order_by("pk").values_list("status", "history_seq", "paid_amount")),
         HistoryEntry.objects.count(),
         Rating.objects.count(),
+        tuple(IncomingTransfer.objects.order_by("pk").values_list("status", flat=True)),
+        StoredDocument.objects.count(),
+        tuple(Payment.objects.order_by("pk").values_list("status", flat=True)),
     )
 
 
 def test_every_page_has_a_rule(pages_world):
-    names = {name for prefix in ("portal", "backoffice") for name, _ in url_patterns(prefix)}
+    names = {name for prefix in NAMESPACES for name, _ in url_patterns(prefix)}
     missing = names - set(page_rules(pages_world))
     assert not missing, f"Pages without a permission rule: {sorted(missing)}"
 
@@ -309,6 +376,14 @@ def test_page_matrix(pages_world, actor):
             after = fingerprint()
             transaction.set_rollback(True)
         status = response.status_code
+        if rule.protocol:
+            assert status < 500 and "/dang-nhap/" not in response.get("Location", ""), (
+                actor,
+                name,
+                status,
+            )
+            assert after == before, (actor, name, "unsigned protocol request changed data")
+            continue
         if actor in rule.allowed:
             assert status < 400, (actor, name, status)
             if rule.method == "post" and name != "portal:logout":
