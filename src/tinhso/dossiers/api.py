@@ -27,6 +27,7 @@ class DossierIn(Schema):
     procedure: str
     data: dict[str, Any]
     agency: str | None = None
+    fee_exemption: str = ""
 
 
 class HistoryOut(Schema):
@@ -175,6 +176,7 @@ def create_dossier(request: HttpRequest, payload: DossierIn) -> Status[dict[str,
             agency=agency,
             idempotency_key=key,
             fingerprint=services.request_fingerprint(payload.dict()),
+            exemption_group=payload.fee_exemption,
         )
     except services.DossierError as exc:
         _raise(exc)

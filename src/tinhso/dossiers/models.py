@@ -144,6 +144,7 @@ class Dossier(models.Model):
     deadline_alert = models.CharField(_("cảnh báo hạn"), max_length=8, blank=True, editable=False)
     apologized = models.BooleanField(_("đã xin lỗi, hẹn lại"), default=False)
     fee_amount = models.PositiveIntegerField(_("phí, lệ phí (đồng)"), default=0)
+    fee_exemption = models.JSONField(_("miễn, giảm phí đã kê khai"), null=True, blank=True)
     paid_amount = models.PositiveIntegerField(_("đã nộp (đồng)"), default=0)
     paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
     return_method = models.CharField(_("hình thức nhận kết quả"), max_length=16, blank=True)

@@ -36,7 +36,7 @@ from tinhso.dossiers.models import (
 from tinhso.dossiers.selectors import acting_role, current_step, is_owner
 from tinhso.dossiers.uploads import CheckedUpload
 from tinhso.dossiers.workflow import ACTIONS, APPLICANT
-from tinhso.procedures.models import ProcedureVersion, WorkflowStep
+from tinhso.procedures.models import FeeQuote, ProcedureVersion, WorkflowStep, quote_fee
 from tinhso.stores.models import StoredDocument
 
 
@@ -157,6 +157,23 @@ def validate_form_data(version: ProcedureVersion, data: Any) -> dict[str, Any]:
             _("Thông tin “%(field)s” không hợp lệ.") % {"field": title}, f"data.{path}"
         )
     return data
+
+
+def quote_dossier_fee(
+    version: ProcedureVersion, data: Any, channel: int, exemption_group: str = ""
+) -> FeeQuote:
+    """The fee for this filing; an exemption must be one the procedure lists (recorded with its reason)."""
+    groups = {e.get("group") for e in version.fee_exemptions}
+    if exemption_group and exemption_group not in groups:
+        raise InvalidInput(
+            _("Đối tượng miễn, giảm phí không có trong quy định của thủ tục."), "fee_exemption"
+        )
+    return quote_fee(
+        version,
+        online=channel == Channel.ONLINE,
+        data=data if isinstance(data, dict) else {},
+        exemption_group=exemption_group,
+    )
 
 
 def competent_agencies(version: ProcedureVersion) -> list[Agency]:
@@ -314,6 +331,7 @@ def file_dossier(
     draft: bool = False,
     idempotency_key: str | None = None,
     fingerprint: str = "",
+    exemption_group: str = "",
 ) -> tuple[Dossier, bool]:
     """File a dossier (or save a draft). Returns (dossier, created); a repeated idempotency key returns
     the dossier of the first request without creating another."""
@@ -334,6 +352,7 @@ def file_dossier(
         validate_form_data(version, data)
     chosen = choose_agency(version, agency, applicant.user)
     receiving = version.receiving_agency or chosen
+    fee = quote_dossier_fee(version, data, channel, exemption_group)
     now = timezone.now()
     try:
         with _files_removed_on_error() as written, transaction.atomic():
@@ -351,7 +370,8 @@ def file_dossier(
                 applicant_address=applicant.address,
                 applicant_unit=applicant.user.commune if applicant.user else None,
                 data=data if isinstance(data, dict) else {},
-                fee_amount=version.fee_for(channel == Channel.ONLINE),
+                fee_amount=fee.amount,
+                fee_exemption=fee.exemption,
                 step_position=1,
             )
             if not draft:

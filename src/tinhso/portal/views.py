@@ -204,6 +204,8 @@ def _render_application(
         "fields": app.form.fields(),
         "dossier": dossier,
         "user_profile": _user(request),
+        "fee_exemption": request.POST.get("fee_exemption", "")
+        or ((dossier.fee_exemption or {}).get("group", "") if dossier else ""),
         **_upload_limits(),
     }
     return render(request, "portal/apply.html", context, status=400 if app.has_errors else 200)
@@ -261,6 +263,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             agency=app.agency,
             files=_new_files(checked, reused),
             draft=draft,
+            exemption_group=request.POST.get("fee_exemption", "")[:300],
             idempotency_key=app.submission_key,
             fingerprint=services.request_fingerprint(
                 {
@@ -268,6 +271,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     "data": data,
                     "agency": app.agency.pk if app.agency else None,
                     "draft": draft,
+                    "fee_exemption": request.POST.get("fee_exemption", ""),
                     "files": sorted(u.sha256 for _c, u in checked),
                     "reused": sorted(d.pk for _c, d in reused),
                 }

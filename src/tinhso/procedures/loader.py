@@ -131,6 +131,8 @@ def _version_fields(
         "fee_basis": fees.get("basis", "fixed"),
         "fee_note": fees.get("note", ""),
         "fee_exemptions": fees.get("exemptions", []),
+        "fee_quantity_fields": fees.get("quantity_fields", []),
+        "fee_tiers": fees.get("tiers"),
         "requires_payment_before_processing": bool(entry.get("requires_payment_before_processing")),
         "form_schema": entry["form_schema"],
         "result_description": entry.get("result", ""),

@@ -6,6 +6,7 @@ version never changes a dossier already in flight.
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -117,6 +118,23 @@ class ProcedureVersion(models.Model):
     )
     fee_note = models.TextField(_("ghi chú phí, miễn giảm"), blank=True)
     fee_exemptions = models.JSONField(_("miễn, giảm"), default=list, blank=True)
+    fee_quantity_fields = models.JSONField(
+        _("trường số lượng tính phí"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Tên các trường tờ khai nhân với đơn giá khi tính phí theo bản hoặc theo đơn vị"
+        ),
+    )
+    fee_tiers = models.JSONField(
+        _("biểu phí bậc thang"),
+        null=True,
+        blank=True,
+        help_text=_(
+            'Ví dụ chứng thực bản sao: {"units_field": "so_trang_ban_chinh", "copies_field": "so_ban_sao", '
+            '"tiers": [{"from": 1, "price": 2000}, {"from": 3, "price": 1000}], "cap_per_copy": 200000}'
+        ),
+    )
     requires_payment_before_processing = models.BooleanField(
         _("nộp phí trước khi giải quyết"), default=False
     )
@@ -162,6 +180,55 @@ class ProcedureVersion(models.Model):
     @property
     def is_full_online(self) -> bool:
         return self.mode == self.Mode.FULL_ONLINE
+
+
+@dataclass(frozen=True)
+class FeeQuote:
+    """The fee of one dossier: unit price × quantity, less the exemption the applicant claims."""
+
+    unit_price: int
+    quantity: int
+    gross: int
+    reduction_percent: int
+    amount: int
+    exemption: dict[str, Any] | None
+
+
+def quote_fee(
+    version: "ProcedureVersion", *, online: bool, data: dict[str, Any], exemption_group: str = ""
+) -> FeeQuote:
+    unit_price = version.fee_for(online)
+    quantity = 1
+    if version.fee_tiers:
+        unit_price, quantity = _tiered(version.fee_tiers, data)
+    elif version.fee_basis != ProcedureVersion.FeeBasis.FIXED:
+        for name in version.fee_quantity_fields:
+            value = data.get(name, 1)
+            quantity *= value if isinstance(value, int) and value > 0 else 1
+    gross = unit_price * quantity
+    exemption = next((e for e in version.fee_exemptions if e.get("group") == exemption_group), None)
+    percent = int(exemption.get("reduction_percent", 0)) if exemption else 0
+    amount = gross - (gross * percent + 50) // 100  # integer đồng, rounded half up
+    return FeeQuote(unit_price, quantity, gross, percent, max(amount, 0), exemption)
+
+
+def _count(data: dict[str, Any], name: str) -> int:
+    value = data.get(name, 1)
+    return value if isinstance(value, int) and value > 0 else 1
+
+
+def _tiered(rule: dict[str, Any], data: dict[str, Any]) -> tuple[int, int]:
+    """Price of one copy from a per-unit tier table with a cap (e.g. certified copies, Circular 226/2016),
+    and the number of copies."""
+    units = _count(data, rule.get("units_field", ""))
+    tiers = sorted(rule.get("tiers", []), key=lambda t: t["from"])
+    per_copy = 0
+    for unit in range(1, units + 1):
+        per_copy += next((t["price"] for t in reversed(tiers) if unit >= t["from"]), 0)
+    cap = rule.get("cap_per_copy")
+    if cap is not None:
+        per_copy = min(per_copy, int(cap))
+    return per_copy, _count(data, rule.get("copies_field", ""))
 
 
 class RequiredDocument(models.Model):

@@ -9,7 +9,9 @@ from tinhso.api import api
 
 def openapi_document() -> dict[str, Any]:
     """The schema as JSON sees it (status-code keys become strings, so the keys can be sorted)."""
-    document: dict[str, Any] = json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/v1/")))
+    document: dict[str, Any] = json.loads(
+        json.dumps(api.get_openapi_schema(path_prefix="/api/v1/"))
+    )
     return document
 
 

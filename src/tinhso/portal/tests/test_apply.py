@@ -211,3 +211,31 @@ def test_resubmitting_the_same_form_does_not_file_twice(citizen_client, cast):
         assert response.status_code == 302
     assert Dossier.objects.count() == 1
     assert len(media_files()) == 1
+
+
+def test_fee_exemption_claimed_on_filing_is_recorded_with_its_reason(citizen_client, cast):
+    version = cast.province_procedure
+    version.fee_exemptions = [
+        {"group": "Người thuộc hộ nghèo", "reduction_percent": 100, "reason": "Luật Hộ tịch"}
+    ]
+    version.save()
+    assert "Người thuộc hộ nghèo" in citizen_client.get(apply_url(version)).content.decode()
+    citizen_client.post(
+        apply_url(version),
+        {
+            **FORM,
+            "doc.TK": pdf_upload(),
+            "fee_exemption": "Người thuộc hộ nghèo",
+            "action": "submit",
+        },
+    )
+    dossier = Dossier.objects.get()
+    assert dossier.fee_amount == 0 and dossier.fee_exemption["reason"] == "Luật Hộ tịch"
+
+
+def test_unknown_fee_exemption_is_refused_and_nothing_saved(citizen_client, cast):
+    response = citizen_client.post(
+        apply_url(cast.province_procedure),
+        {**FORM, "doc.TK": pdf_upload(), "fee_exemption": "Tự khai bừa", "action": "submit"},
+    )
+    assert response.status_code == 400 and Dossier.objects.count() == 0

@@ -142,8 +142,18 @@ def test_processing_times_are_decimal_strings_and_same_day_has_the_cutoff(path):
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_fees_are_non_negative_integer_dong(path):
-    fees = _load(path)["fees"]
-    assert set(fees) == FEE_KEYS
+    entry = _load(path)
+    fees = entry["fees"]
+    assert FEE_KEYS <= set(fees) <= FEE_KEYS | {"quantity_fields", "tiers"}
+    fields = entry["form_schema"]["properties"]
+    for name in fees.get(
+        "quantity_fields", []
+    ):  # quantities come from integer fields of the e-form
+        assert fields[name]["type"] == "integer", name
+    if fees["basis"] != "fixed":
+        assert fees.get("quantity_fields") or fees.get("tiers"), (
+            "a per-copy/per-unit fee needs its quantity"
+        )
     assert _is_int(fees["counter"]) and fees["counter"] >= 0
     assert fees["online"] is None or (_is_int(fees["online"]) and fees["online"] >= 0)
     assert fees["basis"] in {"fixed", "per_copy", "per_unit"}
