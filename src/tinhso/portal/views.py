@@ -33,6 +33,7 @@ from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
 from tinhso.dossiers.uploads import CheckedUpload, UploadRejected, check_upload
 from tinhso.dossiers.workflow import action_label, is_public
+from tinhso.results.models import ResultDocument
 from tinhso.portal.forms import (
     ACCEPT,
     DocumentInput,
@@ -440,6 +441,7 @@ def _render_dossier(
         and dossier.original_due_at != dossier.due_at,
         **_upload_limits(),
         **payment_context(user, dossier),
+        "result": ResultDocument.objects.filter(dossier=dossier).first(),
     }
     return render(request, "portal/dossier.html", context, status=status)
 

@@ -1,0 +1,97 @@
+"""Full on-line service end to end in headless Chromium (issue 3): a citizen files on a phone, pays through the
+VNPay sandbox, the commune processes the dossier, the citizen downloads the signed e-result and the public
+verification page says it is valid."""
+
+import re
+
+import pytest
+
+from tinhso.dossiers.models import Dossier
+from tinhso.tests.test_e2e_browser import PHONE, act, login, logout
+from tinhso.testing import PDF_BYTES
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_file_pay_process_download_and_verify(
+    live_server, demo_province, browser, tmp_path, settings
+):
+    base = live_server.url
+    settings.TINHSO_SITE_URL = base  # the sandbox gateway sends the payer back to this site
+    form = tmp_path / "to-khai.pdf"
+    form.write_bytes(PDF_BYTES)
+    context = browser.new_context(**PHONE, accept_downloads=True)
+    page = context.new_page()
+
+    login(page, base, "citizen1")
+    page.goto(f"{base}/thu-tuc/2.000635/nop/")
+    page.select_option("#f-loai_su_kien", "Khai sinh")
+    page.fill("#f-ho_ten_nguoi_co_su_kien", "Nguyễn Văn An")
+    page.fill("#f-ngay_sinh", "1995-03-02")
+    page.fill("#f-noi_da_dang_ky", "UBND phường Phú Khương")
+    page.fill("#f-so_ban_sao", "2")
+    page.fill("#f-ho_ten_nguoi_yeu_cau", "Nguyễn Văn An")
+    page.set_input_files("#doc-TK", str(form))
+    page.locator("button[value=submit]").click()
+    page.wait_for_load_state()
+    code = re.search(r"/ho-so/([^/]+)/", page.url).group(1)
+    dossier = Dossier.objects.get(code=code)
+    assert dossier.fee_amount == 16000  # 8.000 đ × 2 copies
+
+    # Pay through the sandbox gateway: the real signed URL, IPN and return page.
+    page.get_by_role("button", name=re.compile("VNPay")).click()
+    page.wait_for_load_state()
+    assert "/payments/sandbox/vnpay/pay" in page.url
+    page.locator("button[value=pay]").click()
+    page.wait_for_load_state()
+    dossier.refresh_from_db()
+    assert dossier.paid_amount == 16000 and dossier.paid_online
+    assert dossier.payments.get().status == "succeeded"
+    context.close()
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = desk.new_page()
+    for user, action, fields in [
+        ("phukhuong.clerk", "receive", {}),
+        ("phukhuong.specialist", "complete_step", {}),
+        ("phukhuong.leader", "approve", {}),
+        ("phukhuong.clerk", "issue_result", {}),
+        ("phukhuong.clerk", "return_result", {"return_method": "online"}),
+    ]:
+        logout(page)
+        login(page, base, user)
+        act(page, base, code, action, **fields)
+    desk.close()
+    dossier.refresh_from_db()
+    assert dossier.status == "returned"
+
+    # The citizen downloads the signed result and checks it on the public verification page.
+    context = browser.new_context(**PHONE, accept_downloads=True)
+    page = context.new_page()
+    login(page, base, "citizen1")
+    page.goto(f"{base}/ho-so/{code}/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Tải kết quả")).click()
+    signed = tmp_path / "ket-qua.pdf"
+    download.value.save_as(signed)
+    assert signed.read_bytes().startswith(b"%PDF")
+    logout(page)
+    page.goto(f"{base}/xac-thuc/")
+    page.set_input_files("input[type=file]", str(signed))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    verdict = page.inner_text("main")
+    assert "Hợp lệ" in verdict and "Không hợp lệ" not in verdict
+
+    # A copy with one byte changed is refused.
+    data = bytearray(signed.read_bytes())
+    middle = len(data) // 3
+    data[middle] = (data[middle] + 1) % 256
+    tampered = tmp_path / "sua-doi.pdf"
+    tampered.write_bytes(bytes(data))
+    page.goto(f"{base}/xac-thuc/")
+    page.set_input_files("input[type=file]", str(tampered))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "Không hợp lệ" in page.inner_text("main")
+    context.close()
