@@ -33,7 +33,6 @@ from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
 from tinhso.dossiers.uploads import CheckedUpload, UploadRejected, check_upload
 from tinhso.dossiers.workflow import action_label, is_public
-from tinhso.results.models import ResultDocument
 from tinhso.portal.forms import (
     ACCEPT,
     DocumentInput,
@@ -49,6 +48,7 @@ from tinhso.portal.forms import (
 from tinhso.portal.payments import payment_context
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.procedures.selectors import current_versions, search_procedures, version_by_code
+from tinhso.results.models import ResultDocument
 from tinhso.stores.models import StoredDocument
 from tinhso.stores.selectors import documents_for
 

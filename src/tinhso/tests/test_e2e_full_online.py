@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tinhso.dossiers.models import Dossier
-from tinhso.tests.test_e2e_browser import PHONE, act, login, logout
 from tinhso.testing import PDF_BYTES
+from tinhso.tests.test_e2e_browser import PHONE, act, login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
