@@ -209,6 +209,7 @@ def make_cast() -> Cast:
         personal_id="083095001234",
         phone="+84912345678",
         email="an@example.vn",
+        address="12 Đường Đồng Khởi, phường Phú Khương",
         commune=ward_a,
     )
     other_citizen = User.objects.create_user(

@@ -23,7 +23,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "request_supplement": ("items",),
     "apologize": ("new_due_at",),
     "assign": ("assignee",),
-    "return_result": ("return_method", "postal_tracking"),
+    "return_result": ("return_method", "postal_tracking", "postal_address"),
 }
 NO_COMMENT = frozenset({"claim"})
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -65,6 +65,11 @@ class ActionForm(forms.Form):
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    postal_address = forms.CharField(
+        label=_("Địa chỉ nhận kết quả qua bưu chính (để trống: địa chỉ của người nộp)"),
+        required=False,
+        max_length=300,
     )
 
     def __init__(
@@ -119,6 +124,7 @@ class ActionForm(forms.Form):
             assignee=data.get("assignee"),
             return_method=data.get("return_method") or "",
             postal_tracking=data.get("postal_tracking") or "",
+            postal_address=data.get("postal_address") or "",
         )
 
     def add_service_error(self, exc: services.DossierError) -> None:

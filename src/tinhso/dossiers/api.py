@@ -78,6 +78,7 @@ class ActionIn(Schema):
     assignee: str | None = None
     return_method: str = ""
     postal_tracking: str = ""
+    postal_address: str = ""
 
 
 def _user(request: HttpRequest) -> User:
@@ -242,6 +243,7 @@ def act(request: HttpRequest, code: str, payload: ActionIn) -> dict[str, Any]:
                 assignee=assignee,
                 return_method=payload.return_method,
                 postal_tracking=payload.postal_tracking,
+                postal_address=payload.postal_address,
             ),
         )
     except services.DossierError as exc:

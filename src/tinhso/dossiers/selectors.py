@@ -190,3 +190,10 @@ def public_view(dossier: Dossier) -> dict[str, Any]:
         "returned_at": dossier.returned_at,
         "history": history,
     }
+
+
+def online_payment_share() -> tuple[int, int]:
+    """(dossiers paid on-line, dossiers with a fee to pay) — the scheme's "> 50% paid on-line" target and
+    Decision 766 indicator 3.6. Drafts and dossiers refused at receipt owe nothing and are left out."""
+    owing = Dossier.objects.filter(fee_amount__gt=0).exclude(status__in=["draft", "refused"])
+    return owing.filter(paid_online=True).count(), owing.count()

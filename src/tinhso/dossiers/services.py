@@ -104,6 +104,7 @@ class ActionRequest:
     assignee: User | None = None
     return_method: str = ""
     postal_tracking: str = ""
+    postal_address: str = ""
 
 
 # --- building blocks --------------------------------------------------------------------
@@ -723,6 +724,12 @@ def _return_result(d: Dossier, user: User, req: ActionRequest, now: datetime.dat
         )
     if method == "postal" and not req.postal_tracking.strip():
         raise InvalidInput(_("Trả qua bưu chính cần có mã vận đơn."), "postal_tracking")
+    if method == "postal":
+        d.postal_address = (req.postal_address.strip() or d.postal_address or d.applicant_address)[
+            :300
+        ]
+        if not d.postal_address:
+            raise InvalidInput(_("Trả qua bưu chính cần có địa chỉ nhận."), "postal_address")
     d.return_method = method
     d.postal_tracking = req.postal_tracking.strip()
     d.returned_at = now
@@ -730,7 +737,11 @@ def _return_result(d: Dossier, user: User, req: ActionRequest, now: datetime.dat
     return (
         None,
         "returned",
-        {"return_method": method, "postal_tracking": d.postal_tracking},
+        {
+            "return_method": method,
+            "postal_tracking": d.postal_tracking,
+            "postal_address": d.postal_address,
+        },
         Timeliness.ON_TIME,
     )
 

@@ -91,10 +91,14 @@ def _catalogue_stats() -> dict[str, int]:
     versions = current_versions()
     total = versions.count()
     full = versions.filter(mode=ProcedureVersion.Mode.FULL_ONLINE).count()
+    paid_online, owing = selectors.online_payment_share()
     return {
         "total": total,
         "full_online": full,
         "percent": round(100 * full / total) if total else 0,
+        "paid_online": paid_online,
+        "owing": owing,
+        "paid_percent": round(100 * paid_online / owing) if owing else 0,
     }
 
 

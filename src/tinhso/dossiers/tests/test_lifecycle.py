@@ -240,3 +240,27 @@ def test_expired_staff_assignment_gives_no_access(cast):
     cast.clerk.refresh_from_db()
     with pytest.raises(DossierNotFound):
         dossier_for_user(cast.clerk, dossier.code)
+
+
+def test_postal_return_records_address_and_tracking(cast):
+    with time_machine.travel(at(2025, 6, 10, 8, 0), tick=False):
+        dossier = file_online(cast)
+        for user, action in [
+            (cast.clerk, "receive"),
+            (cast.specialist, "complete_step"),
+            (cast.leader, "approve"),
+            (cast.clerk, "issue_result"),
+        ]:
+            dossier = act(user, dossier, action)
+        with pytest.raises(services.InvalidInput):
+            act(cast.clerk, dossier, "return_result", return_method="postal")
+        dossier = act(
+            cast.clerk,
+            dossier,
+            "return_result",
+            return_method="postal",
+            postal_tracking="EL1VN",
+            postal_address="Số 5, ấp Phú Hòa, xã Giao Long",
+        )
+    assert (dossier.return_method, dossier.postal_tracking) == ("postal", "EL1VN")
+    assert dossier.postal_address == "Số 5, ấp Phú Hòa, xã Giao Long"

@@ -26,10 +26,15 @@
       return;
     }
     var field = tracking.closest(".bo-field");
+    var address = form.querySelector("input[name$='-postal_address']");
+    var addressField = address ? address.closest(".bo-field") : null;
     function update() {
       var postal = method.value === "postal";
       field.hidden = !postal;
       tracking.required = postal;
+      if (addressField) {
+        addressField.hidden = !postal;
+      }
     }
     method.addEventListener("change", update);
     update();
