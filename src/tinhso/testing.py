@@ -5,8 +5,11 @@ Modelled on healthchecks' owner/colleague/outsider cast: permission tests become
 
 import datetime
 import io
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -247,3 +250,30 @@ def make_cast() -> Cast:
         ),
         commune_procedure=make_version("1.000001", level="commune", agencies=[], days="1"),
     )
+
+
+def run_in_threads(count: int, target: Callable[[int], Any]) -> list[Any]:
+    """Start ``count`` threads together (a barrier) and return what each returned or raised.
+
+    Each thread closes its own database connection; use with ``django_db(transaction=True)``.
+    """
+    from django.db import connection
+
+    outcomes: list[Any] = []
+    barrier = threading.Barrier(count)
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(target(i))
+        except Exception as exc:  # collected for the caller to assert on
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

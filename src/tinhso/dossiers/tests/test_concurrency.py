@@ -1,39 +1,15 @@
 """Codes stay unique and history stays consistent when requests race (file SQLite or PostgreSQL)."""
 
 import datetime
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, HistoryEntry
-from tinhso.testing import FORM_DATA, make_cast
+from tinhso.testing import FORM_DATA, make_cast, run_in_threads
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def run_in_threads(count: int, target) -> list:
-    results: list = []
-    errors: list = []
-    barrier = threading.Barrier(count)
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:  # collected and asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results + errors
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,38 +1,14 @@
 """Register numbers stay unique and gap-free when results are issued at the same time
 (file SQLite or PostgreSQL: see ADR 0002)."""
 
-import threading
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tinhso.results import services, tasks
 from tinhso.results.models import ResultDocument
 from tinhso.results.tests.conftest import to_result_ready
-from tinhso.testing import make_cast
-
-
-def run_in_threads(count: int, target) -> list:
-    results: list = []
-    errors: list = []
-    barrier = threading.Barrier(count)
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:  # collected and asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results + errors
+from tinhso.testing import make_cast, run_in_threads
 
 
 @pytest.fixture
