@@ -259,7 +259,7 @@ class HistoryEntry(models.Model):
     class Meta:
         verbose_name = _("quá trình xử lý")
         verbose_name_plural = _("quá trình xử lý")
-        ordering = ["dossier", "seq"]
+        ordering = ["dossier_id", "seq"]  # no join to the dossier for each history query
         constraints = [
             models.UniqueConstraint(fields=["dossier", "seq"], name="history_seq_unique")
         ]

@@ -151,6 +151,17 @@ def public_lookup(code: str, phone_last4: str) -> Dossier | None:
     """Anonymous lookup by dossier code plus the last four digits of the applicant's phone."""
     dossier = (
         Dossier.objects.select_related("procedure_version", "agency")
+        .only(
+            "code",
+            "status",
+            "applicant_phone",
+            "submitted_at",
+            "received_at",
+            "due_at",
+            "returned_at",
+            "procedure_version__name",
+            "agency__name",
+        )
         .exclude(status="draft")
         .filter(code=code.strip())
         .first()

@@ -15,10 +15,8 @@ def current_versions(day: datetime.date | None = None) -> QuerySet[ProcedureVers
     in_force = ProcedureVersion.objects.filter(effective_from__lte=day).filter(
         Q(effective_to__isnull=True) | Q(effective_to__gt=day)
     )
-    return (
-        in_force.order_by("procedure__code", "-version")
-        .distinct()
-        .select_related("procedure", "field", "default_agency", "receiving_agency")
+    return in_force.order_by("procedure__code", "-version").select_related(
+        "procedure", "field", "default_agency", "receiving_agency"
     )
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks for Tỉnh Số; run with ``make bench`` (never part of the test suite or CI)."""
