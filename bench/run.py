@@ -2,9 +2,10 @@
 
 For each database (SQLite file under a temporary directory, then PostgreSQL database
 ``tinhso_bench`` on 127.0.0.1) this script migrates a fresh database, seeds it with the test cast
-and 100,000 dossiers (``bench/seed.py``), then, once per ``DB_CONN_MAX_AGE`` value (0, the
-project default, and 60), starts ``tinhso runserver --noreload`` with ``bench.settings`` and
-measures, with 1 and 4 client threads on keep-alive ``http.client`` connections to 127.0.0.1:
+and 100,000 dossiers (``bench/seed.py``), then, once per ``DB_CONN_MAX_AGE`` value (0, a new
+connection per request, and 60, the project default), starts ``tinhso runserver --noreload``
+with ``bench.settings`` and measures, with 1 and 4 client threads on keep-alive ``http.client``
+connections to 127.0.0.1:
 
 * ``GET /bench/bare``: a bare Django view (server, middleware and routing only), the floor;
 * ``POST /api/v1/dossiers`` with a Bearer token from ``POST /api/v1/auth/token``;
@@ -679,7 +680,7 @@ def main() -> int:
     parser.add_argument(
         "--conn-max-age",
         default="0,60",
-        help="DB_CONN_MAX_AGE values, one server each; 0 is the project default",
+        help="DB_CONN_MAX_AGE values, one server each; 60 is the project default",
     )
     parser.add_argument(
         "--phase-timeout",

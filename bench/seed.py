@@ -244,6 +244,17 @@ def explain_lookup(code: str) -> dict[str, object]:
     # The same querysets the selector builds (tinhso.dossiers.selectors.public_lookup / public_view).
     by_code = (
         Dossier.objects.select_related("procedure_version", "agency")
+        .only(
+            "code",
+            "status",
+            "applicant_phone",
+            "submitted_at",
+            "received_at",
+            "due_at",
+            "returned_at",
+            "procedure_version__name",
+            "agency__name",
+        )
         .exclude(status="draft")
         .filter(code=code)
     )
