@@ -326,7 +326,9 @@ def page_rules(w: dict) -> dict[str, Rule]:
         "payments_staff:counter_find": Rule({"clerk", "other_clerk"}),
         "payments_staff:counter": Rule({"clerk"}, kwargs={"code": main}),
         # Receipts are accounting records: the counter and the leaders of the agencies concerned.
-        "payments_staff:receipt": Rule({"clerk", "leader"}, kwargs={"pk": str(w["receipt"].payment_id)}),
+        "payments_staff:receipt": Rule(
+            {"clerk", "leader"}, kwargs={"pk": str(w["receipt"].payment_id)}
+        ),
         "stores:list": Rule(LOGGED_IN),
         "stores:upload": Rule(LOGGED_IN, "post", {"title": "Giấy tờ", "file": "__pdf__"}),
         "stores:download": Rule({"citizen"}, kwargs={"pk": str(w["upload"].pk)}),
