@@ -4,11 +4,11 @@ A slip is identified by its semantic key (R-FORM-3) and stored with the instrume
 number it was issued under (R-LAW-2); the numbering tables live in ``tinhso.documents.numbering``.
 """
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from tinhso.writeonce import WriteOnceModel
 
 
 class SlipKind(models.TextChoices):
@@ -25,7 +25,7 @@ class Instrument(models.TextChoices):
     CIRCULAR_03_2025 = "03/2025/TT-VPCP", _("Thông tư số 03/2025/TT-VPCP")
 
 
-class IssuedSlip(models.Model):
+class IssuedSlip(WriteOnceModel):
     """One rendered slip. Never updated or deleted: a reprint serves the stored file."""
 
     dossier = models.ForeignKey(
@@ -61,11 +61,3 @@ class IssuedSlip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.dossier_id}#{self.history_seq}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Issued slips are immutable (R-FORM-2)")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError("Issued slips are immutable (R-FORM-2)")

@@ -6,12 +6,13 @@ through ``tinhso.dossiers.services``.
 """
 
 import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from tinhso.writeonce import WriteOnceModel
 
 
 class Status(models.TextChoices):
@@ -229,7 +230,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class HistoryEntry(models.Model):
+class HistoryEntry(WriteOnceModel):
     """One row per transition; never updated or deleted (R-LC-4, R-LC-5)."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="history")
@@ -266,11 +267,6 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}#{self.seq} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("History entries are append-only")
-        super().save(*args, **kwargs)
 
 
 class Pause(models.Model):

@@ -4,12 +4,12 @@ Invariants held by the database: at most one succeeded payment per dossier (a pa
 applied twice), a refund never exceeds what was paid, references are unique.
 """
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from tinhso.writeonce import WriteOnceModel
 
 
 class PaymentStatus(models.TextChoices):
@@ -90,7 +90,7 @@ class Payment(models.Model):
         self.status = status
 
 
-class PaymentEvent(models.Model):
+class PaymentEvent(WriteOnceModel):
     """What happened to a payment, in order; rows are never updated or deleted."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
@@ -103,18 +103,13 @@ class PaymentEvent(models.Model):
     )
 
     class Meta:
-        ordering = ["payment", "seq"]
+        ordering = ["payment_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["payment", "seq"], name="payment_event_seq_unique")
         ]
 
     def __str__(self) -> str:
         return f"{self.payment_id}#{self.seq} {self.kind}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Payment events are append-only")
-        super().save(*args, **kwargs)
 
 
 # =============================================================================================
@@ -260,7 +255,7 @@ class IncomingTransfer(models.Model):
         return self.status in OPEN_TRANSFER_STATUSES
 
 
-class EReceipt(models.Model):
+class EReceipt(WriteOnceModel):
     """The e-receipt (biên lai điện tử) of a succeeded payment: a stored PDF, never changed."""
 
     payment = models.OneToOneField(
@@ -290,8 +285,3 @@ class EReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("E-receipts are immutable")
-        super().save(*args, **kwargs)
