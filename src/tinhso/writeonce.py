@@ -17,7 +17,9 @@ class WriteOnceModel(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            raise ValueError(f"{type(self).__name__} rows are immutable: written once, never changed")
+            raise ValueError(
+                f"{type(self).__name__} rows are immutable: written once, never changed"
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
