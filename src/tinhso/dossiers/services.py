@@ -35,7 +35,7 @@ from tinhso.dossiers.models import (
 )
 from tinhso.dossiers.selectors import acting_role, current_step, is_owner
 from tinhso.dossiers.uploads import CheckedUpload
-from tinhso.dossiers.workflow import ACTIONS, APPLICANT
+from tinhso.dossiers.workflow import ACTIONS, APPLICANT, SYSTEM_EVENTS
 from tinhso.procedures.models import FeeQuote, ProcedureVersion, WorkflowStep, quote_fee
 from tinhso.stores.models import StoredDocument
 
@@ -855,6 +855,37 @@ def rate_dossier(*, user: User, dossier: Dossier, score: int, comment: str = "")
             )
     except IntegrityError as exc:
         raise ActionNotAllowed(_("Hồ sơ này đã được đánh giá.")) from exc
+
+
+# --- events recorded for other apps ---------------------------------------------------------
+
+
+def record_event(
+    *,
+    dossier_id: int,
+    action: str,
+    actor: User | None,
+    comment: str = "",
+    details: dict[str, Any] | None = None,
+) -> HistoryEntry:
+    """Add a history row for something that happened to the dossier outside its lifecycle actions
+    (a system event of ``workflow.SYSTEM_EVENTS``), without changing its state."""
+    if action not in SYSTEM_EVENTS:
+        raise ValueError(f"Unknown dossier event {action!r}")
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().get(pk=dossier_id)
+        entry = _record(
+            locked,
+            action=action,
+            actor=actor,
+            role="system" if actor is None else "official",
+            from_status=locked.status,
+            comment=comment,
+            details=details,
+            at=timezone.now(),
+        )
+        locked.save(update_fields=["history_seq", "updated_at"])
+    return entry
 
 
 # --- payments (called by tinhso.payments once a payment is confirmed) -----------------------

@@ -169,7 +169,10 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 # Events recorded in the history that are not actions a person takes.
-SYSTEM_EVENTS = {"payment_received": _("Đã nhận thanh toán phí, lệ phí")}
+SYSTEM_EVENTS = {
+    "payment_received": _("Đã nhận thanh toán phí, lệ phí"),
+    "result_revoked": _("Kết quả đã bị thu hồi"),
+}
 
 # Actions that hand the dossier over between people or units: one row each on the control slip.
 HANDOVER_ACTIONS = frozenset(

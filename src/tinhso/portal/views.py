@@ -54,7 +54,14 @@ from tinhso.stores.selectors import documents_for
 
 PAGE_SIZE = 20
 # History comments addressed to the applicant (the others are internal notes of officials).
-APPLICANT_COMMENTS = {"request_supplement", "refuse", "stop", "apologize", "withdraw"}
+APPLICANT_COMMENTS = {
+    "request_supplement",
+    "refuse",
+    "stop",
+    "apologize",
+    "withdraw",
+    "result_revoked",
+}
 APPLICANT_ACTIONS = ("supplement", "withdraw")
 # Public lookup: failed attempts allowed per hour, per dossier code and per client address.
 LOOKUP_FAILURES_PER_HOUR = 10

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from tinhso.accounts.models import User
 from tinhso.documents import pdf
 from tinhso.dossiers.models import Dossier, Status
+from tinhso.dossiers.services import record_event
 from tinhso.results import selectors, signing
 from tinhso.results.models import ResultCounter, ResultDocument
 from tinhso.stores.models import StoredDocument
@@ -337,5 +338,12 @@ def revoke_result(*, user: User, result: ResultDocument, reason: str) -> ResultD
             kind=StoredDocument.Kind.RESULT,
             document_number=locked.number,
         ).update(revoked=True)
+        record_event(
+            dossier_id=locked.dossier_id,
+            action="result_revoked",
+            actor=user,
+            comment=locked.reason,
+            details={"number": locked.number},
+        )
     logger.info("result %s revoked by %s", locked.number, user.pk)
     return locked

@@ -163,6 +163,11 @@ def test_leader_of_the_issuing_agency_revokes_and_the_store_copy_follows(cast):
     assert revoked.reason == "Cấp sai ngày sinh" and revoked.revoked_by == cast.commune_leader
     assert revoked.file.name == result.file.name  # the file is kept (R-ERES-2)
     assert StoredDocument.objects.get(kind="result").revoked
+    entry = revoked.dossier.history.get(
+        action="result_revoked"
+    )  # the applicant sees it in the history
+    assert entry.comment == "Cấp sai ngày sinh" and entry.actor == cast.commune_leader
+    assert entry.details == {"number": result.number}
 
 
 @pytest.mark.parametrize("who", ["commune_specialist", "leader", "citizen"])
