@@ -42,7 +42,10 @@ def payment_context(user: User, dossier: Dossier) -> dict[str, object]:
         "payments": payments,
         "amount_due": due,
         "can_pay": can_pay,
-        "pay_providers": online_providers() if can_pay else [],
+        # A transfer QR already shown is the one to pay: no second VietQR payment for the same fee.
+        "pay_providers": [p for p in online_providers() if not (pending_qr and p.id == "vietqr")]
+        if can_pay
+        else [],
         "pending_qr": pending_qr,
         "pending_qr_image": qr_data_uri(pending_qr.details["qr_payload"]) if pending_qr else "",
     }
