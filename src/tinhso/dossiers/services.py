@@ -499,7 +499,7 @@ def perform_action(*, user: User, dossier: Dossier, request: ActionRequest) -> D
     spec = ACTIONS.get(request.action)
     if spec is None:
         raise InvalidInput(_("Thao tác “%(a)s” không tồn tại.") % {"a": request.action}, "action")
-    if spec.name in ("submit",):
+    if spec.name == "submit":
         return submit_draft(user=user, dossier=dossier)
     comment = request.comment.strip()
     if spec.comment_required and not comment:

@@ -10,6 +10,7 @@ The e-mail channel is always ``"email"`` (the SMTP server or provider is chosen 
 (default ``"log"``). How to add an SMS provider: docs/notifications.md.
 """
 
+from abc import ABC, abstractmethod
 from typing import ClassVar, TypeVar
 
 from django.conf import settings
@@ -27,7 +28,7 @@ class DeliveryError(Exception):
     """The channel could not hand the message over; the delivery may be retried later."""
 
 
-class Channel:
+class Channel(ABC):
     """Base class of every notification channel.
 
     Subclasses set ``id`` (unique, lower-case, stored on each delivery) and ``medium``, and
@@ -38,6 +39,7 @@ class Channel:
     id: ClassVar[str]
     medium: ClassVar[Medium]
 
+    @abstractmethod
     def send(self, *, recipient: str, subject: str, body: str) -> str:
         """Deliver one message and return the provider's message id.
 
@@ -49,7 +51,6 @@ class Channel:
         and logged with its traceback. Must not retry by itself and must not log the full
         recipient (personal data).
         """
-        raise NotImplementedError
 
 
 ChannelT = TypeVar("ChannelT", bound=type[Channel])

@@ -112,13 +112,15 @@ def confirm_payment(
                 payment, "duplicate_confirmation", {"source": source, "status": payment.status}
             )
             return payment, False
-        other = Payment.objects.filter(
-            dossier=payment.dossier, status=PaymentStatus.SUCCEEDED
-        ).exclude(pk=payment.pk)
-        if other.exists():
+        winner = (
+            Payment.objects.filter(dossier=payment.dossier, status=PaymentStatus.SUCCEEDED)
+            .exclude(pk=payment.pk)
+            .first()
+        )
+        if winner is not None:  # the fee was already paid another way: never apply twice
             payment.move_to(PaymentStatus.CANCELLED)
             payment.save(update_fields=["status"])
-            log_event(payment, "superseded", {"source": source, "paid_by": other.first().reference})  # type: ignore[union-attr]
+            log_event(payment, "superseded", {"source": source, "paid_by": winner.reference})
             return payment, False
         payment.move_to(PaymentStatus.SUCCEEDED)
         payment.provider_txn = provider_txn

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -59,8 +59,6 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
     try:
         dossier = selectors.dossier_for_user(user, code)
     except selectors.DossierNotFound:
-        from django.http import Http404
-
         raise Http404(_("Không tìm thấy hồ sơ.")) from None
     provider_id = request.POST.get("provider", "")
     if not selectors.is_owner(user, dossier) or provider_id not in {
