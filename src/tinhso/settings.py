@@ -48,6 +48,11 @@ INSTALLED_APPS = [
     "tinhso.results",
     "tinhso.portal",
     "tinhso.backoffice",
+    "tinhso.ioc",
+    "tinhso.indicators",
+    "tinhso.audit",
+    "tinhso.datasets",
+    "tinhso.sensors",
 ]
 
 MIDDLEWARE = [
@@ -255,3 +260,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("TINHSO_LOG_LEVEL", "INFO")},
     "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
 }
+
+# --- Operations centre (ioc, indicators) ---------------------------------------------------
+
+# --- Data platform (datasets, sensors) -----------------------------------------------------
+
+# --- Audit log and security operations (audit) ---------------------------------------------
