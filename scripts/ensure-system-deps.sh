@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: Chromium for the browser tests (never a browser downloaded by a
-# test tool), poppler (pdftotext, pdffonts, pdfsig), NSS certutil, zbar (QR decoding) and gettext.
+# test tool), poppler (pdftotext, pdffonts, pdfsig), NSS certutil, zbar (QR decoding), gettext and the Mosquitto MQTT broker.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -8,6 +8,7 @@ command -v pdfsig >/dev/null || need+=(poppler-utils)
 command -v certutil >/dev/null || need+=(libnss3-tools)
 command -v zbarimg >/dev/null || need+=(zbar-tools)
 command -v msgfmt >/dev/null || need+=(gettext)
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || need+=(mosquitto)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "Missing Debian packages: ${need[*]}. Install them: sudo apt-get install ${need[*]}" >&2
