@@ -48,6 +48,10 @@ class Role(models.TextChoices):
     SPECIALIST = "specialist", _("Chuyên viên xử lý")
     LEADER = "leader", _("Lãnh đạo phê duyệt")
     AGENCY_ADMIN = "agency_admin", _("Quản trị cơ quan")
+    # Platform-wide, read-only roles of issue 5 (docs/audit.md): the assignment's agency is where
+    # the person works, not a limit on what they may read.
+    AUDITOR = "auditor", _("Kiểm toán viên (chỉ đọc nhật ký)")
+    SECURITY = "security", _("Cán bộ an toàn thông tin")
 
 
 class StaffAssignment(models.Model):

@@ -6,3 +6,8 @@ class AuditConfig(AppConfig):
     name = "tinhso.audit"
     verbose_name = _("Nhật ký kiểm toán")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tinhso.audit import signals
+
+        signals.connect()

@@ -119,7 +119,7 @@ def scope(user: User, filters: Filters) -> QuerySet[Dossier]:
     """The dossiers of the official's agencies (all for the platform administrator), filtered."""
     dossiers = selectors.visible_dossiers(user).exclude(status=Status.DRAFT)
     if not selectors.is_platform_admin(user):
-        agency_ids = list(selectors.agency_roles(user))
+        agency_ids = selectors.dossier_agency_ids(user)
         dossiers = dossiers.filter(
             Q(agency_id__in=agency_ids) | Q(receiving_agency_id__in=agency_ids)
         )

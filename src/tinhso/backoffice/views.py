@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
+from tinhso.audit.services import log_event
 from tinhso.backoffice import display, inbox
 from tinhso.backoffice.access import (
     clerk_agency_ids,
@@ -276,7 +277,11 @@ def _dossier_page(
 @require_GET
 @staff_required
 def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
-    return _dossier_page(request, dossier_for_official(official(request), code))
+    dossier = dossier_for_official(official(request), code)
+    log_event(
+        action="dossier.view", actor=official(request), target=f"dossier:{code}", request=request
+    )
+    return _dossier_page(request, dossier)
 
 
 @require_POST
@@ -317,6 +322,13 @@ def attachment_view(request: HttpRequest, code: str, pk: int) -> FileResponse:
     attachment = dossier.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
+    log_event(
+        action="attachment.download",
+        actor=official(request),
+        target=f"dossier:{dossier.code}",
+        details={"document": "attachment", "id": attachment.pk},
+        request=request,
+    )
     return FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,
@@ -331,6 +343,13 @@ def slip_view(request: HttpRequest, code: str, pk: int) -> FileResponse:
     slip = dossier.slips.filter(pk=pk).first()
     if slip is None:
         raise Http404
+    log_event(
+        action="attachment.download",
+        actor=official(request),
+        target=f"dossier:{dossier.code}",
+        details={"document": "slip", "id": slip.pk, "kind": slip.kind},
+        request=request,
+    )
     return FileResponse(
         slip.file.open("rb"),
         content_type="application/pdf",
@@ -342,6 +361,13 @@ def slip_view(request: HttpRequest, code: str, pk: int) -> FileResponse:
 @staff_required
 def control_slip_view(request: HttpRequest, code: str) -> HttpResponse:
     dossier = dossier_for_official(official(request), code)
+    log_event(
+        action="attachment.download",
+        actor=official(request),
+        target=f"dossier:{dossier.code}",
+        details={"document": "control_slip"},
+        request=request,
+    )
     response = HttpResponse(render_control_slip(dossier), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="phieu-kiem-soat-{dossier.code}.pdf"'
     return response

@@ -14,6 +14,7 @@ from tinhso.accounts.api import bearer, session_user
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.apierrors import ApiError
+from tinhso.audit.services import log_event
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, HistoryEntry
 from tinhso.dossiers.uploads import UploadRejected, check_upload
@@ -186,7 +187,16 @@ def create_dossier(request: HttpRequest, payload: DossierIn) -> Status[dict[str,
 
 @router.get("/dossiers/{code}", response=DossierOut, summary="One dossier")
 def get_dossier(request: HttpRequest, code: str) -> dict[str, Any]:
-    return dossier_out(request.user, _load(request, code))
+    dossier = _load(request, code)
+    if not selectors.is_owner(request.user, dossier):  # an official reads personal data: audited
+        log_event(
+            action="dossier.view",
+            actor=_user(request),
+            target=f"dossier:{dossier.code}",
+            details={"channel": "api"},
+            request=request,
+        )
+    return dossier_out(request.user, dossier)
 
 
 @router.post("/dossiers/{code}/attachments", response={201: AttachmentOut}, summary="Attach a file")

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tinhso.accounts.models import User
-from tinhso.agencies.models import Agency, StaffAssignment
+from tinhso.agencies.models import Agency, Role, StaffAssignment
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.workflow import ACTIONS, APPLICANT, ActionSpec, action_label, is_public
 from tinhso.procedures.models import WorkflowStep
@@ -56,8 +56,17 @@ def agency_roles(user: AnyUser) -> dict[int, set[str]]:
     return cached
 
 
+# Roles that handle dossiers. Auditors and security staff hold an assignment too, but read the audit
+# log only: their role never opens an agency's dossiers.
+DOSSIER_ROLES = frozenset({Role.CLERK, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN})
+
+
+def dossier_agency_ids(user: AnyUser) -> list[int]:
+    return [pk for pk, roles in agency_roles(user).items() if roles & DOSSIER_ROLES]
+
+
 def staff_agencies(user: AnyUser) -> QuerySet[Agency]:
-    return Agency.objects.filter(pk__in=list(agency_roles(user)))
+    return Agency.objects.filter(pk__in=dossier_agency_ids(user))
 
 
 def visible_dossiers(user: AnyUser) -> QuerySet[Dossier]:
@@ -66,7 +75,7 @@ def visible_dossiers(user: AnyUser) -> QuerySet[Dossier]:
         return base.none()
     if is_platform_admin(user):
         return base.all()
-    agency_ids = list(agency_roles(user))
+    agency_ids = dossier_agency_ids(user)
     condition = Q(applicant_id=user.pk) | Q(filed_by_id=user.pk, applicant__isnull=True)
     if agency_ids:
         condition |= Q(agency_id__in=agency_ids) | Q(receiving_agency_id__in=agency_ids)

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tinhso.audit.services import log_event
 from tinhso.dossiers.uploads import UploadRejected
 from tinhso.results import selectors, verification
 from tinhso.results.models import ResultDocument
@@ -55,6 +56,13 @@ def download(request: HttpRequest, token: str) -> HttpResponseBase:
         response = render(request, "results/token.html", {"result": result}, status=410)
         response["X-Robots-Tag"] = "noindex"
         return response
+    log_event(
+        action="result.download",
+        actor=None,  # the signed-in user, if any, is taken from the request
+        target=f"dossier:{result.dossier.code}",
+        details={"result_id": result.pk},
+        request=request,
+    )
     return pdf_response(result)
 
 

@@ -1,0 +1,246 @@
+"""Alert rules over the audit log: evaluate, notify security staff once, acknowledge.
+
+``evaluate_rules`` is run by ``tinhso audit alerts`` and the Celery beat entry
+``audit-alerts``. An alert is raised at most once per rule, subject and window (a unique
+constraint makes that hold under concurrent evaluators too); security staff get an e-mail after
+the commit.
+"""
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tinhso.accounts.models import User
+from tinhso.agencies.models import Role, StaffAssignment
+from tinhso.audit.models import Alert, AlertRule, AuditEntry
+from tinhso.audit.services import log_event
+from tinhso.calendars.worktime import WorkCalendar, parse_clock
+
+PRIVILEGE_ACTIONS = (
+    "role.assigned",
+    "role.changed",
+    "role.removed",
+    "user.privileges_changed",
+    "user.groups_changed",
+    "user.permissions_changed",
+    "auth.otp_reset",
+)
+OFFICIAL_ACCESS_ACTIONS = ("dossier.view", "attachment.download", "dossier.transition")
+BASELINE_DAYS = 14
+
+DEFAULT_RULES = {
+    AlertRule.Kind.FAILED_LOGINS: (20, 15, 0),
+    AlertRule.Kind.FAILED_LOGINS_ACCOUNT: (10, 15, 0),
+    AlertRule.Kind.LOCKOUTS: (1, 60, 0),
+    AlertRule.Kind.DOSSIER_VIEWS: (60, 60, 3),
+    AlertRule.Kind.AFTER_HOURS: (5, 60, 0),
+    AlertRule.Kind.ATTACHMENT_DOWNLOADS: (30, 60, 0),
+    AlertRule.Kind.PRIVILEGE_CHANGES: (1, 60, 0),
+    AlertRule.Kind.CHAIN_BROKEN: (1, 24 * 60, 0),
+}
+
+
+def ensure_default_rules() -> None:
+    for kind, (threshold, window, factor) in DEFAULT_RULES.items():
+        AlertRule.objects.get_or_create(
+            kind=kind,
+            defaults={"threshold": threshold, "window_minutes": window, "baseline_factor": factor},
+        )
+
+
+def _in_window(rule: AlertRule, now: datetime.datetime) -> QuerySet[AuditEntry]:
+    start = now - datetime.timedelta(minutes=rule.window_minutes)
+    return AuditEntry.objects.filter(created_at__gt=start, created_at__lte=now)
+
+
+def _grouped(entries: QuerySet[AuditEntry], field: str) -> dict[str, int]:
+    rows = entries.exclude(**{field: ""}).values(field).annotate(n=Count("id"))
+    return {str(row[field]): int(row["n"]) for row in rows}
+
+
+def _workday_window() -> tuple[datetime.time, datetime.time]:
+    text = getattr(settings, "TINHSO_AUDIT_WORKDAY", "06:30-18:30")
+    start, end = text.split("-")
+    return parse_clock(start), parse_clock(end)
+
+
+def is_after_hours(at: datetime.datetime, calendar: WorkCalendar | None = None) -> bool:
+    """Outside the working day (TINHSO_AUDIT_WORKDAY) or on a day that is not a working day."""
+    local = timezone.localtime(at)
+    start, end = _workday_window()
+    calendar = calendar or WorkCalendar.from_settings()
+    return not calendar.is_working_day(local.date()) or not (start <= local.time() < end)
+
+
+def _counts(rule: AlertRule, now: datetime.datetime) -> dict[str, int]:
+    entries = _in_window(rule, now)
+    kind = rule.kind
+    if kind == AlertRule.Kind.FAILED_LOGINS:
+        return {
+            f"ip:{ip}": n
+            for ip, n in _grouped(entries.filter(action="auth.login_failed"), "ip").items()
+        }
+    if kind == AlertRule.Kind.FAILED_LOGINS_ACCOUNT:
+        return _grouped(entries.filter(action="auth.login_failed"), "target")
+    if kind == AlertRule.Kind.LOCKOUTS:
+        return _grouped(entries.filter(action="auth.lockout"), "target")
+    if kind == AlertRule.Kind.PRIVILEGE_CHANGES:
+        return _grouped(entries.filter(action__in=PRIVILEGE_ACTIONS), "target")
+    if kind == AlertRule.Kind.ATTACHMENT_DOWNLOADS:
+        return _grouped(entries.filter(action="attachment.download"), "actor_username")
+    if kind == AlertRule.Kind.DOSSIER_VIEWS:
+        return _grouped(entries.filter(action="dossier.view"), "actor_username")
+    if kind == AlertRule.Kind.AFTER_HOURS:
+        calendar = WorkCalendar.from_settings()
+        rows = entries.filter(action__in=OFFICIAL_ACCESS_ACTIONS, actor__isnull=False)
+        return dict(
+            Counter(
+                username
+                for username, at in rows.values_list("actor_username", "created_at")
+                if is_after_hours(at, calendar)
+            )
+        )
+    return {}
+
+
+def usual_rate(rule: AlertRule, username: str, now: datetime.datetime) -> float:
+    """Dossier views per window in the windows the official was active during the previous
+    BASELINE_DAYS days (idle nights and weekends do not dilute it); 0 without history."""
+    window = datetime.timedelta(minutes=rule.window_minutes)
+    start = now - window - datetime.timedelta(days=BASELINE_DAYS)
+    times = AuditEntry.objects.filter(
+        action="dossier.view",
+        actor_username=username,
+        created_at__gt=start,
+        created_at__lte=now - window,
+    ).values_list("created_at", flat=True)
+    seconds = window.total_seconds()
+    buckets: Counter[int] = Counter(int(at.timestamp() // seconds) for at in times)
+    return sum(buckets.values()) / len(buckets) if buckets else 0.0
+
+
+def _over_threshold(
+    rule: AlertRule, counts: dict[str, int], now: datetime.datetime
+) -> dict[str, int]:
+    hits = {subject: n for subject, n in counts.items() if n >= rule.threshold}
+    if rule.kind == AlertRule.Kind.DOSSIER_VIEWS and rule.baseline_factor:
+        hits = {
+            subject: n
+            for subject, n in hits.items()
+            if n >= rule.baseline_factor * max(usual_rate(rule, subject, now), 1.0)
+        }
+    return hits
+
+
+def security_recipients() -> list[str]:
+    today = timezone.localdate()
+    staff = StaffAssignment.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=today),
+        Q(valid_to__isnull=True) | Q(valid_to__gt=today),
+        role=Role.SECURITY,
+        user__is_active=True,
+    ).exclude(user__email="")
+    emails = set(staff.values_list("user__email", flat=True))
+    emails.update(getattr(settings, "TINHSO_SECURITY_EMAILS", []))
+    return sorted(emails)
+
+
+def _notify(alerts: Iterable[Alert]) -> None:
+    alerts = list(alerts)
+    recipients = security_recipients()
+    if not alerts or not recipients:
+        return
+    lines = [
+        f"- {alert.rule.get_kind_display()}: {alert.subject} — {alert.count} "
+        f"({timezone.localtime(alert.created_at):%d/%m/%Y %H:%M})"
+        for alert in alerts
+    ]
+    site = getattr(settings, "TINHSO_SITE_URL", "")
+    body = "\n".join(
+        [_("Hệ thống giám sát an toàn thông tin ghi nhận cảnh báo mới:"), "", *lines, "",
+         _("Xem và xác nhận tại: %(url)s") % {"url": f"{site}/backoffice/kiem-soat/soc/"}]
+    )  # fmt: skip
+    send_mail(
+        _("[Tỉnh Số] %(n)d cảnh báo an ninh mới") % {"n": len(alerts)},
+        body,
+        None,
+        recipients,
+    )
+
+
+def _raise(
+    rule: AlertRule, subject: str, count: int, now: datetime.datetime, details: dict[str, Any]
+) -> Alert | None:
+    window_start = now - datetime.timedelta(minutes=rule.window_minutes)
+    if Alert.objects.filter(rule=rule, subject=subject, created_at__gt=window_start).exists():
+        return None
+    bucket = int(now.timestamp() // (rule.window_minutes * 60))
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                rule=rule, subject=subject[:200], bucket=bucket, count=count, created_at=now,
+                details=details,
+            )  # fmt: skip
+            log_event(
+                action="soc.alert_raised",
+                actor=None,
+                target=f"alert:{alert.pk}",
+                details={"rule": rule.kind, "subject": subject, "count": count},
+            )
+    except IntegrityError:  # another evaluator raised it for this window
+        return None
+    return alert
+
+
+def evaluate_rules(now: datetime.datetime | None = None) -> list[Alert]:
+    """Raise new alerts for every active rule over its threshold; e-mail security staff once."""
+    now = now or timezone.now()
+    ensure_default_rules()
+    raised: list[Alert] = []
+    rules = AlertRule.objects.filter(is_active=True).exclude(kind=AlertRule.Kind.CHAIN_BROKEN)
+    for rule in rules:
+        for subject, count in sorted(_over_threshold(rule, _counts(rule, now), now).items()):
+            alert = _raise(rule, subject, count, now, {"window_minutes": rule.window_minutes})
+            if alert is not None:
+                raised.append(alert)
+    transaction.on_commit(lambda: _notify(raised))
+    return raised
+
+
+def raise_chain_alert(problems: list[str], now: datetime.datetime | None = None) -> Alert | None:
+    now = now or timezone.now()
+    ensure_default_rules()
+    rule = AlertRule.objects.get(kind=AlertRule.Kind.CHAIN_BROKEN)
+    if not rule.is_active:
+        return None
+    alert = _raise(rule, "audit-chain", len(problems), now, {"problems": problems[:20]})
+    if alert is not None:
+        transaction.on_commit(lambda: _notify([alert]))
+    return alert
+
+
+@transaction.atomic
+def acknowledge_alert(*, alert: Alert, user: User, note: str = "") -> Alert:
+    """Record who acknowledged the alert (once), and audit it."""
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if locked.acknowledged_at is not None:
+        return locked
+    locked.acknowledged_at = timezone.now()
+    locked.acknowledged_by = user
+    locked.note = note[:2000]
+    locked.save(update_fields=["acknowledged_at", "acknowledged_by", "note"])
+    log_event(
+        action="soc.alert_acknowledged",
+        actor=user,
+        target=f"alert:{locked.pk}",
+        details={"rule": locked.rule.kind, "subject": locked.subject},
+    )
+    return locked

@@ -1,0 +1,47 @@
+"""Demo accounts of the audit app: an auditor and a security officer (password ``tinhso-demo``).
+
+Called by ``tinhso load_demo`` after the core demo (which refuses production settings). Both work
+at the provincial Department of Science and Technology (Sở Khoa học và Công nghệ, which took over
+information security from the former Department of Information and Communications in 2025); the
+agency has no procedures in the demo catalogue, so the assignment gives no dossier access.
+"""
+
+from django.db import transaction
+
+from tinhso.accounts.models import User
+from tinhso.agencies.models import Agency, Role, StaffAssignment
+from tinhso.audit.alerts import ensure_default_rules
+from tinhso.demo import DEMO_PASSWORD, unit
+
+AGENCY_CODE = "000.00.08.H61"  # illustrative, like the other demo agencies' codes
+PEOPLE = [
+    ("auditor", Role.AUDITOR, "Kiểm toán viên nội bộ"),
+    ("security", Role.SECURITY, "Cán bộ an toàn thông tin"),
+]
+
+
+@transaction.atomic
+def load() -> None:
+    agency, _created = Agency.objects.update_or_create(
+        slug="skhcn",
+        defaults={
+            "code": AGENCY_CODE,
+            "name": "Sở Khoa học và Công nghệ tỉnh Vĩnh Long",
+            "kind": Agency.Kind.DEPARTMENT,
+            "unit": unit("86"),
+        },
+    )
+    for username, role, name in PEOPLE:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "kind": User.Kind.OFFICIAL,
+                "full_name": name,
+                "email": f"{username}@demo.tinhso",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        StaffAssignment.objects.get_or_create(user=user, agency=agency, role=role)
+    ensure_default_rules()
