@@ -8,11 +8,13 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
-from tinhso.accounts.models import ApiToken, User
-from tinhso.apierrors import ApiError
+from tinhso.accounts import lockout, twofactor
+from tinhso.accounts.models import ApiToken, SecondFactor, User
+from tinhso.accounts.throttling import TokenEndpointThrottle
+from tinhso.apierrors import ApiError, ErrorOut
 
 
 def _hash(key: str) -> str:
@@ -44,17 +46,63 @@ router = Router(tags=["auth"])
 class TokenIn(Schema):
     username: str
     password: str
+    otp: str | None = Field(
+        None,
+        description="Second factor (6-digit TOTP code or a recovery code); required for officials.",
+    )
 
 
 class TokenOut(Schema):
     token: str
 
 
-@router.post("/auth/token", response={200: TokenOut}, auth=None, summary="Obtain an API token")
+def _lock_detail(lock: lockout.Lock) -> str:
+    return _("Đã nhập sai quá nhiều lần; tài khoản tạm khóa %(minutes)d phút.") % {
+        "minutes": max(1, lock.seconds // 60)
+    }
+
+
+def _check_otp(request: HttpRequest, user: User, code: str) -> None:
+    if not SecondFactor.objects.filter(user=user).exists():
+        raise ApiError(
+            403,
+            _(
+                "Tài khoản cán bộ chưa đăng ký xác thực hai bước: đăng nhập trên trang web "
+                "để đăng ký trước khi dùng API."
+            ),
+            "otp",
+        )
+    if not code:
+        raise ApiError(401, _("Cần mã xác thực hai bước (trường otp)."), "otp")
+    if not twofactor.check_second_factor(user=user, code=code, request=request):
+        lock = lockout.record_failure(user.username, request)
+        if lock is not None:
+            raise ApiError(429, _lock_detail(lock), "otp")
+        raise ApiError(401, _("Mã xác thực hai bước không đúng hoặc đã được dùng."), "otp")
+    lockout.clear_account(user.username)
+
+
+@router.post(
+    "/auth/token",
+    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    auth=None,
+    throttle=[TokenEndpointThrottle()],
+    summary="Obtain an API token",
+    description=(
+        "Officials and administrators must also send `otp`: the current code of their "
+        "authenticator app (or a recovery code)."
+    ),
+)
 def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
+        lock = lockout.current_lock(payload.username, request)
+        if lock is not None:
+            raise ApiError(429, _lock_detail(lock), "username")
         raise ApiError(401, _("Tên đăng nhập hoặc mật khẩu không đúng."), "password")
+    assert isinstance(user, User)
+    if twofactor.needs_second_factor(user):
+        _check_otp(request, user, payload.otp or "")
     key = secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, key_hash=_hash(key))
     return {"token": key}

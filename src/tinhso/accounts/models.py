@@ -55,3 +55,66 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d}"
+
+
+class SecondFactor(models.Model):
+    """An official's TOTP authenticator (RFC 6238, 30-second steps, 6 digits).
+
+    The shared secret must be readable to check codes, so it is stored as is (base32): protect
+    the database and its backups accordingly (docs/security.md). ``last_step`` is the last
+    accepted time step: a code is never accepted twice (replay protection).
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="second_factor")
+    secret = models.CharField(_("khóa bí mật TOTP"), max_length=64)
+    confirmed_at = models.DateTimeField(_("xác nhận lúc"))
+    last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("xác thực hai bước")
+        verbose_name_plural = _("xác thực hai bước")
+
+    def __str__(self) -> str:
+        return f"TOTP · {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code; only its keyed hash (HMAC-SHA256) is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mã khôi phục")
+        verbose_name_plural = _("mã khôi phục")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {'đã dùng' if self.used_at else 'chưa dùng'}"
+
+
+class Consent(models.Model):
+    """Consent to personal data processing (Decree 13/2023/NĐ-CP, art. 11): who, for what, when,
+    under which version of the notice, and how it was given. Rows are never changed; a
+    withdrawal is a new row with ``given=False``."""
+
+    class Purpose(models.TextChoices):
+        PUBLIC_SERVICES = (
+            "public_services",
+            _("Tạo tài khoản, nộp và giải quyết thủ tục hành chính, thông báo kết quả"),
+        )
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("mục đích"), max_length=64, choices=Purpose.choices)
+    notice_version = models.CharField(_("phiên bản thông báo"), max_length=32)
+    given = models.BooleanField(_("đồng ý"), default=True)
+    method = models.CharField(_("cách thức"), max_length=32)
+    recorded_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sự đồng ý xử lý dữ liệu cá nhân")
+        verbose_name_plural = _("sự đồng ý xử lý dữ liệu cá nhân")
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.purpose} · {self.notice_version}"

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.identifiers import normalize_phone, validate_personal_id, validate_tax_code
-from tinhso.accounts.models import User
+from tinhso.accounts.models import Consent, User
 from tinhso.units.models import AdministrativeUnit
 
 
@@ -28,8 +28,12 @@ def register_citizen(
     address: str = "",
     commune: AdministrativeUnit | None = None,
     tax_code: str = "",
+    consent_notice_version: str = "",
 ) -> User:
-    """Create a citizen (or business, when a tax code is given) account with validated identifiers."""
+    """Create a citizen (or business, when a tax code is given) account with validated identifiers.
+
+    ``consent_notice_version``: the version of the personal data notice the person agreed to
+    (Decree 13/2023); recorded with the account when given."""
     checks = [
         ("personal_id", lambda: validate_personal_id(personal_id)),
         ("phone", lambda: normalize_phone(phone)),
@@ -53,7 +57,7 @@ def register_citizen(
         raise RegistrationError(_("Số định danh cá nhân này đã có tài khoản."), "personal_id")
     try:
         with transaction.atomic():
-            return User.objects.create_user(
+            user = User.objects.create_user(
                 username=username,
                 password=password,
                 full_name=full_name.strip(),
@@ -65,5 +69,13 @@ def register_citizen(
                 tax_code=values.get("tax_code", ""),
                 kind=User.Kind.BUSINESS if tax_code else User.Kind.CITIZEN,
             )
+            if consent_notice_version:
+                Consent.objects.create(
+                    user=user,
+                    purpose=Consent.Purpose.PUBLIC_SERVICES,
+                    notice_version=consent_notice_version,
+                    method="registration_form",
+                )
+            return user
     except IntegrityError as exc:
         raise RegistrationError(_("Tên đăng nhập này đã có người dùng."), "username") from exc

@@ -1,6 +1,7 @@
 """Citizen sign-up: a local account whose identifiers are validated (R-ID-1, R-ID-7, R-ID-9)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
@@ -54,6 +55,16 @@ class RegistrationForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    consent = forms.BooleanField(
+        label=gettext_lazy(
+            "Tôi đã đọc thông báo xử lý dữ liệu cá nhân và đồng ý để Cổng xử lý dữ liệu của tôi "
+            "cho các mục đích nêu trên."
+        ),
+        error_messages={
+            "required": gettext_lazy("Cần đồng ý xử lý dữ liệu cá nhân để tạo tài khoản.")
+        },
+    )
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         commune = self.fields["commune"]
@@ -84,13 +95,13 @@ def register(request: HttpRequest) -> HttpResponse:
                 address=data["address"],
                 commune=data["commune"],
                 tax_code=data["tax_code"],
+                consent_notice_version=settings.TINHSO_PRIVACY_NOTICE_VERSION,
             )
         except RegistrationError as exc:
             form.add_error(exc.field, exc.message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="tinhso.accounts.backends.LockoutModelBackend")
             messages.success(request, _("Đã tạo tài khoản. Bạn có thể nộp hồ sơ trực tuyến."))
             return redirect("portal:procedures")
-    return render(
-        request, "portal/register.html", {"form": form}, status=400 if form.errors else 200
-    )
+    context = {"form": form, "notice_version": settings.TINHSO_PRIVACY_NOTICE_VERSION}
+    return render(request, "portal/register.html", context, status=400 if form.errors else 200)

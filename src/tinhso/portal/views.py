@@ -15,7 +15,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -26,6 +28,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
+from tinhso.accounts import lockout, ratelimit
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.documents.models import IssuedSlip
@@ -63,8 +66,6 @@ APPLICANT_COMMENTS = {
     "result_revoked",
 }
 APPLICANT_ACTIONS = ("supplement", "withdraw")
-# Public lookup: failed attempts allowed per hour, per dossier code and per client address.
-LOOKUP_FAILURES_PER_HOUR = 10
 SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -579,7 +580,7 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
 def _lookup_keys(request: HttpRequest, code: str) -> list[str]:
     """Throttle keys: per dossier code (against distributed guessing) and per client address."""
     digest = hashlib.sha256(code.encode()).hexdigest()[:32]
-    client = request.META.get("REMOTE_ADDR", "")
+    client = lockout.client_address(request)
     return [f"portal:lookup:code:{digest}", f"portal:lookup:ip:{client}"]
 
 
@@ -591,7 +592,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"].strip()
         keys = _lookup_keys(request, code)
-        if any(cache.get(key, 0) >= LOOKUP_FAILURES_PER_HOUR for key in keys):
+        limit = settings.TINHSO_LOOKUP_FAILURES_PER_HOUR
+        if limit and any(cache.get(key, 0) >= limit for key in keys):
             throttled = True
         else:
             found = selectors.public_lookup(code, form.cleaned_data["phone_last4"])
@@ -610,9 +612,51 @@ def lookup(request: HttpRequest) -> HttpResponse:
 # --- sign in / out ---------------------------------------------------------------------
 
 
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form, saying clearly when an account or address is locked out."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        try:
+            return super().clean()
+        except ValidationError:
+            lock = lockout.current_lock(username, self.request)
+            if lock is not None:
+                raise ValidationError(_lockout_message(lock), code="locked") from None
+            raise
+
+
+def _lockout_message(lock: lockout.Lock) -> str:
+    minutes = max(1, lock.seconds // 60)
+    if lock.scope == "address":
+        return _(
+            "Có quá nhiều lần đăng nhập sai từ địa chỉ mạng này. Vui lòng thử lại sau %(minutes)d phút."
+        ) % {"minutes": minutes}
+    return _(
+        "Tài khoản tạm khóa %(minutes)d phút vì đăng nhập sai quá nhiều lần. "
+        "Vui lòng thử lại sau, hoặc liên hệ quản trị để được hỗ trợ."
+    ) % {"minutes": minutes}
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        address = lockout.client_address(request)
+        if ratelimit.over_limit(f"login:{address}", settings.TINHSO_LOGIN_RATE_PER_MINUTE, 60):
+            form = self.get_form()
+            form.add_error(
+                None, _("Quá nhiều lần đăng nhập trong một phút. Vui lòng đợi rồi thử lại.")
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["oidc_label"] = settings.TINHSO_OIDC_LABEL if settings.TINHSO_OIDC_ISSUER else ""
+        return context
 
     def get_default_redirect_url(self) -> str:
         user = self.request.user

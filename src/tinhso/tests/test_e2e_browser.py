@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tinhso.accounts.testing import pass_second_factor
 from tinhso.dossiers.models import Dossier, Rating
 from tinhso.testing import PDF_BYTES
 
@@ -19,6 +20,7 @@ def login(page, base: str, username: str) -> None:
     page.fill("#id_password", "tinhso-demo")
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
+    pass_second_factor(page, username)
 
 
 def logout(page) -> None:

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tinhso.accounts.testing import token_request
 from tinhso.dossiers.models import Attachment, Dossier
 from tinhso.testing import FORM_DATA, PDF_BYTES, PNG_BYTES, make_cast
 
@@ -22,7 +23,7 @@ def cast(db):
 def token(client, username: str) -> dict[str, str]:
     response = client.post(
         "/api/v1/auth/token",
-        {"username": username, "password": "pw"},
+        token_request(username),
         content_type="application/json",
     )
     assert response.status_code == 200, response.content

@@ -15,6 +15,7 @@ VALID = {
     "password1": "mat-khau-rat-dai-2026",
     "password2": "mat-khau-rat-dai-2026",
     "tax_code": "",
+    "consent": "on",
 }
 
 

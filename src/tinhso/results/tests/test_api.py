@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tinhso.accounts.testing import token_request
 from tinhso.results import services
 from tinhso.results.tests.conftest import tamper, to_result_ready
 from tinhso.testing import PNG_BYTES
@@ -13,7 +14,7 @@ KEYS = {"valid", "status", "signer", "signed_at", "document_number", "revoked", 
 def token(client, username: str) -> dict[str, str]:
     response = client.post(
         "/api/v1/auth/token",
-        {"username": username, "password": "pw"},
+        token_request(username),
         content_type="application/json",
     )
     assert response.status_code == 200, response.content

@@ -1,0 +1,62 @@
+"""API fuzzing with Schemathesis against the committed OpenAPI document (docs/openapi.json):
+no operation answers 5xx, and every response matches its declared schema.
+
+Bounded for CI: a few generated requests per operation (``TINHSO_FUZZ_EXAMPLES``, default 8),
+no shrinking, run in-process through the WSGI application, as an anonymous caller and as a
+citizen with a bearer token.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tinhso.accounts.api import _hash
+from tinhso.accounts.models import ApiToken
+
+OPENAPI = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
+EXAMPLES = int(os.environ.get("TINHSO_FUZZ_EXAMPLES", "8"))
+
+schema = schemathesis.openapi.from_path(OPENAPI)
+schema.app = WSGIHandler()
+
+
+@pytest.fixture
+def api_caller(db, settings):
+    from tinhso.testing import make_cast
+
+    settings.TINHSO_API_RATE_ANON = settings.TINHSO_API_RATE_USER = ""
+    settings.TINHSO_API_RATE_TOKEN = ""
+    settings.TINHSO_LOGIN_FAILURES_PER_ACCOUNT = settings.TINHSO_LOGIN_FAILURES_PER_ADDRESS = 0
+    # Like Django's test client: the test transaction's connection must survive each request.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    cast = make_cast()
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=cast.citizen, key_hash=_hash(key))
+    yield {"Authorization": f"Bearer {key}"}
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db(transaction=False)
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_api_never_fails_and_answers_as_documented(case, api_caller):
+    checks = [not_a_server_error, response_schema_conformance]
+    case.call_and_validate(base_url="http://testserver", checks=checks)
+    case.call_and_validate(base_url="http://testserver", headers=api_caller, checks=checks)

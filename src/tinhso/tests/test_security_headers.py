@@ -1,0 +1,103 @@
+"""Security headers on pages and the API, and `tinhso check --deploy` clean in production."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_forbid_inline_script_framing_and_sniffing():
+    response = Client().get("/dang-nhap/")
+    csp = response["Content-Security-Policy"]
+    directives = dict(
+        [*part.strip().split(" ", 1), ""][:2] for part in csp.split(";") if part.strip()
+    )
+    assert directives["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval'
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_login_page_has_no_inline_script_or_style():
+    html = Client().get("/dang-nhap/").content.decode()
+    assert "<script>" not in html and "style=" not in html and "<style" not in html
+
+
+def test_api_docs_page_loads_its_scripts_from_files_under_the_same_policy():
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    html = response.content.decode()
+    # The only inline <script> is a JSON data block, which browsers never execute.
+    inline = [chunk for chunk in html.split("<script")[1:] if "src=" not in chunk.split(">")[0]]
+    assert all('type="application/json"' in chunk.split(">")[0] for chunk in inline)
+
+
+def test_hsts_and_secure_cookies_in_production_over_https(settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_SSL_REDIRECT = True
+    plain = Client().get("/dang-nhap/")
+    assert plain.status_code == 301 and plain["Location"].startswith("https://")
+    secure = Client().get("/dang-nhap/", secure=True)
+    assert secure["Strict-Transport-Security"].startswith("max-age=31536000; includeSubDomains")
+
+
+def _production_env() -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TINHSO_", "DJANGO_", "DATABASE_URL"))
+    }
+    env.update(
+        {
+            "TINHSO_DEBUG": "false",
+            "TINHSO_SECRET_KEY": secrets.token_urlsafe(50),
+            "TINHSO_ALLOWED_HOSTS": "dichvucong.example.vn",
+            "TINHSO_CSRF_TRUSTED_ORIGINS": "https://dichvucong.example.vn",
+            "TINHSO_SITE_URL": "https://dichvucong.example.vn",
+            "DJANGO_SETTINGS_MODULE": "tinhso.settings",
+        }
+    )
+    return env
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    tinhso = Path(sys.executable).with_name("tinhso")
+    result = subprocess.run(
+        [str(tinhso), "check", "--deploy", "--fail-level", "WARNING"],
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_trust_programmatic_logins():
+    code = (
+        "from django.conf import settings; import django; django.setup(); "
+        "print(settings.TINHSO_TRUST_PROGRAMMATIC_LOGIN, settings.SESSION_COOKIE_SECURE, "
+        "settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.split() == ["False", "True", "True", "31536000"]
