@@ -1,4 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "ioc_public"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.public_view, name="home"),
+    path("xuat.<slug:fmt>", views.public_export_view, name="export"),
+]

@@ -1,4 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "ioc"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.dashboard_view, name="dashboard"),
+    path("ho-so/", views.dossiers_view, name="dossiers"),
+    path("chi-so-766/", views.index766_view, name="index766"),
+    path("xuat/<slug:table>.<slug:fmt>", views.export_view, name="export"),
+]

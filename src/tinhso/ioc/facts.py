@@ -1,0 +1,195 @@
+"""The facts of one dossier that the operations centre counts (docs/ioc.md, "Definitions").
+
+``fact_for`` computes them in Python for one dossier (the live path); ``facts_sql`` is the same
+definition as one set-based query (the rebuild and bulk path). Tests check that both agree.
+"""
+
+import datetime
+from dataclasses import dataclass, fields
+
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from tinhso.agencies.models import Agency
+from tinhso.dossiers.models import Attachment, Channel, Dossier, Rating, Status
+from tinhso.procedures.models import ProcedureVersion
+
+GENERATED_PREFIX = "GEN-"  # codes of dossiers written by ``tinhso generate``
+CLOSED_WITHOUT_RESULT = (Status.WITHDRAWN, Status.STOPPED, Status.REFUSED)
+PAUSED_STATES = (Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT)
+LOCAL_AGENCY_KINDS = (Agency.Kind.COMMUNE_COMMITTEE, Agency.Kind.DISTRICT_COMMITTEE)
+
+
+@dataclass(frozen=True)
+class Fact:
+    dossier_id: int
+    generated: bool
+    agency_id: int
+    procedure_id: int
+    unit_id: int
+    channel: int
+    submitted_day: datetime.date | None
+    received_day: datetime.date | None
+    resolved_day: datetime.date | None
+    closed_day: datetime.date | None
+    closed_status: str
+    timeliness: str
+    processing_minutes: int
+    fee_due: bool
+    paid_online: bool
+    digitised: bool
+    reused: bool
+    eresult: bool
+    rating: int | None
+    is_open: bool
+    open_paused: bool
+    due_day: datetime.date | None
+
+
+FACT_FIELDS = tuple(f.name for f in fields(Fact))
+
+
+def local_day(moment: datetime.datetime | None) -> datetime.date | None:
+    return timezone.localdate(moment) if moment is not None else None
+
+
+def minutes_between(start: datetime.datetime, end: datetime.datetime) -> int:
+    """Whole minutes between two instants, each truncated to the second (as the SQL does)."""
+    return (int(end.timestamp()) - int(start.timestamp())) // 60
+
+
+def fact_for(dossier: Dossier) -> Fact | None:
+    """The facts of ``dossier`` now; None for a draft (never counted)."""
+    if dossier.status == Status.DRAFT or dossier.code is None:
+        return None
+    procedure_id = (
+        ProcedureVersion.objects.filter(pk=dossier.procedure_version_id)
+        .values_list("procedure_id", flat=True)
+        .get()
+    )
+    unit_id = dossier.applicant_unit_id or 0
+    if not unit_id:
+        kind, agency_unit = (
+            Agency.objects.filter(pk=dossier.agency_id).values_list("kind", "unit_id").get()
+        )
+        if kind in LOCAL_AGENCY_KINDS and agency_unit:
+            unit_id = agency_unit
+    files = Attachment.objects.filter(dossier_id=dossier.pk).aggregate(
+        total=Count("pk"),
+        scanned=Count("pk", filter=Q(digitised=True) | Q(reused_from__isnull=False)),
+        reused=Count("pk", filter=Q(reused_from__isnull=False)),
+    )
+    rating = Rating.objects.filter(dossier_id=dossier.pk).values_list("score", flat=True).first()
+    eresult = _has_eresult(dossier.pk)
+    resolved = dossier.completed_at is not None
+    closed = dossier.status in CLOSED_WITHOUT_RESULT
+    is_open = dossier.received_at is not None and not resolved and not closed
+    paused = is_open and dossier.status in PAUSED_STATES
+    minutes = 0
+    if resolved and dossier.received_at is not None:
+        assert dossier.completed_at is not None
+        minutes = minutes_between(dossier.received_at, dossier.completed_at)
+    return Fact(
+        dossier_id=dossier.pk,
+        generated=dossier.code.startswith(GENERATED_PREFIX),
+        agency_id=dossier.agency_id,
+        procedure_id=procedure_id,
+        unit_id=unit_id,
+        channel=dossier.channel,
+        submitted_day=local_day(dossier.submitted_at),
+        received_day=local_day(dossier.received_at),
+        resolved_day=local_day(dossier.completed_at),
+        closed_day=local_day(dossier.closed_at) if closed else None,
+        closed_status=dossier.status if closed else "",
+        timeliness=dossier.timeliness if resolved else "",
+        processing_minutes=minutes,
+        fee_due=dossier.fee_amount > 0,
+        paid_online=dossier.paid_online,
+        digitised=dossier.channel == Channel.ONLINE
+        or (files["total"] > 0 and files["scanned"] == files["total"]),
+        reused=files["reused"] > 0,
+        eresult=eresult,
+        rating=rating,
+        is_open=is_open,
+        open_paused=paused,
+        due_day=local_day(dossier.due_at) if is_open and not paused else None,
+    )
+
+
+def _has_eresult(dossier_id: int) -> bool:
+    from tinhso.results.models import ResultDocument
+
+    return (
+        ResultDocument.objects.filter(dossier_id=dossier_id, revoked=False, signed_at__isnull=False)
+        .exclude(file="")
+        .exists()
+    )
+
+
+def _day(column: str) -> str:
+    """SQL for the Vietnam-local calendar day of a timestamp column (UTC+7, no daylight saving)."""
+    if connection.vendor == "postgresql":
+        return f"(({column}) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+    return f"date({column}, '+7 hours')"
+
+
+def _epoch(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"floor(extract(epoch from {column}))::bigint"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+
+def facts_sql(where: str = "") -> str:
+    """SELECT producing one row per filed dossier with the columns of ``ioc_dossierfact``
+    (in ``FACT_FIELDS`` order). ``where`` is an extra condition on ``d`` (the dossier)."""
+    kinds = ", ".join(f"'{k}'" for k in LOCAL_AGENCY_KINDS)
+    closed = ", ".join(f"'{s}'" for s in CLOSED_WITHOUT_RESULT)
+    paused = ", ".join(f"'{s}'" for s in PAUSED_STATES)
+    true, false = ("TRUE", "FALSE") if connection.vendor == "postgresql" else ("1", "0")
+    is_open = (
+        f"(d.received_at IS NOT NULL AND d.completed_at IS NULL AND d.status NOT IN ({closed}))"
+    )
+    is_closed = f"d.status IN ({closed})"
+    return f"""
+SELECT
+  d.id,
+  CASE WHEN d.code LIKE '{GENERATED_PREFIX}%%' THEN {true} ELSE {false} END,
+  d.agency_id,
+  pv.procedure_id,
+  COALESCE(d.applicant_unit_id,
+           CASE WHEN ag.kind IN ({kinds}) THEN ag.unit_id END, 0),
+  d.channel,
+  {_day("d.submitted_at")},
+  {_day("d.received_at")},
+  {_day("d.completed_at")},
+  CASE WHEN {is_closed} THEN {_day("d.closed_at")} END,
+  CASE WHEN {is_closed} THEN d.status ELSE '' END,
+  CASE WHEN d.completed_at IS NOT NULL THEN d.timeliness ELSE '' END,
+  CASE WHEN d.completed_at IS NOT NULL AND d.received_at IS NOT NULL
+       THEN ({_epoch("d.completed_at")} - {_epoch("d.received_at")}) / 60 ELSE 0 END,
+  CASE WHEN d.fee_amount > 0 THEN {true} ELSE {false} END,
+  d.paid_online,
+  CASE WHEN d.channel = {int(Channel.ONLINE)} THEN {true}
+       WHEN COALESCE(att.total, 0) > 0 AND att.scanned = att.total THEN {true}
+       ELSE {false} END,
+  CASE WHEN COALESCE(att.reused, 0) > 0 THEN {true} ELSE {false} END,
+  CASE WHEN rd.id IS NOT NULL THEN {true} ELSE {false} END,
+  r.score,
+  CASE WHEN {is_open} THEN {true} ELSE {false} END,
+  CASE WHEN {is_open} AND d.status IN ({paused}) THEN {true} ELSE {false} END,
+  CASE WHEN {is_open} AND d.status NOT IN ({paused}) THEN {_day("d.due_at")} END
+FROM dossiers_dossier d
+JOIN procedures_procedureversion pv ON pv.id = d.procedure_version_id
+JOIN agencies_agency ag ON ag.id = d.agency_id
+LEFT JOIN (
+  SELECT dossier_id, COUNT(*) AS total,
+         SUM(CASE WHEN digitised OR reused_from_id IS NOT NULL THEN 1 ELSE 0 END) AS scanned,
+         SUM(CASE WHEN reused_from_id IS NOT NULL THEN 1 ELSE 0 END) AS reused
+  FROM dossiers_attachment GROUP BY dossier_id
+) att ON att.dossier_id = d.id
+LEFT JOIN results_resultdocument rd
+  ON rd.dossier_id = d.id AND NOT rd.revoked AND rd.signed_at IS NOT NULL AND rd.file <> ''
+LEFT JOIN dossiers_rating r ON r.dossier_id = d.id
+WHERE d.status <> '{Status.DRAFT}' AND d.code IS NOT NULL {("AND " + where) if where else ""}
+"""  # noqa: S608 (identifiers and constants from code; ``where`` is code, never user input)

@@ -1,0 +1,426 @@
+"""The Decision 766/QĐ-TTg service-quality index, computed from the platform's own data.
+
+Indicators, targets and point conversion follow docs/ioc.md (source: the administrative-rules
+specification §11, R-766-3 to R-766-6). Indicators whose inputs the platform does not hold are
+reported with ``no_data`` and left out of the score; scores are normalised over the points that
+could be computed (docs/adr/0005-766-index-missing-inputs.md).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tinhso.agencies.models import Agency
+from tinhso.ioc.models import MEASURES, MonthlyStat
+from tinhso.ioc.selectors import Rate, Summary, _next_month, _open
+from tinhso.procedures.models import ProcedureVersion
+from tinhso.units.models import AdministrativeUnit
+
+GROUPS: dict[str, tuple[Any, int]] = {
+    "CKMB": (gettext_lazy("Công khai, minh bạch"), 18),
+    "TDGQ": (gettext_lazy("Tiến độ giải quyết"), 20),
+    "ONLINE": (gettext_lazy("Dịch vụ công trực tuyến"), 12),
+    "TTTT": (gettext_lazy("Thanh toán trực tuyến"), 10),
+    "MDSH": (gettext_lazy("Số hóa hồ sơ"), 22),
+    "MDHL": (gettext_lazy("Mức độ hài lòng"), 18),
+}
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    id: str
+    group: str
+    name: Any
+    formula: Any
+    max_points: float
+    target: float | None = None  # percent for full points; None = linear ratio × points
+    held: bool = True  # False: the platform does not hold the inputs
+    note: Any = ""
+
+
+NOT_HELD = gettext_lazy("Nền tảng chưa có dữ liệu đầu vào của chỉ tiêu này; không tính điểm.")
+# Points per indicator: the known ones (1.2 = 4, 3.5b = 2, 5.4 = 6) and the rest of each group's
+# maximum split equally among its scored indicators (the official split is unconfirmed, R-766-4).
+SPECS: tuple[IndicatorSpec, ...] = (
+    IndicatorSpec(
+        "1.1",
+        "CKMB",
+        gettext_lazy("TTHC công bố đúng hạn"),
+        gettext_lazy("TTHC công bố đúng hạn / TTHC đã công bố trong kỳ"),
+        14 / 3,
+        held=False,
+        note=NOT_HELD,
+    ),
+    IndicatorSpec(
+        "1.2",
+        "CKMB",
+        gettext_lazy("TTHC công khai đúng hạn trên CSDL quốc gia"),
+        gettext_lazy("TTHC công khai đúng hạn / TTHC phải công khai trong kỳ"),
+        4,
+        held=False,
+        note=NOT_HELD,
+    ),
+    IndicatorSpec(
+        "1.3",
+        "CKMB",
+        gettext_lazy("TTHC có đầy đủ bộ phận cấu thành"),
+        gettext_lazy("TTHC đủ bộ phận cấu thành / TTHC đã công khai trên CSDL quốc gia"),
+        14 / 3,
+        held=False,
+        note=NOT_HELD,
+    ),
+    IndicatorSpec(
+        "1.4",
+        "CKMB",
+        gettext_lazy("Hồ sơ đồng bộ lên Cổng DVCQG"),
+        gettext_lazy("Hồ sơ đã đồng bộ / hồ sơ tiếp nhận trong kỳ"),
+        14 / 3,
+        held=False,
+        note=gettext_lazy("Nền tảng chưa đồng bộ hồ sơ lên Cổng DVCQG; không tính điểm."),
+    ),
+    IndicatorSpec(
+        "2.1",
+        "TDGQ",
+        gettext_lazy("Hồ sơ giải quyết đúng hạn"),
+        gettext_lazy(
+            "(trước hạn + đúng hạn trong kỳ + đang xử lý trong hạn) / (đã giải quyết trong kỳ + đang xử lý)"
+        ),
+        20,
+    ),
+    IndicatorSpec(
+        "2.2",
+        "TDGQ",
+        gettext_lazy("Thời gian giải quyết trung bình (ngày)"),
+        gettext_lazy(
+            "tổng thời gian giải quyết / số hồ sơ đã giải quyết (tham khảo, không tính điểm)"
+        ),
+        0,
+    ),
+    IndicatorSpec(
+        "3.1",
+        "ONLINE",
+        gettext_lazy("TTHC cung cấp DVCTT"),
+        gettext_lazy("TTHC có DVCTT (toàn trình hoặc một phần) / TTHC thuộc thẩm quyền"),
+        4,
+        target=80,
+    ),
+    IndicatorSpec(
+        "3.2",
+        "ONLINE",
+        gettext_lazy("DVC có phát sinh hồ sơ trực tuyến"),
+        gettext_lazy("TTHC có hồ sơ trực tuyến trong kỳ / TTHC thuộc thẩm quyền"),
+        4,
+    ),
+    IndicatorSpec(
+        "3.3",
+        "ONLINE",
+        gettext_lazy("Hồ sơ trực tuyến"),
+        gettext_lazy("hồ sơ tiếp nhận trực tuyến / hồ sơ tiếp nhận trong kỳ"),
+        4,
+        target=50,
+        note=gettext_lazy("Chưa nhân hệ số đồng bộ DVCQG (nền tảng chưa có tỷ lệ đồng bộ)."),
+    ),
+    IndicatorSpec(
+        "3.5",
+        "TTTT",
+        gettext_lazy("TTHC có nghĩa vụ tài chính được thanh toán trên DVCQG"),
+        gettext_lazy("TTHC cung cấp thanh toán trên DVCQG / TTHC có nghĩa vụ tài chính"),
+        4,
+        target=80,
+        held=False,
+        note=gettext_lazy("Nền tảng không kết nối nền tảng thanh toán của DVCQG; không tính điểm."),
+    ),
+    IndicatorSpec(
+        "3.5b",
+        "TTTT",
+        gettext_lazy("TTHC có giao dịch thanh toán trực tuyến"),
+        gettext_lazy(
+            "TTHC có ít nhất một hồ sơ thanh toán trực tuyến / TTHC có hồ sơ phải nộp phí trong kỳ"
+        ),
+        2,
+        target=80,
+    ),
+    IndicatorSpec(
+        "3.6",
+        "TTTT",
+        gettext_lazy("Hồ sơ thanh toán trực tuyến"),
+        gettext_lazy("hồ sơ đã thanh toán trực tuyến / hồ sơ có nghĩa vụ tài chính"),
+        4,
+    ),
+    IndicatorSpec(
+        "4.1",
+        "MDSH",
+        gettext_lazy("Hồ sơ có kết quả điện tử"),
+        gettext_lazy("hồ sơ có kết quả điện tử đã ký, còn hiệu lực / hồ sơ đã giải quyết trong kỳ"),
+        22 / 6,
+    ),
+    IndicatorSpec(
+        "4.2",
+        "MDSH",
+        gettext_lazy("Hồ sơ được số hóa"),
+        gettext_lazy(
+            "hồ sơ được số hóa (trực tuyến hoặc mọi tệp được số hóa) / hồ sơ tiếp nhận trong kỳ"
+        ),
+        22 / 6,
+        target=80,
+    ),
+    IndicatorSpec(
+        "4.3",
+        "MDSH",
+        gettext_lazy("Hồ sơ tái sử dụng dữ liệu số hóa"),
+        gettext_lazy(
+            "hồ sơ có ít nhất một thành phần lấy từ kho giấy tờ / hồ sơ tiếp nhận trong kỳ"
+        ),
+        22 / 6,
+        target=80,
+    ),
+    IndicatorSpec(
+        "4.4",
+        "MDSH",
+        gettext_lazy("Hồ sơ dùng kho dữ liệu DVCQG"),
+        gettext_lazy("hồ sơ có thành phần từ Kho DMQG / hồ sơ tiếp nhận trong kỳ"),
+        22 / 6,
+        held=False,
+        note=NOT_HELD,
+    ),
+    IndicatorSpec(
+        "4.5a",
+        "MDSH",
+        gettext_lazy("TTHC kết nối CSDL quốc gia về dân cư"),
+        gettext_lazy("TTHC có kết nối / TTHC có đối tượng là người dân"),
+        22 / 6,
+        held=False,
+        note=NOT_HELD,
+    ),
+    IndicatorSpec(
+        "4.5b",
+        "MDSH",
+        gettext_lazy("Hồ sơ sử dụng dữ liệu dân cư"),
+        gettext_lazy("hồ sơ dùng CSDL dân cư / tổng hồ sơ"),
+        22 / 6,
+        held=False,
+        note=NOT_HELD,
+    ),
+    IndicatorSpec(
+        "5.2",
+        "MDHL",
+        gettext_lazy("PAKN xử lý đúng hạn"),
+        gettext_lazy("PAKN xử lý đúng hạn + đang xử lý trong hạn / PAKN thuộc thẩm quyền"),
+        6,
+        held=False,
+        note=NOT_HELD,
+    ),
+    IndicatorSpec(
+        "5.3",
+        "MDHL",
+        gettext_lazy("PAKN không bị phản hồi không hài lòng"),
+        gettext_lazy("(tổng PAKN − PAKN không hài lòng, phản ánh tiếp, quá hạn) / tổng PAKN"),
+        6,
+        held=False,
+        note=NOT_HELD,
+    ),
+    IndicatorSpec(
+        "5.4",
+        "MDHL",
+        gettext_lazy("Mức độ hài lòng trong giải quyết TTHC"),
+        gettext_lazy("100% − (tỷ lệ hồ sơ quá hạn + tỷ lệ hồ sơ đánh giá không hài lòng)"),
+        6,
+        target=90,
+        note=gettext_lazy("Chưa gồm PAKN (nền tảng chưa có); không hài lòng = đánh giá 1–2 sao."),
+    ),
+)
+
+
+@dataclass
+class Indicator:
+    id: str
+    group: str
+    name: str
+    formula: str
+    numerator: int | None
+    denominator: int | None
+    value: float | None  # percent (or days for 2.2)
+    target: float | None
+    points: float | None
+    max_points: float
+    no_data: bool
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Index766Row:
+    key: str
+    label: str
+    indicators: list[Indicator]
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    points: float = 0.0
+    available_points: float = 0.0
+    total: float | None = None
+    rank: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "indicators": [i.as_dict() for i in self.indicators],
+            "groups": self.groups,
+            "points": self.points,
+            "available_points": self.available_points,
+            "total": self.total,
+            "rank": self.rank,
+        }
+
+
+def points_for(rate: Rate, spec: IndicatorSpec) -> float | None:
+    """R-766-4: full points at or above the target, else proportional; no target → ratio × max."""
+    if rate.value is None:
+        return None
+    percent = rate.value * 100
+    if spec.target is not None:
+        earned = (
+            spec.max_points if percent >= spec.target else percent / spec.target * spec.max_points
+        )
+    else:
+        earned = rate.value * spec.max_points
+    return round(earned, 4)
+
+
+def parse_period(period: str) -> tuple[datetime.date, datetime.date]:
+    """ "YYYY-MM" → first and last day of that month; ValueError otherwise."""
+    year, _sep, month = period.partition("-")
+    if len(year) != 4 or len(month) != 2:
+        raise ValueError(period)
+    first = datetime.date(int(year), int(month), 1)
+    return first, _next_month(first) - datetime.timedelta(days=1)
+
+
+def _competent_procedures(level: str, key: int, first: datetime.date) -> set[int]:
+    """Procedures (ids) within competence of an agency or of communes, valid in the month."""
+    versions = ProcedureVersion.objects.filter(effective_from__lte=first).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gt=first)
+    )
+    if level == "unit":
+        versions = versions.filter(level=ProcedureVersion.Level.COMMUNE)
+    else:
+        agency = Agency.objects.filter(pk=key).first()
+        condition = Q(agencies__pk=key)
+        if agency is not None and agency.kind == Agency.Kind.COMMUNE_COMMITTEE:
+            condition |= Q(level=ProcedureVersion.Level.COMMUNE)
+        versions = versions.filter(condition)
+    return set(versions.values_list("procedure_id", flat=True))
+
+
+def _indicator(spec: IndicatorSpec, rate: Rate | None, value: float | None = None) -> Indicator:
+    no_data = not spec.held or rate is None or rate.denominator == 0
+    points = None if no_data or spec.max_points == 0 or rate is None else points_for(rate, spec)
+    note = str(spec.note)
+    if spec.held and no_data:
+        note = _("Mẫu số bằng 0 trong kỳ; không tính điểm.")
+    if value is None and rate is not None and rate.value is not None:
+        value = round(rate.value * 100, 2)
+    return Indicator(
+        id=spec.id,
+        group=spec.group,
+        name=str(spec.name),
+        formula=str(spec.formula),
+        numerator=rate.numerator if rate is not None and spec.held else None,
+        denominator=rate.denominator if rate is not None and spec.held else None,
+        value=value if spec.held else None,
+        target=spec.target,
+        points=points,
+        max_points=round(spec.max_points, 4),
+        no_data=no_data,
+        note=note,
+    )
+
+
+def _rates(
+    s: Summary, by_procedure: dict[int, dict[str, int]], competent: set[int]
+) -> dict[str, tuple[Rate | None, float | None]]:
+    offered = len(competent)  # every catalogue version is full or partial DVCTT (its "mode")
+    online_procs = {p for p, m in by_procedure.items() if m["online_received"] > 0}
+    fee_procs = {p for p, m in by_procedure.items() if m["fee_due"] > 0}
+    paid_procs = {p for p in fee_procs if by_procedure[p]["paid_online"] > 0}
+    bad = min(s.resolved, s.late + s.dissatisfied)
+    return {
+        "2.1": (s.progress_rate, None),
+        "2.2": (Rate(s.processing_minutes, s.resolved), s.average_processing_days),
+        "3.1": (Rate(offered, len(competent)), None),
+        "3.2": (Rate(len(online_procs & competent), len(competent)), None),
+        "3.3": (s.online_rate, None),
+        "3.5b": (Rate(len(paid_procs), len(fee_procs)), None),
+        "3.6": (s.online_payment_rate, None),
+        "4.1": (s.eresult_rate, None),
+        "4.2": (s.digitisation_rate, None),
+        "4.3": (s.reuse_rate, None),
+        "5.4": (Rate(s.resolved - bad, s.resolved), None),
+    }
+
+
+def _row(
+    key: int, label: str, level: str, first: datetime.date, last: datetime.date
+) -> Index766Row:
+    dim = "agency_id" if level == "agency" else "unit_id"
+    stats = MonthlyStat.objects.filter(**{dim: key, "month": first})
+    by_procedure: dict[int, dict[str, int]] = {}
+    totals = dict.fromkeys(MEASURES, 0)
+    for values in stats.values("procedure_id", *MEASURES):
+        into = by_procedure.setdefault(values["procedure_id"], dict.fromkeys(MEASURES, 0))
+        for m in MEASURES:
+            into[m] += values[m]
+            totals[m] += values[m]
+    opened = _open(Q(**{dim: key}), first, last)[None]
+    s = Summary.build(totals, opened)
+    rates = _rates(s, by_procedure, _competent_procedures(level, key, first))
+    indicators = [_indicator(spec, *rates.get(spec.id, (None, None))) for spec in SPECS]
+    row = Index766Row(key=str(key), label=label, indicators=indicators)
+    for code, (name, group_max) in GROUPS.items():
+        scored = [i for i in indicators if i.group == code and i.points is not None]
+        earned = sum(i.points for i in scored if i.points is not None)
+        available = sum(i.max_points for i in scored)
+        row.groups[code] = {
+            "name": str(name),
+            "max_points": group_max,
+            "points": round(earned, 2),
+            "available_points": round(available, 2),
+            "score": round(earned / available * group_max, 2) if available else None,
+        }
+        row.points += earned
+        row.available_points += available
+    row.points = round(row.points, 2)
+    row.available_points = round(row.available_points, 2)
+    row.total = round(row.points / row.available_points * 100, 2) if row.available_points else None
+    return row
+
+
+def compute(*, period: str, level: str) -> list[Index766Row]:
+    """One row per agency (``level="agency"``) or commune unit (``"unit"``) with dossiers in the
+    month ``period`` ("YYYY-MM"), ranked by total (highest first; rows without a score last)."""
+    if level not in ("agency", "unit"):
+        raise ValueError(level)
+    first, last = parse_period(period)
+    dim = "agency_id" if level == "agency" else "unit_id"
+    keys = set(MonthlyStat.objects.filter(month=first).values_list(dim, flat=True))
+    keys.discard(0)
+    if level == "agency":
+        labels = dict(Agency.objects.filter(pk__in=keys).values_list("pk", "name"))
+    else:
+        labels = dict(AdministrativeUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
+    rows = [_row(k, labels.get(k, str(k)), level, first, last) for k in sorted(keys)]
+    rows.sort(key=lambda r: (r.total is None, -(r.total or 0), r.label))
+    rank = 0
+    previous: float | None = None
+    for position, row in enumerate(rows, start=1):
+        if row.total is None:
+            continue
+        if row.total != previous:
+            rank, previous = position, row.total
+        row.rank = rank
+    return rows

@@ -1,0 +1,451 @@
+"""Read side of the operations centre: who sees what, and the service-quality figures.
+
+Figures come from the aggregates (``tinhso.ioc.models``), never from a scan of the dossier table;
+definitions are in docs/ioc.md. Days are Vietnam-local calendar days, periods inclusive.
+"""
+
+import datetime
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from tinhso.accounts.models import User
+from tinhso.agencies.models import Agency, Role
+from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.selectors import AnyUser, agency_roles, is_platform_admin, visible_dossiers
+from tinhso.ioc.models import MEASURES, PAUSED_DAY, DailyStat, DossierFact, MonthlyStat, OpenStat
+from tinhso.units.models import AdministrativeUnit
+from tinhso.units.selectors import today_in_vietnam
+
+GRAINS = ("day", "month", "quarter", "year")
+BREAKDOWNS = ("agency", "unit", "procedure")
+
+
+class IocForbidden(Exception):
+    """The user may not see this scope of the operations centre."""
+
+
+class UnknownScope(Exception):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"numerator": self.numerator, "denominator": self.denominator, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Scope:
+    agency_id: int | None = None
+    unit_code: str | None = None
+
+
+@dataclass
+class Summary:
+    submitted: int = 0
+    received: int = 0
+    online_received: int = 0
+    postal_received: int = 0
+    counter_received: int = 0
+    fee_due: int = 0
+    paid_online: int = 0
+    digitised: int = 0
+    reused: int = 0
+    resolved: int = 0
+    early: int = 0
+    on_time: int = 0
+    late: int = 0
+    processing_minutes: int = 0
+    eresult: int = 0
+    rated: int = 0
+    rating_sum: int = 0
+    satisfied: int = 0
+    dissatisfied: int = 0
+    withdrawn: int = 0
+    stopped: int = 0
+    refused: int = 0
+    in_progress: int = 0
+    in_progress_on_time: int = 0
+    in_progress_overdue: int = 0
+    in_progress_paused: int = 0
+    on_time_rate: Rate = field(default_factory=lambda: Rate(0, 0))
+    progress_rate: Rate = field(default_factory=lambda: Rate(0, 0))
+    online_rate: Rate = field(default_factory=lambda: Rate(0, 0))
+    online_payment_rate: Rate = field(default_factory=lambda: Rate(0, 0))
+    digitisation_rate: Rate = field(default_factory=lambda: Rate(0, 0))
+    reuse_rate: Rate = field(default_factory=lambda: Rate(0, 0))
+    eresult_rate: Rate = field(default_factory=lambda: Rate(0, 0))
+    satisfaction: Rate = field(default_factory=lambda: Rate(0, 0))
+    average_processing_days: float | None = None
+    average_rating: float | None = None
+
+    @classmethod
+    def build(cls, measures: dict[str, int], opened: dict[str, int]) -> "Summary":
+        values: dict[str, Any] = {m: int(measures.get(m) or 0) for m in MEASURES}
+        values.update(opened)
+        s = cls(**values)
+        s.counter_received = s.received - s.online_received - s.postal_received
+        s.on_time_rate = Rate(s.early + s.on_time, s.resolved)
+        s.progress_rate = Rate(
+            s.early + s.on_time + s.in_progress_on_time, s.resolved + s.in_progress
+        )
+        s.online_rate = Rate(s.online_received, s.received)
+        s.online_payment_rate = Rate(s.paid_online, s.fee_due)
+        s.digitisation_rate = Rate(s.digitised, s.received)
+        s.reuse_rate = Rate(s.reused, s.received)
+        s.eresult_rate = Rate(s.eresult, s.resolved)
+        s.satisfaction = Rate(s.satisfied, s.rated)
+        if s.resolved:
+            s.average_processing_days = round(s.processing_minutes / s.resolved / 1440, 2)
+        if s.rated:
+            s.average_rating = round(s.rating_sum / s.rated, 2)
+        return s
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = value.as_dict() if isinstance(value, Rate) else value
+        return out
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    label: str
+    summary: Summary
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IocAccess:
+    sees_all: bool = False
+    agency_ids: frozenset[int] = frozenset()
+
+    @property
+    def any(self) -> bool:
+        return self.sees_all or bool(self.agency_ids)
+
+    def allows(self, scope: Scope) -> bool:
+        if self.sees_all:
+            return True
+        return scope.agency_id is not None and scope.agency_id in self.agency_ids
+
+
+def ioc_access(user: AnyUser) -> IocAccess:
+    """Leaders of the provincial People's Committee and platform administrators see everything;
+    a leader of another agency sees that agency; everyone else sees nothing."""
+    if not user.is_authenticated:
+        return IocAccess()
+    if is_platform_admin(user):
+        return IocAccess(sees_all=True)
+    led = {agency_id for agency_id, roles in agency_roles(user).items() if Role.LEADER in roles}
+    if not led:
+        return IocAccess()
+    if Agency.objects.filter(pk__in=led, kind=Agency.Kind.PROVINCE_COMMITTEE).exists():
+        return IocAccess(sees_all=True)
+    return IocAccess(agency_ids=frozenset(led))
+
+
+# --- scope --------------------------------------------------------------------------------------
+
+
+def unit_for_code(code: str, day: datetime.date) -> AdministrativeUnit | None:
+    """The version of unit ``code`` that applies on ``day``: the one valid then, else the latest
+    that started before, else the earliest (codes are reused across periods)."""
+    versions = list(AdministrativeUnit.objects.filter(code=code).order_by("valid_from"))
+    if not versions:
+        return None
+    for unit in reversed(versions):
+        if unit.valid_from <= day:
+            return unit
+    return versions[0]
+
+
+def unit_ids(unit: AdministrativeUnit) -> set[int]:
+    """The unit, the units under it, and every predecessor of those (so a new commune's figures
+    include its former communes, and a former district includes its communes)."""
+    found: set[int] = set()
+    frontier = {unit.pk}
+    while frontier:
+        found |= frontier
+        children = set(
+            AdministrativeUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+        )
+        predecessors = set(
+            AdministrativeUnit.objects.filter(successors__in=frontier).values_list("pk", flat=True)
+        )
+        frontier = (children | predecessors) - found
+    return found
+
+
+def _scope_filter(scope: Scope, day: datetime.date) -> Q:
+    condition = Q()
+    if scope.agency_id is not None:
+        condition &= Q(agency_id=scope.agency_id)
+    if scope.unit_code:
+        unit = unit_for_code(scope.unit_code, day)
+        if unit is None:
+            raise UnknownScope(scope.unit_code, "unit")
+        if unit.level != AdministrativeUnit.Level.PROVINCE or unit.parent_id is not None:
+            condition &= Q(unit_id__in=sorted(unit_ids(unit)))
+    return condition
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def _months_and_days(
+    start: datetime.date, end: datetime.date
+) -> tuple[list[datetime.date], list[tuple[datetime.date, datetime.date]]]:
+    """Split [start, end] into whole months and the leftover day ranges at either edge."""
+    months: list[datetime.date] = []
+    edges: list[tuple[datetime.date, datetime.date]] = []
+    first_full = start if start.day == 1 else _next_month(start)
+    cursor = first_full
+    while _next_month(cursor) - datetime.timedelta(days=1) <= end:
+        months.append(cursor)
+        cursor = _next_month(cursor)
+    if not months:
+        return [], [(start, end)]
+    if start < months[0]:
+        edges.append((start, months[0] - datetime.timedelta(days=1)))
+    if cursor <= end:
+        edges.append((cursor, end))
+    return months, edges
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _sum(rows: QuerySet[Any], group: str | None = None) -> dict[Any, dict[str, int]]:
+    sums = {m: Sum(m) for m in MEASURES}
+    if group is None:
+        return {None: rows.aggregate(**sums)}
+    return {r[group]: r for r in rows.values(group).annotate(**sums).order_by()}
+
+
+def _measures(
+    condition: Q, start: datetime.date, end: datetime.date, group: str | None = None
+) -> dict[Any, dict[str, int]]:
+    months, edges = _months_and_days(start, end)
+    parts: list[dict[Any, dict[str, int]]] = []
+    if months:
+        parts.append(_sum(MonthlyStat.objects.filter(condition, month__in=months), group))
+    for first, last in edges:
+        parts.append(_sum(DailyStat.objects.filter(condition, day__range=(first, last)), group))
+    total: dict[Any, dict[str, int]] = {}
+    for part in parts:
+        for key, values in part.items():
+            into = total.setdefault(key, dict.fromkeys(MEASURES, 0))
+            for m in MEASURES:
+                into[m] += int(values.get(m) or 0)
+    return total
+
+
+def _open(
+    condition: Q, start: datetime.date, end: datetime.date, group: str | None = None
+) -> dict[Any, dict[str, int]]:
+    today = today_in_vietnam()
+    rows = OpenStat.objects.filter(condition, received_day__range=(start, end))
+    overdue = Q(paused=False, due_day__lt=today)
+    annotations = {
+        "in_progress": Sum("count"),
+        "in_progress_overdue": Sum("count", filter=overdue),
+        "in_progress_paused": Sum("count", filter=Q(paused=True)),
+    }
+    if group is None:
+        grouped = {None: rows.aggregate(**annotations)}
+    else:
+        grouped = {r[group]: r for r in rows.values(group).annotate(**annotations).order_by()}
+    out: dict[Any, dict[str, int]] = {}
+    for key, r in grouped.items():
+        total = int(r["in_progress"] or 0)
+        late = int(r["in_progress_overdue"] or 0)
+        out[key] = {
+            "in_progress": total,
+            "in_progress_overdue": late,
+            "in_progress_on_time": total - late,
+            "in_progress_paused": int(r["in_progress_paused"] or 0),
+        }
+    return out
+
+
+def summary(*, scope: Scope, start: datetime.date, end: datetime.date) -> Summary:
+    """Service-quality figures of ``scope`` for the days ``start``…``end`` (inclusive)."""
+    condition = _scope_filter(scope, end)
+    measures = _measures(condition, start, end)[None]
+    opened = _open(condition, start, end)[None]
+    return Summary.build(measures, opened)
+
+
+def backlog(*, scope: Scope) -> Summary:
+    """Dossiers open now whatever their received day (in_progress fields only)."""
+    condition = _scope_filter(scope, today_in_vietnam())
+    opened = _open(condition, datetime.date(1900, 1, 1), PAUSED_DAY)[None]
+    return Summary.build({}, opened)
+
+
+def _buckets(
+    start: datetime.date, end: datetime.date, grain: str
+) -> list[tuple[datetime.date, datetime.date]]:
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}")
+    out = []
+    cursor = start
+    while cursor <= end:
+        if grain == "day":
+            bucket_start, following = cursor, cursor + datetime.timedelta(days=1)
+        elif grain == "month":
+            bucket_start, following = cursor.replace(day=1), _next_month(cursor)
+        elif grain == "quarter":
+            q_month = 3 * ((cursor.month - 1) // 3) + 1
+            bucket_start = cursor.replace(month=q_month, day=1)
+            following = _next_month(_next_month(_next_month(bucket_start)))
+        else:
+            bucket_start = cursor.replace(month=1, day=1)
+            following = bucket_start.replace(year=bucket_start.year + 1)
+        out.append((max(bucket_start, start), min(following - datetime.timedelta(days=1), end)))
+        cursor = following
+    return out
+
+
+def trend(
+    *, scope: Scope, start: datetime.date, end: datetime.date, grain: str = "month"
+) -> list[tuple[datetime.date, Summary]]:
+    """One summary per day, month, quarter or year of the period (each clipped to the period),
+    keyed by the bucket's first day inside the period."""
+    buckets = _buckets(start, end, grain)
+    condition = _scope_filter(scope, end)
+    if grain == "day":
+        daily = _sum(DailyStat.objects.filter(condition, day__range=(start, end)), "day")
+        opened = _open(condition, start, end, "received_day")
+        return [(b, Summary.build(daily.get(b, {}), opened.get(b, {}))) for b, _ in buckets]
+    result = []
+    for first, last in buckets:
+        measures = _measures(condition, first, last)[None]
+        result.append((first, Summary.build(measures, _open(condition, first, last)[None])))
+    return result
+
+
+def breakdown(
+    *, scope: Scope, start: datetime.date, end: datetime.date, by: str
+) -> list[BreakdownRow]:
+    """The period's figures per agency, unit or procedure inside ``scope``, largest first."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"by must be one of {BREAKDOWNS}")
+    group = f"{by}_id"
+    condition = _scope_filter(scope, end)
+    measures = _measures(condition, start, end, group)
+    opened = _open(condition, start, end, group)
+    keys = set(measures) | set(opened)
+    labels = _labels(by, keys)
+    rows = [
+        BreakdownRow(
+            key=str(k),
+            label=labels.get(k, str(k)),
+            summary=Summary.build(measures.get(k, {}), opened.get(k, {})),
+        )
+        for k in keys
+    ]
+    rows.sort(key=lambda r: (-r.summary.received, -r.summary.resolved, r.label))
+    return rows
+
+
+def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
+    from django.utils.translation import gettext as _
+
+    from tinhso.procedures.models import ProcedureVersion
+
+    if by == "agency":
+        return dict(Agency.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "unit":
+        labels = dict(AdministrativeUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
+        labels[0] = _("Không xác định")
+        return labels
+    names: dict[Any, str] = {}
+    for procedure_id, code, name in (
+        ProcedureVersion.objects.filter(procedure_id__in=keys)
+        .order_by("procedure_id", "version")
+        .values_list("procedure_id", "procedure__code", "name")
+    ):
+        names[procedure_id] = f"{code} · {name}"  # the latest version's name wins
+    return names
+
+
+def previous_period(
+    start: datetime.date, end: datetime.date
+) -> tuple[datetime.date, datetime.date]:
+    """The period of the same length just before [start, end]."""
+    length = (end - start).days + 1
+    return start - datetime.timedelta(days=length), start - datetime.timedelta(days=1)
+
+
+# --- the dossiers behind a figure ----------------------------------------------------------------
+
+DAY_METRICS = {
+    "submitted": ("submitted_day", Q()),
+    "received": ("received_day", Q()),
+    "online_received": ("received_day", Q(channel=2)),
+    "postal_received": ("received_day", Q(channel=3)),
+    "counter_received": ("received_day", Q(channel=1)),
+    "fee_due": ("received_day", Q(fee_due=True)),
+    "paid_online": ("received_day", Q(fee_due=True, paid_online=True)),
+    "digitised": ("received_day", Q(digitised=True)),
+    "reused": ("received_day", Q(reused=True)),
+    "resolved": ("resolved_day", Q()),
+    "early": ("resolved_day", Q(timeliness="early")),
+    "on_time": ("resolved_day", Q(timeliness="on_time")),
+    "late": ("resolved_day", Q(timeliness="late")),
+    "eresult": ("resolved_day", Q(eresult=True)),
+    "rated": ("resolved_day", Q(rating__isnull=False)),
+    "satisfied": ("resolved_day", Q(rating__gte=4)),
+    "dissatisfied": ("resolved_day", Q(rating__lte=2)),
+    "withdrawn": ("closed_day", Q(closed_status="withdrawn")),
+    "stopped": ("closed_day", Q(closed_status="stopped")),
+    "refused": ("closed_day", Q(closed_status="refused")),
+}
+OPEN_METRICS = ("in_progress", "in_progress_on_time", "in_progress_overdue", "in_progress_paused")
+METRICS = tuple(DAY_METRICS) + OPEN_METRICS
+
+
+def dossiers_behind(
+    *, user: User | AnyUser, metric: str, scope: Scope, start: datetime.date, end: datetime.date
+) -> QuerySet[Dossier]:
+    """The dossiers counted in ``metric`` for ``scope`` and the period, limited to those the user
+    may see (``tinhso.dossiers.selectors.visible_dossiers``). Raises IocForbidden outside the
+    user's operations-centre scope and ValueError for an unknown metric."""
+    if not ioc_access(user).allows(scope):
+        raise IocForbidden()
+    condition = _scope_filter(scope, end)
+    if metric in DAY_METRICS:
+        column, extra = DAY_METRICS[metric]
+        facts = DossierFact.objects.filter(condition, extra, **{f"{column}__range": (start, end)})
+    elif metric in OPEN_METRICS:
+        facts = DossierFact.objects.filter(
+            condition, is_open=True, received_day__range=(start, end)
+        )
+        overdue = Q(open_paused=False, due_day__lt=today_in_vietnam())
+        if metric == "in_progress_overdue":
+            facts = facts.filter(overdue)
+        elif metric == "in_progress_on_time":
+            facts = facts.exclude(overdue)
+        elif metric == "in_progress_paused":
+            facts = facts.filter(open_paused=True)
+    else:
+        raise ValueError(f"unknown metric {metric!r}")
+    return visible_dossiers(user).filter(pk__in=facts.values("dossier_id"))

@@ -1,0 +1,79 @@
+"""Each Decision 766 indicator we compute, checked by hand on four dossiers of July 2025."""
+
+import pytest
+import time_machine
+
+from tinhso.ioc import index766, selectors
+from tinhso.ioc.tests.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def by_id(row):
+    return {i.id: i for i in row.indicators}
+
+
+def test_department_indicators_match_hand_computation(cast, july):
+    with time_machine.travel(NOW, tick=False):
+        rows = index766.compute(period="2025-07", level="agency")
+    row = next(r for r in rows if int(r.key) == cast.dept.pk)
+    ind = by_id(row)
+    # 2.1: early D1 + in progress within time D4, over resolved D1, D2 + in progress D4
+    assert (ind["2.1"].numerator, ind["2.1"].denominator) == (2, 3)
+    assert ind["2.1"].points == pytest.approx(20 * 2 / 3, abs=1e-3)
+    assert ind["2.2"].points is None and ind["2.2"].denominator == 2 and not ind["2.2"].no_data
+    assert (ind["3.1"].numerator, ind["3.1"].denominator, ind["3.1"].points) == (1, 1, 4)
+    assert (ind["3.2"].numerator, ind["3.2"].denominator, ind["3.2"].points) == (1, 1, 4)
+    # 3.3: two of three received on-line, 66.7% >= the 50% target
+    assert (ind["3.3"].numerator, ind["3.3"].denominator, ind["3.3"].points) == (2, 3, 4)
+    assert (ind["3.5b"].numerator, ind["3.5b"].denominator, ind["3.5b"].points) == (1, 1, 2)
+    assert (ind["3.6"].numerator, ind["3.6"].denominator) == (1, 3)
+    assert ind["3.6"].points == pytest.approx(4 / 3, abs=1e-3)
+    assert (ind["4.1"].numerator, ind["4.1"].denominator, ind["4.1"].points) == (0, 2, 0)
+    assert (ind["4.2"].numerator, ind["4.2"].denominator) == (3, 3)  # 2 on-line + 1 scanned
+    assert ind["4.2"].points == pytest.approx(22 / 6, abs=1e-3)
+    assert (ind["4.3"].numerator, ind["4.3"].points) == (0, 0)
+    # 5.4: 100% - (1 late of 2 + 0 dissatisfied) = 50% of the 90% target, of 6 points
+    assert (ind["5.4"].numerator, ind["5.4"].denominator) == (1, 2)
+    assert ind["5.4"].points == pytest.approx(50 / 90 * 6, abs=1e-3)
+    for missing in ("1.1", "1.2", "1.3", "1.4", "3.5", "4.4", "4.5a", "4.5b", "5.2", "5.3"):
+        assert ind[missing].no_data and ind[missing].points is None and ind[missing].note
+    earned = 20 * 2 / 3 + 12 + 2 + 4 / 3 + 22 / 6 + 50 / 90 * 6
+    assert row.available_points == pytest.approx(20 + 12 + 6 + 11 + 6, abs=0.01)
+    assert row.points == pytest.approx(earned, abs=0.01)
+    assert row.total == pytest.approx(earned / 55 * 100, abs=0.01)
+    assert row.groups["CKMB"]["score"] is None
+    assert row.groups["ONLINE"]["score"] == 12
+    assert row.groups["TDGQ"]["score"] == pytest.approx(13.33, abs=0.01)
+
+
+def test_zero_denominator_leaves_indicator_out_and_ranks_by_total(cast, july):
+    with time_machine.travel(NOW, tick=False):
+        rows = index766.compute(period="2025-07", level="agency")
+    commune = next(r for r in rows if int(r.key) == cast.commune.pk)
+    ind = by_id(commune)
+    # the withdrawn dossier: received, nothing resolved, nothing in progress, no fee
+    assert ind["2.1"].no_data and ind["2.1"].denominator == 0
+    assert ind["3.6"].no_data and ind["3.6"].points is None
+    assert (ind["3.3"].numerator, ind["3.3"].denominator) == (1, 1)
+    assert [r.rank for r in rows] == sorted(r.rank for r in rows)
+    assert rows[0].rank == 1
+
+
+def test_points_follow_target_rule():
+    spec = next(s for s in index766.SPECS if s.id == "3.5b")
+    assert index766.points_for(selectors.Rate(60, 100), spec) == pytest.approx(1.5)
+    assert index766.points_for(selectors.Rate(85, 100), spec) == 2
+    assert index766.points_for(selectors.Rate(0, 0), spec) is None
+
+
+def test_unit_level_rows_are_communes_of_the_applicants(cast, july):
+    with time_machine.travel(NOW, tick=False):
+        rows = index766.compute(period="2025-07", level="unit")
+    labels = {r.label for r in rows}
+    assert labels == {"Phường Phú Khương", "Phường An Hội"}
+
+
+def test_bad_period_is_refused():
+    with pytest.raises(ValueError):
+        index766.parse_period("2025-7")
