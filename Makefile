@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install assets migrate demo lint types migrations-check pytest system-deps bench openapi messages clean
+.PHONY: run test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc openapi messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/tinhso load_demo
+	$(BIN)/tinhso generate --dossiers 20000 --years 2 --if-empty
 
 run: demo
 	@echo "Tỉnh Số: http://127.0.0.1:$(PORT)/  (tài khoản demo: xem README.md)"
@@ -58,6 +59,9 @@ system-deps:
 test: install system-deps lint types migrations-check
 	cd src/tinhso && ../../$(BIN)/tinhso compilemessages >/dev/null
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+bench-ioc: install
+	$(BIN)/python bench/ioc_dashboard.py --dossiers 1000000 --years 5
 
 bench: install
 	$(BIN)/python bench/run.py

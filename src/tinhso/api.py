@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 
 from tinhso.accounts.api import router as auth_router
+from tinhso.accounts.throttling import api_throttles
 from tinhso.agencies.api import router as agencies_router
 from tinhso.apierrors import install_handlers
 from tinhso.audit.api import router as audit_router
@@ -22,6 +23,7 @@ api = NinjaAPI(
     version="1.0.0",
     description="API dịch vụ công của Tỉnh Số — public-service API (see docs/api.md).",
     urls_namespace="api",
+    throttle=api_throttles(),
 )
 install_handlers(api)
 

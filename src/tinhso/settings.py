@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tinhso.accounts.middleware.OfficialSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tinhso.navigation.sections",
             ],
         },
     },
@@ -113,6 +115,8 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
+# Django's ModelBackend behind the brute-force lockout (tinhso.accounts.lockout).
+AUTHENTICATION_BACKENDS = ["tinhso.accounts.backends.LockoutModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -229,16 +233,75 @@ TINHSO_SIGNER_DEFAULT = env_str("TINHSO_SIGNER_DEFAULT", "demo" if DEBUG else ""
 TINHSO_TSA_URL = env_str("TINHSO_TSA_URL", "")  # RFC 3161 time-stamping: PAdES B-T instead of B-B
 TINHSO_TRUST_ROOTS = env_list("TINHSO_TRUST_ROOTS", [])  # PEM/DER files of production root CAs
 
+# Cache: per-process memory by default; with several app servers set TINHSO_CACHE_URL to Redis
+# (redis://redis:6379/1) so lockouts and rate limits are shared.
+_CACHE_URL = env_str("TINHSO_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    if _CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# --- Sign-in and sessions (docs/security.md) ---
+# Officials and administrators confirm a TOTP code (or a recovery code) after the password.
+TINHSO_SECOND_FACTOR_REQUIRED = env_bool("TINHSO_SECOND_FACTOR_REQUIRED", True)
+# Sessions opened in-process without an HTTP request (the test client's force_login, a shell)
+# count as second-factor verified; never through a web page. Off in production.
+TINHSO_TRUST_PROGRAMMATIC_LOGIN = env_bool("TINHSO_TRUST_PROGRAMMATIC_LOGIN", DEBUG)
+TINHSO_OFFICIAL_IDLE_MINUTES = env_int("TINHSO_OFFICIAL_IDLE_MINUTES", 30)  # 0: no idle expiry
+# Brute force: failures counted per account and per client address; 0 disables a limit.
+TINHSO_LOGIN_FAILURES_PER_ACCOUNT = env_int("TINHSO_LOGIN_FAILURES_PER_ACCOUNT", 5)
+TINHSO_LOGIN_FAILURES_PER_ADDRESS = env_int("TINHSO_LOGIN_FAILURES_PER_ADDRESS", 50)
+TINHSO_LOGIN_LOCKOUT_SECONDS = env_int("TINHSO_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+TINHSO_LOGIN_RATE_PER_MINUTE = env_int(
+    "TINHSO_LOGIN_RATE_PER_MINUTE", 60
+)  # sign-in posts per address
+# Behind N reverse proxies the client address is the N-th last X-Forwarded-For hop.
+TINHSO_TRUSTED_PROXY_COUNT = env_int("TINHSO_TRUSTED_PROXY_COUNT", 0)
+# Public lookup by dossier code: failed attempts per hour, per code and per address.
+TINHSO_LOOKUP_FAILURES_PER_HOUR = env_int("TINHSO_LOOKUP_FAILURES_PER_HOUR", 10)
+# REST API rates ("N/s", "N/m", "N/h", "N/d"; empty disables), per address when anonymous and
+# per user when signed in (tinhso.accounts.throttling); the token endpoint has its own.
+TINHSO_API_RATE_ANON = env_str("TINHSO_API_RATE_ANON", "1200/m")
+TINHSO_API_RATE_USER = env_str("TINHSO_API_RATE_USER", "6000/m")
+TINHSO_API_RATE_TOKEN = env_str("TINHSO_API_RATE_TOKEN", "30/m")
+SESSION_COOKIE_AGE = env_int("TINHSO_SESSION_SECONDS", 14 * 24 * 3600)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Sign-in with OpenID Connect (VNeID or another provider; docs/security.md). Disabled while
+# TINHSO_OIDC_ISSUER is empty. Accounts are matched on the personal ID claim, never on e-mail.
+TINHSO_OIDC_ISSUER = env_str("TINHSO_OIDC_ISSUER", "")
+TINHSO_OIDC_CLIENT_ID = env_str("TINHSO_OIDC_CLIENT_ID", "")
+TINHSO_OIDC_CLIENT_SECRET = env_str("TINHSO_OIDC_CLIENT_SECRET", "")
+TINHSO_OIDC_SCOPES = env_str("TINHSO_OIDC_SCOPES", "openid profile")
+TINHSO_OIDC_PERSONAL_ID_CLAIM = env_str("TINHSO_OIDC_PERSONAL_ID_CLAIM", "personal_id")
+TINHSO_OIDC_NAME_CLAIM = env_str("TINHSO_OIDC_NAME_CLAIM", "name")
+TINHSO_OIDC_PHONE_CLAIM = env_str("TINHSO_OIDC_PHONE_CLAIM", "phone_number")
+TINHSO_OIDC_LABEL = env_str("TINHSO_OIDC_LABEL", "VNeID")
+TINHSO_OIDC_TIMEOUT = env_int("TINHSO_OIDC_TIMEOUT", 10)  # seconds, calls to the provider
+
+# Personal data notice shown at registration (Decree 13/2023): bump when the text changes.
+TINHSO_PRIVACY_NOTICE_VERSION = env_str("TINHSO_PRIVACY_NOTICE_VERSION", "2025-07")
+
+# Uploads, beyond the size cap: bounded parsing and an optional ClamAV daemon (clamd INSTREAM).
+TINHSO_UPLOAD_MAX_PDF_PAGES = env_int("TINHSO_UPLOAD_MAX_PDF_PAGES", 200)
+TINHSO_UPLOAD_MAX_IMAGE_PIXELS = env_int("TINHSO_UPLOAD_MAX_IMAGE_PIXELS", 50_000_000)
+TINHSO_CLAMAV_SOCKET = env_str("TINHSO_CLAMAV_SOCKET", "")  # e.g. /run/clamav/clamd.ctl
+TINHSO_CLAMAV_HOST = env_str("TINHSO_CLAMAV_HOST", "")  # or host:port, e.g. clamav:3310
+TINHSO_CLAMAV_TIMEOUT = env_int("TINHSO_CLAMAV_TIMEOUT", 30)  # seconds
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env_bool("TINHSO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("TINHSO_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("TINHSO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = env_bool("TINHSO_HSTS_PRELOAD", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -262,7 +325,23 @@ LOGGING = {
 }
 
 # --- Operations centre (ioc, indicators) ---------------------------------------------------
+# Boundaries for the map (a GeoJSON file the deployment provides; empty = units drawn at their seats).
+TINHSO_IOC_BOUNDARIES = env_str("TINHSO_IOC_BOUNDARIES", "")
+CELERY_BEAT_SCHEDULE |= {
+    "ioc-alerts": {"task": "tinhso.indicators.tasks.evaluate_alerts", "schedule": 15 * 60},
+}
 
 # --- Data platform (datasets, sensors) -----------------------------------------------------
 
 # --- Audit log and security operations (audit) ---------------------------------------------
+# Signed anchors of the hash chain go to the database and, apart, to these monthly files (docs/audit.md).
+TINHSO_AUDIT_ANCHOR_DIR = env_str("TINHSO_AUDIT_ANCHOR_DIR", str(VAR_DIR / "audit-anchors"))
+TINHSO_AUDIT_ANCHOR_KEY = env_str("TINHSO_AUDIT_ANCHOR_KEY", "")
+TINHSO_AUDIT_ANCHOR_TRUSTED_KEYS = env_list("TINHSO_AUDIT_ANCHOR_TRUSTED_KEYS", [])
+TINHSO_AUDIT_STREAMS = env_int("TINHSO_AUDIT_STREAMS", 16)
+TINHSO_AUDIT_WORKDAY = env_str("TINHSO_AUDIT_WORKDAY", "06:30-18:30")
+TINHSO_SECURITY_EMAILS = env_list("TINHSO_SECURITY_EMAILS", [])
+CELERY_BEAT_SCHEDULE |= {
+    "audit-anchor": {"task": "tinhso.audit.tasks.anchor_audit_log", "schedule": 5 * 60},
+    "audit-alerts": {"task": "tinhso.audit.tasks.evaluate_alerts", "schedule": 60},
+}
