@@ -29,6 +29,7 @@ migrate: install
 demo: migrate
 	$(BIN)/tinhso load_demo
 	$(BIN)/tinhso generate --dossiers 20000 --years 2 --if-empty
+	$(BIN)/tinhso publish_statistics
 
 run: demo
 	@echo "Tỉnh Số: http://127.0.0.1:$(PORT)/  (tài khoản demo: xem README.md)"

@@ -151,10 +151,12 @@ def load_other_apps() -> None:
     """Demo data of the apps built on the core: each loader is idempotent."""
     from tinhso.accounts.demo import enrol_demo_second_factor
     from tinhso.audit.demo import load as load_audit
+    from tinhso.datasets.demo import load as load_datasets
     from tinhso.indicators.demo import load as load_indicators
     from tinhso.ioc.demo import load as load_ioc
 
     load_ioc()
     load_audit()
     load_indicators()
+    load_datasets()
     enrol_demo_second_factor()  # last: every demo official created above gets the shared secret

@@ -332,6 +332,12 @@ CELERY_BEAT_SCHEDULE |= {
 }
 
 # --- Data platform (datasets, sensors) -----------------------------------------------------
+CELERY_BEAT_SCHEDULE |= {
+    "publish-statistics": {
+        "task": "tinhso.datasets.tasks.publish_statistics",
+        "schedule": 24 * 60 * 60,
+    },
+}
 
 # --- Audit log and security operations (audit) ---------------------------------------------
 # Signed anchors of the hash chain go to the database and, apart, to these monthly files (docs/audit.md).
