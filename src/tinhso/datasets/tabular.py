@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 TABULAR_FORMATS = {"CSV", "XLSX", "JSON"}
 MAX_ERRORS = 200
@@ -236,11 +236,11 @@ def infer_type(values: list[str]) -> str:
 
 
 TYPE_MESSAGES = {
-    "int": N_("“%(value)s” không phải số nguyên"),
-    "numeric": N_("“%(value)s” không phải số (dùng dấu chấm cho phần thập phân)"),
-    "date": N_("“%(value)s” không phải ngày (YYYY-MM-DD hoặc DD/MM/YYYY)"),
-    "timestamp": N_("“%(value)s” không phải thời điểm (YYYY-MM-DDTHH:MM:SS)"),
-    "bool": N_("“%(value)s” không phải giá trị đúng/sai (true/false)"),
+    "int": gettext_noop("“%(value)s” không phải số nguyên"),
+    "numeric": gettext_noop("“%(value)s” không phải số (dùng dấu chấm cho phần thập phân)"),
+    "date": gettext_noop("“%(value)s” không phải ngày (YYYY-MM-DD hoặc DD/MM/YYYY)"),
+    "timestamp": gettext_noop("“%(value)s” không phải thời điểm (YYYY-MM-DDTHH:MM:SS)"),
+    "bool": gettext_noop("“%(value)s” không phải giá trị đúng/sai (true/false)"),
 }
 
 

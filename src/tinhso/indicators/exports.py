@@ -4,17 +4,17 @@ import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from tinhso.indicators.models import Alert, Sector, SectorUpload
 from tinhso.indicators.selectors import TargetProgress
 from tinhso.ioc.exports import Column, Table
 
 STATUS = {
-    "no_data": N_("chưa có số liệu"),
-    "achieved": N_("đã đạt"),
-    "behind": N_("chậm so với lộ trình"),
-    "on_track": N_("đúng lộ trình"),
+    "no_data": gettext_noop("chưa có số liệu"),
+    "achieved": gettext_noop("đã đạt"),
+    "behind": gettext_noop("chậm so với lộ trình"),
+    "on_track": gettext_noop("đúng lộ trình"),
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from tinhso.indicators import access, periods
 from tinhso.indicators.models import Sector, SectorUpload
@@ -20,10 +20,10 @@ from tinhso.units.models import AdministrativeUnit
 
 SEATS_FILE = Path(__file__).parent / "data" / "seats.csv"
 SERVICE_METRICS = {
-    "received": (N_("Hồ sơ tiếp nhận"), N_("hồ sơ")),
-    "on_time_rate": (N_("Tỷ lệ đúng hạn"), "%"),
-    "online_rate": (N_("Tỷ lệ nộp trực tuyến"), "%"),
-    "satisfaction": (N_("Tỷ lệ hài lòng"), "%"),
+    "received": (gettext_noop("Hồ sơ tiếp nhận"), gettext_noop("hồ sơ")),
+    "on_time_rate": (gettext_noop("Tỷ lệ đúng hạn"), "%"),
+    "online_rate": (gettext_noop("Tỷ lệ nộp trực tuyến"), "%"),
+    "satisfaction": (gettext_noop("Tỷ lệ hài lòng"), "%"),
 }
 
 

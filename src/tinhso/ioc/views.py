@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from tinhso.agencies.models import Agency
@@ -25,7 +25,11 @@ from tinhso.ioc import exports, selectors
 from tinhso.ioc.selectors import IocAccess, Scope
 from tinhso.units.models import AdministrativeUnit
 
-BY_LABELS = {"agency": N_("Cơ quan"), "unit": N_("Đơn vị hành chính"), "procedure": N_("Thủ tục")}
+BY_LABELS = {
+    "agency": gettext_noop("Cơ quan"),
+    "unit": gettext_noop("Đơn vị hành chính"),
+    "procedure": gettext_noop("Thủ tục"),
+}
 
 
 # --- request parsing ------------------------------------------------------------------------
@@ -112,22 +116,26 @@ def _ioc_user(request: HttpRequest) -> IocAccess:
 # --- figures ----------------------------------------------------------------------------------
 
 COUNT_CARDS = (
-    ("received", N_("Hồ sơ tiếp nhận")),
-    ("resolved", N_("Đã giải quyết")),
-    ("in_progress", N_("Đang giải quyết")),
-    ("in_progress_on_time", N_("Đang giải quyết trong hạn")),
-    ("in_progress_overdue", N_("Đang giải quyết quá hạn")),
-    ("early", N_("Giải quyết trước hạn")),
-    ("on_time", N_("Giải quyết đúng hạn")),
-    ("late", N_("Giải quyết trễ hạn")),
+    ("received", gettext_noop("Hồ sơ tiếp nhận")),
+    ("resolved", gettext_noop("Đã giải quyết")),
+    ("in_progress", gettext_noop("Đang giải quyết")),
+    ("in_progress_on_time", gettext_noop("Đang giải quyết trong hạn")),
+    ("in_progress_overdue", gettext_noop("Đang giải quyết quá hạn")),
+    ("early", gettext_noop("Giải quyết trước hạn")),
+    ("on_time", gettext_noop("Giải quyết đúng hạn")),
+    ("late", gettext_noop("Giải quyết trễ hạn")),
 )
 RATE_CARDS = (
-    ("on_time_rate", N_("Tỷ lệ đúng hạn (trước hạn + đúng hạn / đã giải quyết)"), "resolved"),
-    ("online_rate", N_("Tỷ lệ nộp trực tuyến"), "online_received"),
-    ("online_payment_rate", N_("Tỷ lệ thanh toán trực tuyến"), "paid_online"),
-    ("digitisation_rate", N_("Tỷ lệ số hóa hồ sơ"), "digitised"),
-    ("reuse_rate", N_("Tỷ lệ tái sử dụng giấy tờ số"), "reused"),
-    ("satisfaction", N_("Tỷ lệ hài lòng (4–5 sao / đã đánh giá)"), "satisfied"),
+    (
+        "on_time_rate",
+        gettext_noop("Tỷ lệ đúng hạn (trước hạn + đúng hạn / đã giải quyết)"),
+        "resolved",
+    ),
+    ("online_rate", gettext_noop("Tỷ lệ nộp trực tuyến"), "online_received"),
+    ("online_payment_rate", gettext_noop("Tỷ lệ thanh toán trực tuyến"), "paid_online"),
+    ("digitisation_rate", gettext_noop("Tỷ lệ số hóa hồ sơ"), "digitised"),
+    ("reuse_rate", gettext_noop("Tỷ lệ tái sử dụng giấy tờ số"), "reused"),
+    ("satisfaction", gettext_noop("Tỷ lệ hài lòng (4–5 sao / đã đánh giá)"), "satisfied"),
 )
 LOWER_IS_BETTER = {"in_progress_overdue", "late", "average_processing_days"}
 
@@ -311,12 +319,12 @@ def dossiers_view(request: HttpRequest) -> HttpResponse:
 
 
 METRIC_LABELS = {key: label for key, label in COUNT_CARDS} | {
-    "online_received": N_("Hồ sơ nộp trực tuyến"),
-    "paid_online": N_("Hồ sơ thanh toán trực tuyến"),
-    "digitised": N_("Hồ sơ được số hóa"),
-    "reused": N_("Hồ sơ tái sử dụng giấy tờ số"),
-    "satisfied": N_("Hồ sơ được đánh giá hài lòng"),
-    "submitted": N_("Hồ sơ đã nộp"),
+    "online_received": gettext_noop("Hồ sơ nộp trực tuyến"),
+    "paid_online": gettext_noop("Hồ sơ thanh toán trực tuyến"),
+    "digitised": gettext_noop("Hồ sơ được số hóa"),
+    "reused": gettext_noop("Hồ sơ tái sử dụng giấy tờ số"),
+    "satisfied": gettext_noop("Hồ sơ được đánh giá hài lòng"),
+    "submitted": gettext_noop("Hồ sơ đã nộp"),
 }
 
 
