@@ -1,0 +1,3 @@
+from tinhso.sensors.management.commands.simulate_sensors import Command
+
+__all__ = ["Command"]
