@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc openapi messages clean
+.PHONY: run test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc bench-sensors openapi messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,9 +27,7 @@ migrate: install
 	$(BIN)/tinhso migrate --noinput
 
 demo: migrate
-	$(BIN)/tinhso load_demo
-	$(BIN)/tinhso generate --dossiers 20000 --years 2 --if-empty
-	$(BIN)/tinhso publish_statistics
+	$(BIN)/tinhso load_demo --with-history
 
 run: demo
 	@echo "Tỉnh Số: http://127.0.0.1:$(PORT)/  (tài khoản demo: xem README.md)"
@@ -63,6 +61,9 @@ test: install system-deps lint types migrations-check
 
 bench-ioc: install
 	$(BIN)/python bench/ioc_dashboard.py --dossiers 1000000 --years 5
+
+bench-sensors: install
+	$(BIN)/python bench/sensors_ingest.py
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -154,9 +154,11 @@ def load_other_apps() -> None:
     from tinhso.datasets.demo import load as load_datasets
     from tinhso.indicators.demo import load as load_indicators
     from tinhso.ioc.demo import load as load_ioc
+    from tinhso.sensors.stations import ensure_network
 
     load_ioc()
     load_audit()
     load_indicators()
     load_datasets()
+    ensure_network()  # the salinity stations; their synthetic readings come with --with-history
     enrol_demo_second_factor()  # last: every demo official created above gets the shared secret

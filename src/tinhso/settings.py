@@ -332,6 +332,16 @@ CELERY_BEAT_SCHEDULE |= {
 }
 
 # --- Data platform (datasets, sensors) -----------------------------------------------------
+# The MQTT broker the sensor ingest worker subscribes to (docs/sensors.md).
+TINHSO_MQTT_HOST = env_str("TINHSO_MQTT_HOST", "127.0.0.1")
+TINHSO_MQTT_PORT = env_int("TINHSO_MQTT_PORT", 1883)
+TINHSO_MQTT_CLIENT_ID = env_str("TINHSO_MQTT_CLIENT_ID", "tinhso-sensors-ingest")
+TINHSO_MQTT_PREFIX = env_str("TINHSO_MQTT_PREFIX", "")
+TINHSO_MQTT_USERNAME = env_str("TINHSO_MQTT_USERNAME", "")
+TINHSO_MQTT_PASSWORD = env_str("TINHSO_MQTT_PASSWORD", "")
+TINHSO_MQTT_TLS = env_bool("TINHSO_MQTT_TLS", False)
+# A salinity alert clears after this many hours below 80% of its limit (the tide crosses it twice a day).
+TINHSO_SALINITY_CLEAR_AFTER_HOURS = env_int("TINHSO_SALINITY_CLEAR_AFTER_HOURS", 25)
 CELERY_BEAT_SCHEDULE |= {
     "publish-statistics": {
         "task": "tinhso.datasets.tasks.publish_statistics",
