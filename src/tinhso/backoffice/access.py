@@ -1,8 +1,8 @@
 """Who may enter the back office, and how its views load a dossier.
 
-The back office is for officials: a signed-in user with at least one staff assignment, or
-the platform administrator. Everyone else gets "not found" (never "forbidden"), like the
-dossier selectors, so the pages cannot be probed.
+The back office is for officials: a signed-in user handling dossiers at some agency (see
+``selectors.DOSSIER_ROLES``), or the platform administrator. Everyone else gets "not found"
+(never "forbidden"), like the dossier selectors, so the pages cannot be probed.
 """
 
 import functools
@@ -24,8 +24,10 @@ View = Callable[Concatenate[HttpRequest, P], R]
 
 
 def is_staff_member(user: Any) -> bool:
-    """True for the platform administrator and for anyone with a staff assignment."""
-    return selectors.is_platform_admin(user) or bool(selectors.agency_roles(user))
+    """True for the platform administrator and for anyone handling dossiers somewhere (clerk,
+    specialist, leader, agency administrator). Auditors and security staff hold an assignment
+    too, but have their own audit pages and never enter the dossier back office."""
+    return selectors.is_platform_admin(user) or bool(selectors.dossier_agency_ids(user))
 
 
 def staff_required(view: View[P, R]) -> View[P, R]:
