@@ -29,3 +29,22 @@ def _sections(request: HttpRequest) -> dict[str, bool]:
 
 def sections(request: HttpRequest) -> dict[str, Any]:
     return {"sections": SimpleLazyObject(lambda: _sections(request))}
+
+
+def home_url(user: Any) -> str:
+    """Where a user lands after signing in when no ``next`` page was asked for: the back office for
+    those who handle dossiers, the audit log for auditors and security staff, the operations centre
+    for leaders of an agency without dossiers, and the citizen's own dossiers otherwise."""
+    from django.urls import reverse
+
+    from tinhso.audit.access import can_read_audit
+    from tinhso.backoffice.access import is_staff_member
+    from tinhso.ioc.selectors import ioc_access
+
+    if is_staff_member(user):
+        return reverse("backoffice:inbox")
+    if can_read_audit(user):
+        return reverse("audit:search")
+    if ioc_access(user).any:
+        return reverse("ioc:dashboard")
+    return reverse("portal:my_dossiers")

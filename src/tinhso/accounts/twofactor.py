@@ -173,10 +173,19 @@ def staff_resettable_by(actor: User) -> "list[User]":
     (a platform superuser may reset anyone's, through the same rule applied to all agencies)."""
     today = timezone.localdate()
     assignments = StaffAssignment.objects.exclude(valid_from__gt=today).exclude(valid_to__lte=today)
+    users = User.objects.all()
     if not actor.is_superuser:
+        # An agency admin resets the staff who handle its dossiers, never a platform administrator,
+        # another agency admin or the platform-wide auditors and security staff (their resets are
+        # a superuser's): a stolen agency-admin account must not open the accounts that watch it.
         assignments = assignments.filter(agency_id__in=agencies_administered_by(actor))
+        protected = StaffAssignment.objects.filter(
+            role__in=[Role.AGENCY_ADMIN, Role.AUDITOR, Role.SECURITY]
+        ).values("user_id")
+        users = users.filter(is_superuser=False, is_staff=False).exclude(kind=User.Kind.ADMIN)
+        users = users.exclude(pk__in=protected)
     ids = assignments.exclude(user=actor).values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=ids).order_by("username"))
+    return list(users.filter(pk__in=ids).order_by("username"))
 
 
 def reset_second_factor(*, actor: User, official: User, request: HttpRequest | None = None) -> None:

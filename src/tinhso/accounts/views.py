@@ -19,6 +19,7 @@ from tinhso.accounts import lockout, twofactor
 from tinhso.accounts.auditing import audit
 from tinhso.accounts.middleware import is_verified, mark_verified
 from tinhso.accounts.models import SecondFactor, User
+from tinhso.navigation import home_url
 
 PENDING_SECRET_KEY = "tinhso_2fa_pending_secret"
 
@@ -47,7 +48,7 @@ def _next_url(request: HttpRequest) -> str:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse("backoffice:inbox")
+    return home_url(request.user)
 
 
 def _lock_message(lock: lockout.Lock) -> str:

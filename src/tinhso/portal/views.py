@@ -22,7 +22,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -36,6 +35,7 @@ from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
 from tinhso.dossiers.uploads import CheckedUpload, UploadRejected, check_upload
 from tinhso.dossiers.workflow import action_label, is_public
+from tinhso.navigation import home_url
 from tinhso.portal.forms import (
     ACCEPT,
     DocumentInput,
@@ -659,10 +659,4 @@ class LoginView(auth_views.LoginView):
         return context
 
     def get_default_redirect_url(self) -> str:
-        user = self.request.user
-        official = user.is_authenticated and (
-            user.is_superuser
-            or getattr(user, "kind", "") in (User.Kind.OFFICIAL, User.Kind.ADMIN)
-            or bool(selectors.agency_roles(user))
-        )
-        return reverse("backoffice:inbox") if official else reverse("portal:my_dossiers")
+        return home_url(self.request.user)

@@ -207,3 +207,16 @@ def test_demo_officials_share_the_demo_secret_and_it_is_refused_in_production(ca
 
     with pytest.raises(ImproperlyConfigured):
         enrol_demo_second_factor()
+
+
+def test_agency_admin_cannot_reset_a_superuser_or_the_security_officer(cast):
+    admin = cast.clerk
+    StaffAssignment.objects.create(user=admin, agency=cast.centre, role=Role.AGENCY_ADMIN)
+    root = User.objects.create_superuser("root", "root@example.vn", "pw")
+    guard = User.objects.create_user("guard", password="pw", kind=User.Kind.OFFICIAL)
+    for user, role in ((root, Role.CLERK), (guard, Role.SECURITY)):
+        StaffAssignment.objects.create(user=user, agency=cast.centre, role=role)
+        enrol(user)
+        with pytest.raises(twofactor.SecondFactorError):
+            twofactor.reset_second_factor(actor=admin, official=user)
+        assert SecondFactor.objects.filter(user=user).exists()

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Role, StaffAssignment
@@ -144,3 +145,22 @@ def test_verify_now_records_a_check_shown_on_the_soc_page(
     assert page.context["o"].last_check.ok is True
     assert AuditEntry.objects.filter(action="audit.verify", actor=people["security"]).exists()
     assert not Alert.objects.exists()
+
+
+def test_auditor_lands_on_the_audit_log_after_signing_in(db):
+    from tinhso.accounts.models import User
+    from tinhso.accounts.testing import enrol, fresh_code
+    from tinhso.agencies.models import Agency, Role, StaffAssignment
+
+    agency = Agency.objects.create(code="000.00.08.H61", slug="skhcn", name="Sở KH&CN")
+    user = User.objects.create_user("kiemtoan", password="pw", kind=User.Kind.OFFICIAL)
+    StaffAssignment.objects.create(user=user, agency=agency, role=Role.AUDITOR)
+    enrol(user)
+    client = Client()
+    response = client.post("/dang-nhap/", {"username": "kiemtoan", "password": "pw"})
+    assert response["Location"] == reverse("audit:search")
+    asked = client.get(response["Location"])  # the second factor comes first
+    assert asked["Location"].startswith(reverse("accounts:otp_verify"))
+    response = client.post(asked["Location"], {"otp": fresh_code(user)})
+    assert response["Location"] == reverse("audit:search")
+    assert client.get(response["Location"]).status_code == 200
