@@ -64,3 +64,13 @@ def resolve(cast, dossier, moment: datetime.datetime):
                 user=user, dossier=dossier, request=services.ActionRequest(action=action)
             )
     return dossier
+
+
+@pytest.fixture(autouse=True)
+def scheme_targets(db):
+    """The targets and sector panels come from a data migration; a transactional test that ran
+    earlier on the same worker empties every table, so load them again (idempotent)."""
+    from tinhso.indicators.models import SchemeTarget, SectorPanel
+    from tinhso.indicators.scheme import load_targets
+
+    load_targets(SchemeTarget, SectorPanel)
