@@ -26,6 +26,7 @@ from tinhso.indicators.models import (
 )
 from tinhso.indicators.sectors import INDICATORS
 from tinhso.ioc.exports import FORMATS, export_response
+from tinhso.sensors.selectors import salinity_overview
 from tinhso.units.selectors import display_with_successor, today_in_vietnam
 
 
@@ -206,6 +207,8 @@ def sector_view(request: HttpRequest, sector: str) -> HttpResponse:
         "chart": mapdata.sector_chart(sector, upload),
         "export_query": urlencode({"phien-ban": upload.version}) if upload else "",
         "history": SectorUpload.objects.filter(sector=sector).select_related("uploaded_by"),
+        # The agriculture panel also shows the salinity network's latest state (tinhso.sensors).
+        "salinity": salinity_overview() if sector == Sector.AGRICULTURE else None,
         "indicators": INDICATORS[sector],
         "form": form,
         "errors": errors,
