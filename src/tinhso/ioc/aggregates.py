@@ -87,48 +87,36 @@ def _delta(old: Fact | None, new: Fact | None) -> dict[Key, dict[str, int]]:
     return _nonzero(result)
 
 
-def _upsert_stats(table: str, date_column: str, rows: dict[Key, dict[str, int]]) -> None:
+def _upsert(table: str, keys: list[str], measures: tuple[str, ...], rows: list[list[Any]]) -> None:
+    """Add ``rows`` (key values then measure values) to ``table`` in one multi-row
+    ``INSERT … ON CONFLICT … DO UPDATE SET m = m + excluded.m`` (keys are distinct)."""
     if not rows:
         return
-    columns = [date_column, "agency_id", "procedure_id", "unit_id", *MEASURES]
-    updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in MEASURES)
+    columns = [*keys, *measures]
+    updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608 (identifiers from code, values as parameters)
-        f"ON CONFLICT ({date_column}, agency_id, procedure_id, unit_id) DO UPDATE SET {updates}"
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([marks] * len(rows))} "  # noqa: S608 (identifiers from code, values as parameters)
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
     )
-    params: list[list[Any]] = [
-        [*key, *(m.get(name, 0) for name in MEASURES)] for key, m in sorted(rows.items())
-    ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        cursor.execute(sql, [value for row in rows for value in row])
+
+
+def _upsert_stats(table: str, date_column: str, rows: dict[Key, dict[str, int]]) -> None:
+    params = [[*key, *(m.get(name, 0) for name in MEASURES)] for key, m in sorted(rows.items())]
+    _upsert(table, [date_column, "agency_id", "procedure_id", "unit_id"], MEASURES, params)
 
 
 def _upsert_open(changes: dict[OpenKey, int]) -> None:
-    changes = {k: v for k, v in changes.items() if v}
-    if not changes:
-        return
-    sql = (
-        "INSERT INTO ioc_openstat (received_day, due_day, paused, agency_id, procedure_id, unit_id, count) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT "
-        "(received_day, due_day, paused, agency_id, procedure_id, unit_id) "
-        "DO UPDATE SET count = ioc_openstat.count + excluded.count"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [[*k, v] for k, v in sorted(changes.items())])
+    params = [[*k, v] for k, v in sorted(changes.items()) if v]
+    keys = ["received_day", "due_day", "paused", "agency_id", "procedure_id", "unit_id"]
+    _upsert("ioc_openstat", keys, ("count",), params)
 
 
 def _upsert_rollup(rows: dict[RollupKey, dict[str, int]]) -> None:
-    if not rows:
-        return
-    columns = ["dimension", "grain", "key", "period", *MEASURES]
-    updates = ", ".join(f"{m} = ioc_rollupstat.{m} + excluded.{m}" for m in MEASURES)
-    sql = (
-        f"INSERT INTO ioc_rollupstat ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608 (identifiers from code, values as parameters)
-        f"ON CONFLICT (dimension, grain, key, period) DO UPDATE SET {updates}"
-    )
     params = [[*key, *(m.get(name, 0) for name in MEASURES)] for key, m in sorted(rows.items())]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    _upsert("ioc_rollupstat", ["dimension", "grain", "key", "period"], MEASURES, params)
 
 
 def month_of(day: datetime.date) -> datetime.date:
@@ -180,8 +168,9 @@ def _fact_from_row(row: DossierFact) -> Fact:
 
 def refresh(dossier_id: int) -> None:
     """Bring the fact of one dossier and the aggregates up to date (call inside the change's
-    transaction). The fact row is locked first, so two writers on one dossier are serialised."""
-    with transaction.atomic():
+    transaction). The fact row is locked first, so two writers on one dossier are serialised.
+    No savepoint of its own: a failure here fails the change it belongs to."""
+    with transaction.atomic(savepoint=False):
         stored = DossierFact.objects.select_for_update().filter(pk=dossier_id).first()
         dossier = Dossier.objects.filter(pk=dossier_id).first()
         new = fact_for(dossier) if dossier is not None else None
@@ -191,10 +180,25 @@ def refresh(dossier_id: int) -> None:
         apply(old, new)
         if new is None:
             DossierFact.objects.filter(pk=dossier_id).delete()
+            return
+        values = {name: getattr(new, name) for name in FACT_FIELDS}
+        if stored is None:  # the lock above does not cover a row that did not exist: upsert
+            _upsert_fact(values)
         else:
-            values = {name: getattr(new, name) for name in FACT_FIELDS}
             values.pop("dossier_id")
-            DossierFact.objects.update_or_create(dossier_id=dossier_id, defaults=values)
+            DossierFact.objects.filter(pk=dossier_id).update(**values)
+
+
+def _upsert_fact(values: dict[str, Any]) -> None:
+    columns = list(values)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "dossier_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO ioc_dossierfact ({', '.join(columns)}) "  # noqa: S608 (identifiers from code, values as parameters)
+            f"VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"ON CONFLICT (dossier_id) DO UPDATE SET {updates}",
+            [values[c] for c in columns],
+        )
 
 
 # --- rebuild ---------------------------------------------------------------------------------
@@ -283,7 +287,10 @@ def rebuild_aggregates() -> None:
             f"FROM ioc_dailystat GROUP BY {_month_sql('day')}, agency_id, procedure_id, unit_id"
         )
         for dimension, column in (("a", "agency_id"), ("u", "unit_id"), ("p", "procedure_id")):
-            for grain, table, period in (("d", "ioc_dailystat", "day"), ("m", "ioc_monthlystat", "month")):
+            for grain, table, period in (
+                ("d", "ioc_dailystat", "day"),
+                ("m", "ioc_monthlystat", "month"),
+            ):
                 cursor.execute(
                     f"INSERT INTO ioc_rollupstat (dimension, grain, key, period, {columns}) "  # noqa: S608 (identifiers from code, values as parameters)
                     f"SELECT %s, %s, {column}, {period}, {sums} FROM {table} GROUP BY {column}, {period}",
@@ -322,5 +329,6 @@ def rebuild() -> None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {', '.join(TABLES)} IN EXCLUSIVE MODE")
+                cursor.execute("SET LOCAL work_mem = '256MB'")  # hash the GROUP BYs in memory
         rebuild_facts()
         rebuild_aggregates()

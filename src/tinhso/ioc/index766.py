@@ -7,16 +7,17 @@ could be computed (docs/adr/0005-766-index-missing-inputs.md).
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tinhso.agencies.models import Agency
-from tinhso.ioc.models import MEASURES, MonthlyStat
-from tinhso.ioc.selectors import Rate, Summary, _next_month, _open
+from tinhso.ioc.models import MEASURES, MonthlyStat, RollupStat
+from tinhso.ioc.selectors import Rate, Summary, Where, _next_month, _open
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.units.models import AdministrativeUnit
 
@@ -301,20 +302,25 @@ def parse_period(period: str) -> tuple[datetime.date, datetime.date]:
     return first, _next_month(first) - datetime.timedelta(days=1)
 
 
-def _competent_procedures(level: str, key: int, first: datetime.date) -> set[int]:
-    """Procedures (ids) within competence of an agency or of communes, valid in the month."""
+def _competent_procedures(level: str, keys: set[int], first: datetime.date) -> dict[int, set[int]]:
+    """Procedures (ids) within competence of each agency, or of communes, valid in the month."""
     versions = ProcedureVersion.objects.filter(effective_from__lte=first).filter(
         Q(effective_to__isnull=True) | Q(effective_to__gt=first)
     )
+    commune = set(
+        versions.filter(level=ProcedureVersion.Level.COMMUNE).values_list("procedure_id", flat=True)
+    )
     if level == "unit":
-        versions = versions.filter(level=ProcedureVersion.Level.COMMUNE)
-    else:
-        agency = Agency.objects.filter(pk=key).first()
-        condition = Q(agencies__pk=key)
-        if agency is not None and agency.kind == Agency.Kind.COMMUNE_COMMITTEE:
-            condition |= Q(level=ProcedureVersion.Level.COMMUNE)
-        versions = versions.filter(condition)
-    return set(versions.values_list("procedure_id", flat=True))
+        return {key: commune for key in keys}
+    out: dict[int, set[int]] = {key: set() for key in keys}
+    for procedure_id, agency_id in versions.filter(agencies__pk__in=keys).values_list(
+        "procedure_id", "agencies__pk"
+    ):
+        out[agency_id].add(procedure_id)
+    communes = Agency.objects.filter(pk__in=keys, kind=Agency.Kind.COMMUNE_COMMITTEE)
+    for agency_id in communes.values_list("pk", flat=True):
+        out[agency_id] |= commune
+    return out
 
 
 def _indicator(spec: IndicatorSpec, rate: Rate | None, value: float | None = None) -> Indicator:
@@ -365,20 +371,15 @@ def _rates(
 
 
 def _row(
-    key: int, label: str, level: str, first: datetime.date, last: datetime.date
+    key: int,
+    label: str,
+    totals: dict[str, int],
+    opened: dict[str, int],
+    by_procedure: dict[int, dict[str, int]],
+    competent: set[int],
 ) -> Index766Row:
-    dim = "agency_id" if level == "agency" else "unit_id"
-    stats = MonthlyStat.objects.filter(**{dim: key, "month": first})
-    by_procedure: dict[int, dict[str, int]] = {}
-    totals = dict.fromkeys(MEASURES, 0)
-    for values in stats.values("procedure_id", *MEASURES):
-        into = by_procedure.setdefault(values["procedure_id"], dict.fromkeys(MEASURES, 0))
-        for m in MEASURES:
-            into[m] += values[m]
-            totals[m] += values[m]
-    opened = _open(Q(**{dim: key}), first, last)[None]
     s = Summary.build(totals, opened)
-    rates = _rates(s, by_procedure, _competent_procedures(level, key, first))
+    rates = _rates(s, by_procedure, competent)
     indicators = [_indicator(spec, *rates.get(spec.id, (None, None))) for spec in SPECS]
     row = Index766Row(key=str(key), label=label, indicators=indicators)
     for code, (name, group_max) in GROUPS.items():
@@ -400,6 +401,9 @@ def _row(
     return row
 
 
+PROCEDURE_MEASURES = ("online_received", "fee_due", "paid_online")  # what 3.2 and 3.5b count
+
+
 def compute(*, period: str, level: str) -> list[Index766Row]:
     """One row per agency (``level="agency"``) or commune unit (``"unit"``) with dossiers in the
     month ``period`` ("YYYY-MM"), ranked by total (highest first; rows without a score last)."""
@@ -407,13 +411,36 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
         raise ValueError(level)
     first, last = parse_period(period)
     dim = "agency_id" if level == "agency" else "unit_id"
-    keys = set(MonthlyStat.objects.filter(month=first).values_list(dim, flat=True))
-    keys.discard(0)
+    dimension = RollupStat.Dimension.AGENCY if level == "agency" else RollupStat.Dimension.UNIT
+    month = RollupStat.objects.filter(dimension=dimension, grain="m", period=first)
+    totals = {r["key"]: r for r in month.values("key", *MEASURES)}
+    keys = set(totals) - {0}
+    by_procedure: dict[int, dict[int, dict[str, int]]] = defaultdict(dict)
+    per_procedure = (
+        MonthlyStat.objects.filter(month=first)
+        .values(dim, "procedure_id")
+        .annotate(**{m: Sum(m) for m in PROCEDURE_MEASURES})
+        .order_by()
+    )
+    for r in per_procedure:
+        by_procedure[r[dim]][r["procedure_id"]] = {m: int(r[m] or 0) for m in PROCEDURE_MEASURES}
+    opened = _open(Where(), first, last, dim)
+    competent = _competent_procedures(level, keys, first)
     if level == "agency":
         labels = dict(Agency.objects.filter(pk__in=keys).values_list("pk", "name"))
     else:
         labels = dict(AdministrativeUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
-    rows = [_row(k, labels.get(k, str(k)), level, first, last) for k in sorted(keys)]
+    rows = [
+        _row(
+            k,
+            labels.get(k, str(k)),
+            totals[k],
+            opened.get(k, {}),
+            by_procedure.get(k, {}),
+            competent[k],
+        )
+        for k in sorted(keys)
+    ]
     rows.sort(key=lambda r: (r.total is None, -(r.total or 0), r.label))
     rank = 0
     previous: float | None = None

@@ -71,6 +71,11 @@ class DossierFact(models.Model):
     class Meta:
         verbose_name = _("dữ kiện hồ sơ")
         verbose_name_plural = _("dữ kiện hồ sơ")
+        # The dossiers behind a figure (selectors.dossiers_behind): most figures are by these days.
+        indexes = [
+            models.Index(fields=["received_day"], name="ioc_fact_received"),
+            models.Index(fields=["resolved_day"], name="ioc_fact_resolved"),
+        ]
 
     def __str__(self) -> str:
         return f"fact {self.dossier_id}"
@@ -145,6 +150,8 @@ class MonthlyStat(StatBase):
                 fields=["month", "agency_id", "procedure_id", "unit_id"], name="ioc_monthly_key"
             )
         ]
+        # A scope with both an agency and units (or units broken down inside one agency).
+        indexes = [models.Index(fields=["agency_id", "month"], name="ioc_monthly_agency")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.agency_id}/{self.procedure_id}/{self.unit_id}"

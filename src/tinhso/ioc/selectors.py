@@ -4,6 +4,7 @@ Figures come from the aggregates (``tinhso.ioc.models``), never from a scan of t
 definitions are in docs/ioc.md. Days are Vietnam-local calendar days, periods inclusive.
 """
 
+import bisect
 import datetime
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -14,7 +15,15 @@ from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.selectors import AnyUser, agency_roles, is_platform_admin, visible_dossiers
-from tinhso.ioc.models import MEASURES, PAUSED_DAY, DailyStat, DossierFact, MonthlyStat, OpenStat
+from tinhso.ioc.models import (
+    MEASURES,
+    PAUSED_DAY,
+    DailyStat,
+    DossierFact,
+    MonthlyStat,
+    OpenStat,
+    RollupStat,
+)
 from tinhso.units.models import AdministrativeUnit
 from tinhso.units.selectors import today_in_vietnam
 
@@ -192,17 +201,38 @@ def unit_ids(unit: AdministrativeUnit) -> set[int]:
     return found
 
 
-def _scope_filter(scope: Scope, day: datetime.date) -> Q:
-    condition = Q()
-    if scope.agency_id is not None:
-        condition &= Q(agency_id=scope.agency_id)
+@dataclass(frozen=True)
+class Where:
+    """A resolved scope: the agency and the unit ids (with predecessors) it is limited to."""
+
+    agency_id: int | None = None
+    unit_ids: tuple[int, ...] | None = None  # None: every unit
+
+    def q(self) -> Q:
+        """The condition on a table with ``agency_id`` and ``unit_id`` columns."""
+        condition = Q()
+        if self.agency_id is not None:
+            condition &= Q(agency_id=self.agency_id)
+        if self.unit_ids is not None:
+            condition &= Q(unit_id__in=self.unit_ids)
+        return condition
+
+
+def resolve(scope: Scope, day: datetime.date) -> Where:
+    """The agency and units of ``scope``, the unit code read as the version valid on ``day``.
+    A province-level unit means every unit."""
+    unit_set: tuple[int, ...] | None = None
     if scope.unit_code:
         unit = unit_for_code(scope.unit_code, day)
         if unit is None:
             raise UnknownScope(scope.unit_code, "unit")
         if unit.level != AdministrativeUnit.Level.PROVINCE or unit.parent_id is not None:
-            condition &= Q(unit_id__in=sorted(unit_ids(unit)))
-    return condition
+            unit_set = tuple(sorted(unit_ids(unit)))
+    return Where(agency_id=scope.agency_id, unit_ids=unit_set)
+
+
+def _scope_filter(scope: Scope, day: datetime.date) -> Q:
+    return resolve(scope, day).q()
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -239,15 +269,61 @@ def _sum(rows: QuerySet[Any], group: str | None = None) -> dict[Any, dict[str, i
     return {r[group]: r for r in rows.values(group).annotate(**sums).order_by()}
 
 
-def _measures(
-    condition: Q, start: datetime.date, end: datetime.date, group: str | None = None
+# What a figure can be grouped by: a key column, or "period" (the day or month of the row).
+Group = str | None
+DIMENSIONS = {
+    "agency_id": RollupStat.Dimension.AGENCY,
+    "unit_id": RollupStat.Dimension.UNIT,
+    "procedure_id": RollupStat.Dimension.PROCEDURE,
+}
+
+
+def _rollup(where: Where, group: Group) -> tuple[str, Q] | None:
+    """The rollup dimension and condition that answer ``where`` grouped by ``group``, or None
+    when the finer keys of DailyStat/MonthlyStat are needed (a scope with both an agency and
+    units, or a breakdown by another key than the one the scope limits)."""
+    limits = [
+        ("agency_id", Q(key=where.agency_id)) if where.agency_id is not None else None,
+        ("unit_id", Q(key__in=where.unit_ids)) if where.unit_ids is not None else None,
+    ]
+    limited = [limit for limit in limits if limit is not None]
+    grouped = group if group in DIMENSIONS else None
+    if len(limited) > 1 or (limited and grouped and grouped != limited[0][0]):
+        return None
+    if limited:
+        column, condition = limited[0]
+        return DIMENSIONS[column], condition
+    return DIMENSIONS[grouped or "agency_id"], Q()  # the province: the sum of the agency rows
+
+
+def _stat_rows(
+    where: Where, group: Group, grain: str, first: datetime.date, last: datetime.date
 ) -> dict[Any, dict[str, int]]:
+    """Sums of the measures over the days (grain "d") or months ("m") first…last."""
+    rollup = _rollup(where, group)
+    if rollup is not None:
+        dimension, condition = rollup
+        rollup_rows = RollupStat.objects.filter(
+            condition, dimension=dimension, grain=grain, period__range=(first, last)
+        )
+        return _sum(rollup_rows, "key" if group in DIMENSIONS else group)
+    model: type[DailyStat] | type[MonthlyStat] = DailyStat if grain == "d" else MonthlyStat
+    date_column = "day" if grain == "d" else "month"
+    rows = model.objects.filter(where.q(), **{f"{date_column}__range": (first, last)})
+    return _sum(rows, date_column if group == "period" else group)
+
+
+def _measures(
+    where: Where, start: datetime.date, end: datetime.date, group: Group = None
+) -> dict[Any, dict[str, int]]:
+    """The measures of [start, end]: whole months from the month rows, the edges from the day
+    rows. ``group`` is a key column, "period" (the month's first day or the day) or None."""
     months, edges = _months_and_days(start, end)
     parts: list[dict[Any, dict[str, int]]] = []
     if months:
-        parts.append(_sum(MonthlyStat.objects.filter(condition, month__in=months), group))
+        parts.append(_stat_rows(where, group, "m", months[0], months[-1]))
     for first, last in edges:
-        parts.append(_sum(DailyStat.objects.filter(condition, day__range=(first, last)), group))
+        parts.append(_stat_rows(where, group, "d", first, last))
     total: dict[Any, dict[str, int]] = {}
     for part in parts:
         for key, values in part.items():
@@ -258,20 +334,21 @@ def _measures(
 
 
 def _open(
-    condition: Q, start: datetime.date, end: datetime.date, group: str | None = None
+    where: Where, start: datetime.date, end: datetime.date, group: Group = None
 ) -> dict[Any, dict[str, int]]:
     today = today_in_vietnam()
-    rows = OpenStat.objects.filter(condition, received_day__range=(start, end))
+    rows = OpenStat.objects.filter(where.q(), received_day__range=(start, end))
     overdue = Q(paused=False, due_day__lt=today)
     annotations = {
         "in_progress": Sum("count"),
         "in_progress_overdue": Sum("count", filter=overdue),
         "in_progress_paused": Sum("count", filter=Q(paused=True)),
     }
-    if group is None:
+    column = "received_day" if group == "period" else group
+    if column is None:
         grouped = {None: rows.aggregate(**annotations)}
     else:
-        grouped = {r[group]: r for r in rows.values(group).annotate(**annotations).order_by()}
+        grouped = {r[column]: r for r in rows.values(column).annotate(**annotations).order_by()}
     out: dict[Any, dict[str, int]] = {}
     for key, r in grouped.items():
         total = int(r["in_progress"] or 0)
@@ -287,16 +364,16 @@ def _open(
 
 def summary(*, scope: Scope, start: datetime.date, end: datetime.date) -> Summary:
     """Service-quality figures of ``scope`` for the days ``start``…``end`` (inclusive)."""
-    condition = _scope_filter(scope, end)
-    measures = _measures(condition, start, end)[None]
-    opened = _open(condition, start, end)[None]
+    where = resolve(scope, end)
+    measures = _measures(where, start, end)[None]
+    opened = _open(where, start, end)[None]
     return Summary.build(measures, opened)
 
 
 def backlog(*, scope: Scope) -> Summary:
     """Dossiers open now whatever their received day (in_progress fields only)."""
-    condition = _scope_filter(scope, today_in_vietnam())
-    opened = _open(condition, datetime.date(1900, 1, 1), PAUSED_DAY)[None]
+    where = resolve(scope, today_in_vietnam())
+    opened = _open(where, datetime.date(1900, 1, 1), PAUSED_DAY)[None]
     return Summary.build({}, opened)
 
 
@@ -324,22 +401,43 @@ def _buckets(
     return out
 
 
+def _into_buckets(
+    rows: dict[Any, dict[str, int]], starts: list[datetime.date]
+) -> list[dict[str, int]]:
+    """Add rows keyed by day or month (first day) into the buckets starting at ``starts``."""
+    out: list[dict[str, int]] = [{} for _ in starts]
+    for day, values in rows.items():
+        index = bisect.bisect_right(starts, day) - 1
+        if index < 0:
+            continue
+        into = out[index]
+        for name, value in values.items():
+            into[name] = into.get(name, 0) + value
+    return out
+
+
 def trend(
     *, scope: Scope, start: datetime.date, end: datetime.date, grain: str = "month"
 ) -> list[tuple[datetime.date, Summary]]:
     """One summary per day, month, quarter or year of the period (each clipped to the period),
-    keyed by the bucket's first day inside the period."""
+    keyed by the bucket's first day inside the period. Buckets are aligned on months, so a
+    whole month of the period lies in one bucket: one grouped query for the months, one per
+    edge, one for the open dossiers."""
     buckets = _buckets(start, end, grain)
-    condition = _scope_filter(scope, end)
+    where = resolve(scope, end)
     if grain == "day":
-        daily = _sum(DailyStat.objects.filter(condition, day__range=(start, end)), "day")
-        opened = _open(condition, start, end, "received_day")
-        return [(b, Summary.build(daily.get(b, {}), opened.get(b, {}))) for b, _ in buckets]
-    result = []
-    for first, last in buckets:
-        measures = _measures(condition, first, last)[None]
-        result.append((first, Summary.build(measures, _open(condition, first, last)[None])))
-    return result
+        measures = _stat_rows(where, "period", "d", start, end)
+    else:
+        measures = _measures(where, start, end, "period")
+    opened = _open(where, start, end, "period")
+    starts = [first for first, _ in buckets]
+    sums = _into_buckets({k: _ints(v) for k, v in measures.items()}, starts)
+    open_sums = _into_buckets(opened, starts)
+    return [(first, Summary.build(sums[i], open_sums[i])) for i, (first, _) in enumerate(buckets)]
+
+
+def _ints(values: dict[str, Any]) -> dict[str, int]:
+    return {m: int(values.get(m) or 0) for m in MEASURES}
 
 
 def breakdown(
@@ -349,9 +447,9 @@ def breakdown(
     if by not in BREAKDOWNS:
         raise ValueError(f"by must be one of {BREAKDOWNS}")
     group = f"{by}_id"
-    condition = _scope_filter(scope, end)
-    measures = _measures(condition, start, end, group)
-    opened = _open(condition, start, end, group)
+    where = resolve(scope, end)
+    measures = _measures(where, start, end, group)
+    opened = _open(where, start, end, group)
     keys = set(measures) | set(opened)
     labels = _labels(by, keys)
     rows = [

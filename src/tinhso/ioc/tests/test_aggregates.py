@@ -9,7 +9,14 @@ from django.utils import timezone
 from tinhso.dossiers.models import Dossier, HistoryEntry
 from tinhso.ioc import aggregates, selectors
 from tinhso.ioc.facts import fact_for
-from tinhso.ioc.models import MEASURES, DailyStat, DossierFact, MonthlyStat, OpenStat
+from tinhso.ioc.models import (
+    MEASURES,
+    DailyStat,
+    DossierFact,
+    MonthlyStat,
+    OpenStat,
+    RollupStat,
+)
 from tinhso.ioc.tests import scenario
 from tinhso.testing import make_cast
 
@@ -28,8 +35,30 @@ def snapshot() -> dict[str, list[tuple]]:
             )
             if r[-1]
         ),
+        "rollup": sorted(
+            r
+            for r in RollupStat.objects.values_list(
+                "dimension", "grain", "key", "period", *MEASURES
+            )
+            if any(r[4:])
+        ),
         "facts": sorted(DossierFact.objects.values_list()),
     }
+
+
+def rollups_from_daily() -> list[tuple]:
+    """The rollups recomputed in Python from the day rows: each day row counted once per
+    dimension, on its day and on its month."""
+    sums: dict[tuple, list[int]] = {}
+    for day, agency, procedure, unit, *values in DailyStat.objects.values_list(
+        "day", "agency_id", "procedure_id", "unit_id", *MEASURES
+    ):
+        for dimension, key in (("a", agency), ("u", unit), ("p", procedure)):
+            for grain, period in (("d", day), ("m", day.replace(day=1))):
+                into = sums.setdefault((dimension, grain, key, period), [0] * len(MEASURES))
+                for i, value in enumerate(values):
+                    into[i] += value
+    return sorted((*k, *v) for k, v in sums.items() if any(v))
 
 
 def local_range(
@@ -94,6 +123,8 @@ def test_live_aggregates_equal_rebuild_and_direct_recomputation(seed):
     assert {"receive", "request_supplement", "supplement", "issue_result"} <= actions
     live = snapshot()
     assert live["daily"], "the scenario produced figures"
+    assert live["rollup"] == rollups_from_daily()
+    assert {r[0] for r in live["rollup"]} == {"a", "u", "p"}
     for dossier in Dossier.objects.all():  # the stored fact is the dossier's current fact
         row = DossierFact.objects.filter(pk=dossier.pk).first()
         stored = aggregates._fact_from_row(row) if row is not None else None
@@ -108,6 +139,49 @@ def test_live_aggregates_equal_rebuild_and_direct_recomputation(seed):
     figures = selectors.summary(scope=selectors.Scope(), start=datetime.date(2025, 6, 25), end=mid)
     expected = naive(datetime.date(2025, 6, 25), mid)
     assert {k: figures.as_dict()[k] for k in expected} == expected
+    assert_rollups_agree_with_fine_rows(start, end)
+    assert_rollups_agree_with_fine_rows(datetime.date(2025, 6, 25), mid)
+
+
+def fine(where: selectors.Where, start, end, group=None):
+    """The measures read from DailyStat/MonthlyStat only (rollups bypassed)."""
+    months, edges = selectors._months_and_days(start, end)
+    out: dict = {}
+    parts = []
+    if months:
+        rows = MonthlyStat.objects.filter(where.q(), month__range=(months[0], months[-1]))
+        parts.append(selectors._sum(rows, "month" if group == "period" else group))
+    for first, last in edges:
+        parts.append(
+            selectors._sum(
+                DailyStat.objects.filter(where.q(), day__range=(first, last)),
+                "day" if group == "period" else group,
+            )
+        )
+    for part in parts:
+        for key, values in part.items():
+            into = out.setdefault(key, dict.fromkeys(MEASURES, 0))
+            for m in MEASURES:
+                into[m] += int(values.get(m) or 0)
+    return out
+
+
+def assert_rollups_agree_with_fine_rows(start, end):
+    """Every scope and breakdown the rollups answer gives what the fine rows give."""
+    agencies = set(DailyStat.objects.values_list("agency_id", flat=True))
+    units = set(DailyStat.objects.values_list("unit_id", flat=True))
+    wheres = [selectors.Where()]
+    wheres += [selectors.Where(agency_id=a) for a in agencies]
+    wheres += [selectors.Where(unit_ids=(u,)) for u in units] + [
+        selectors.Where(unit_ids=tuple(units))
+    ]
+    for where in wheres:
+        for group in (None, "agency_id", "unit_id", "procedure_id", "period"):
+            got = selectors._measures(where, start, end, group)
+            want = fine(where, start, end, group)
+            assert {k: v for k, v in got.items() if any(v.values())} == {
+                k: v for k, v in want.items() if any(v.values())
+            }, (where, group)
 
 
 def test_fact_sql_matches_python_definition():
@@ -134,3 +208,24 @@ def test_scenarios_cover_pauses_withdrawals_apologies_payments_and_ratings():
     } <= actions
     assert Dossier.objects.filter(rating__isnull=False).exists()
     assert Dossier.objects.filter(paid_online=True).exists()
+
+
+@pytest.mark.parametrize("grain", ["day", "month", "quarter", "year"])
+def test_trend_buckets_equal_a_summary_of_each_bucket(grain):
+    """``trend`` reads the period in a few grouped queries; each bucket must still be exactly
+    the summary of its own days, for the province, an agency and a unit."""
+    cast = make_cast()
+    scenario.run(cast, seed=2)
+    start, end = datetime.date(2025, 5, 20), datetime.date(2025, 8, 10)
+    scopes = [
+        selectors.Scope(),
+        selectors.Scope(agency_id=cast.commune.pk),
+        selectors.Scope(unit_code=cast.commune.unit.code),
+    ]
+    for scope in scopes:
+        points = selectors.trend(scope=scope, start=start, end=end, grain=grain)
+        buckets = selectors._buckets(start, end, grain)
+        assert [first for first, _ in points] == [first for first, _ in buckets]
+        for (first, got), (_, last) in zip(points, buckets, strict=True):
+            assert got == selectors.summary(scope=scope, start=first, end=last), (scope, first)
+        assert sum(p.received for _, p in points) > 0 or scope != scopes[0]

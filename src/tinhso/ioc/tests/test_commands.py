@@ -49,3 +49,33 @@ def test_demo_load_is_idempotent_and_gives_province_leader_full_access(db, setti
     leader = User.objects.get(username="province.leader")
     assert leader.check_password("tinhso-demo")
     assert selectors.ioc_access(leader).sees_all
+
+
+def test_bulk_generation_on_postgresql_restores_indexes_and_checks(cast, settings, monkeypatch):
+    from django.db import connection
+
+    from tinhso.ioc import generate
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the bulk path is PostgreSQL only")
+
+    def indexes() -> set[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE tablename IN ('dossiers_dossier', 'dossiers_rating')"
+            )
+            return set(cursor.fetchall())
+
+    before = indexes()
+    assert len(before) > 5
+    monkeypatch.setattr(generate, "BULK_THRESHOLD", 1)
+    assert generate.generate(dossiers=300, years=1) == 300
+    assert indexes() == before
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+    assert DossierFact.objects.filter(generated=True).count() == 300
+    built = snapshot()
+    call_command("ioc", "rebuild", stdout=io.StringIO())
+    assert snapshot() == built
