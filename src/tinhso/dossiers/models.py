@@ -162,6 +162,8 @@ class Dossier(models.Model):
             models.Index(fields=["receiving_agency", "status"]),
             models.Index(fields=["applicant", "status"]),
             models.Index(fields=["status", "due_at"]),
+            # The dossiers behind an operations-centre figure, newest first.
+            models.Index(fields=["received_at"], name="dossier_received_at"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,38 +1,14 @@
 """In headless Chromium: the resource page draws the chart from the datastore API under the CSP."""
 
-import os
-import shutil
-
 import pytest
 
 from tinhso.datasets import services
 from tinhso.datasets.testing import make_catalogue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = os.environ.get("TINHSO_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def test_chart_is_drawn_without_csp_violations(live_server, chromium, media, monkeypatch):
+def test_chart_is_drawn_without_csp_violations(live_server, browser, media, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     catalogue = make_catalogue()
     resource = services.add_resource(
@@ -43,7 +19,7 @@ def test_chart_is_drawn_without_csp_violations(live_server, chromium, media, mon
             "ngay.csv", b"ngay,do_man\n2020-02-01,12.5\n2020-02-02,9\n2020-02-03,15\n"
         ),
     )
-    page = chromium.new_page(viewport={"width": 390, "height": 844})
+    page = browser.new_page(viewport={"width": 390, "height": 844})
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.goto(f"{live_server.url}/du-lieu/do-man-song/tai-nguyen/{resource.pk}/")

@@ -13,7 +13,6 @@ from tinhso.accounts.models import User
 from tinhso.dossiers import services
 from tinhso.dossiers.uploads import check_upload
 from tinhso.testing import FORM_DATA, make_version, pdf_upload
-from tinhso.tests.conftest import browser, demo_province  # noqa: F401
 from tinhso.tests.test_e2e_browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,7 +39,7 @@ def _dossiers() -> None:
         )
 
 
-def test_leader_filters_drills_down_and_exports(live_server, demo_province, browser, settings):  # noqa: F811
+def test_leader_filters_drills_down_and_exports(live_server, demo_province, browser, settings):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     _dossiers()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
