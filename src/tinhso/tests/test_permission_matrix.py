@@ -26,6 +26,8 @@ from django.utils import timezone
 from tinhso.accounts.models import SecondFactor
 from tinhso.audit.models import Alert as SecurityAlert
 from tinhso.audit.models import AuditEntry, ChainCheck
+from tinhso.datasets.models import Dataset, DatastoreRow, ResourceVersion
+from tinhso.datasets.testing import catalogue_for
 from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating
@@ -35,6 +37,8 @@ from tinhso.payments import services as payment_services
 from tinhso.payments.models import EReceipt, IncomingTransfer, Payment
 from tinhso.payments.statements import TransferData, receive_transfer
 from tinhso.results.models import ResultDocument
+from tinhso.sensors.models import Observation, Subscription
+from tinhso.sensors.stations import ensure_network
 from tinhso.stores.models import StoredDocument
 from tinhso.stores.services import store_upload
 from tinhso.testing import FORM_DATA, PDF_BYTES, make_cast, pdf_upload
@@ -307,6 +311,11 @@ NAMESPACES = (
     "indicators",
     "audit",
     "accounts",
+    "datasets",
+    "sensors",
+    "sensorthings",
+    "ckan",
+    "catalog",
 )
 # Payments are handled by clerks, leaders and agency administrators (of any agency: the queue
 # shows their own agencies' payments).
@@ -380,7 +389,10 @@ def pages_world(db, django_capture_on_commit_callbacks, settings):
     upload = store_upload(owner=cast.citizen, title="Căn cước", upload=check_upload(pdf_upload()))
     programme = make_programme(cast)
     audit = make_audit_objects()
+    catalogue = catalogue_for(cast)
+    ensure_network()
     return {
+        "catalogue": catalogue,
         "programme": programme,
         "audit": audit,
         "cast": cast,
@@ -471,6 +483,58 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         **indicator_rules(w),
         **audit_rules(w),
         **account_rules(w),
+        **data_rules(w),
+    }
+
+
+def data_rules(w: dict) -> dict[str, Rule | list[Rule]]:
+    """Open data and salinity monitoring: public to read; a dataset is published by the staff of
+    its organisation's agency (stp: ``specialist`` and ``leader``); a private dataset is seen by
+    them alone (404 for everyone else). The CKAN, DCAT and SensorThings endpoints are protocols."""
+    publishers = {"specialist", "leader"}
+    rid = str(w["catalogue"].measurements.pk)
+    public = {"name": "do-man-song"}
+    resource = {**public, "rid": rid}
+    return {
+        "datasets:list": Rule(EVERYONE),
+        "datasets:dataset": [
+            Rule(EVERYONE, kwargs=public),
+            Rule(publishers, kwargs={"name": "du-lieu-noi-bo"}),
+        ],
+        "datasets:resource": Rule(EVERYONE, kwargs=resource),
+        "datasets:download": Rule(EVERYONE, kwargs={**resource, "fmt": "csv"}),
+        "datasets:file": Rule(EVERYONE, kwargs={**resource, "filename": "so-do.csv"}),
+        "datasets:manage": Rule(publishers | {"other_specialist", "other_leader"}),
+        "datasets:create": Rule(publishers | {"other_specialist", "other_leader"}),
+        "datasets:edit": Rule(publishers, kwargs=public),
+        "datasets:upload": Rule(publishers, kwargs=public),
+        "datasets:columns": Rule(publishers, kwargs=resource),
+        "ckan:version": Rule(EVERYONE, protocol=True),
+        "ckan:action": [
+            Rule(EVERYONE, kwargs={"name": "package_list"}, protocol=True),
+            Rule(
+                EVERYONE,
+                kwargs={"name": "package_show"},
+                query={"id": "du-lieu-noi-bo"},
+                protocol=True,
+            ),
+        ],
+        "catalog:jsonld": Rule(EVERYONE, protocol=True),
+        "catalog:turtle": Rule(EVERYONE, protocol=True),
+        "catalog:data_json": Rule(EVERYONE, protocol=True),
+        "catalog:ckan_action": Rule(EVERYONE, kwargs={"name": "package_list"}, protocol=True),
+        "sensors:map": Rule(EVERYONE),
+        "sensors:station": Rule(EVERYONE, kwargs={"code": "my-hoa"}),
+        "sensors:subscribe": Rule(EVERYONE),
+        # Capability links: an unknown token is a 404 for everyone.
+        "sensors:confirm": Rule(set(), kwargs={"token": "x"}),
+        "sensors:unsubscribe": Rule(set(), kwargs={"token": "x"}),
+        "sensorthings:root": Rule(EVERYONE, protocol=True),
+        "sensorthings:resource": [
+            Rule(EVERYONE, kwargs={"path": "Things"}, protocol=True),
+            # Ingest without a device token: refused as the protocol says, nothing stored.
+            Rule(EVERYONE, "post", {}, kwargs={"path": "CreateObservations"}, protocol=True),
+        ],
     }
 
 
@@ -632,6 +696,11 @@ def fingerprint() -> tuple:
         SecurityAlert.objects.filter(acknowledged_at__isnull=False).count(),
         ChainCheck.objects.count(),
         SecondFactor.objects.count(),
+        Dataset.objects.count(),
+        ResourceVersion.objects.count(),
+        DatastoreRow.objects.count(),
+        Observation.objects.count(),
+        Subscription.objects.count(),
         # Downloading one's own data changes nothing but leaves this trace.
         AuditEntry.objects.filter(action="account.data_export").count(),
     )
