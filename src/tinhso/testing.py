@@ -80,7 +80,8 @@ class Cast:
     commune_procedure: ProcedureVersion
 
 
-def _staff(username: str, agency: Agency, role: str) -> User:
+def make_staff(username: str, agency: Agency, role: str) -> User:
+    """An official (password ``pw``) with one assignment."""
     user = User.objects.create_user(
         username,
         password="pw",
@@ -229,15 +230,15 @@ def make_cast() -> Cast:
         other_dept=other,
         commune=commune,
         other_commune=other_commune,
-        clerk=_staff("ttpvhcc.clerk", centre, Role.CLERK),
-        specialist=_staff("stp.specialist", dept, Role.SPECIALIST),
-        leader=_staff("stp.leader", dept, Role.LEADER),
-        other_clerk=_staff("anhoi.clerk", other_commune, Role.CLERK),
-        other_specialist=_staff("sxd.specialist", other, Role.SPECIALIST),
-        other_leader=_staff("sxd.leader", other, Role.LEADER),
-        commune_clerk=_staff("phukhuong.clerk", commune, Role.CLERK),
-        commune_specialist=_staff("phukhuong.specialist", commune, Role.SPECIALIST),
-        commune_leader=_staff("phukhuong.leader", commune, Role.LEADER),
+        clerk=make_staff("ttpvhcc.clerk", centre, Role.CLERK),
+        specialist=make_staff("stp.specialist", dept, Role.SPECIALIST),
+        leader=make_staff("stp.leader", dept, Role.LEADER),
+        other_clerk=make_staff("anhoi.clerk", other_commune, Role.CLERK),
+        other_specialist=make_staff("sxd.specialist", other, Role.SPECIALIST),
+        other_leader=make_staff("sxd.leader", other, Role.LEADER),
+        commune_clerk=make_staff("phukhuong.clerk", commune, Role.CLERK),
+        commune_specialist=make_staff("phukhuong.specialist", commune, Role.SPECIALIST),
+        commune_leader=make_staff("phukhuong.leader", commune, Role.LEADER),
         citizen=citizen,
         other_citizen=other_citizen,
         province_procedure=make_version(

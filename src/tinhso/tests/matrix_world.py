@@ -13,14 +13,14 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tinhso.accounts.models import SecondFactor, User
-from tinhso.agencies.models import Agency, Role, StaffAssignment
+from tinhso.accounts.models import SecondFactor
+from tinhso.agencies.models import Agency, Role
 from tinhso.audit.alerts import raise_chain_alert
 from tinhso.audit.models import Alert, AuditEntry
 from tinhso.indicators import services as indicator_services
 from tinhso.indicators.models import ActionTask, SchemeTarget, SectorPanel, SectorUpload
 from tinhso.indicators.scheme import load_targets
-from tinhso.testing import pdf_upload
+from tinhso.testing import make_staff, pdf_upload
 
 # A manually entered scheme target (loaded by indicators migration 0002) and a sector panel,
 # both made the responsibility of the cast's department (stp) here.
@@ -31,18 +31,6 @@ SECTOR_CSV = b"chi_tieu,ky,don_vi,gia_tri,nguon,minh_hoa\ngiuong_benh,2024,,4250
 
 def sector_csv() -> SimpleUploadedFile:
     return SimpleUploadedFile("y-te.csv", SECTOR_CSV, content_type="text/csv")
-
-
-def _official(username: str, agency: Agency, role: str) -> User:
-    user = User.objects.create_user(
-        username,
-        password="pw",
-        kind=User.Kind.OFFICIAL,
-        full_name=username,
-        email=f"{username}@example.vn",
-    )
-    StaffAssignment.objects.create(user=user, agency=agency, role=role)
-    return user
 
 
 def add_actors(cast: Any) -> None:
@@ -69,13 +57,13 @@ def add_actors(cast: Any) -> None:
     )
     cast.committee = committee
     cast.science = science
-    cast.province_leader = _official("ubndtinh.leader", committee, Role.LEADER)
-    cast.auditor = _official("skhcn.auditor", science, Role.AUDITOR)
-    cast.security = _official("skhcn.security", science, Role.SECURITY)
-    cast.agency_admin = _official("skhcn.admin", science, Role.AGENCY_ADMIN)
+    cast.province_leader = make_staff("ubndtinh.leader", committee, Role.LEADER)
+    cast.auditor = make_staff("skhcn.auditor", science, Role.AUDITOR)
+    cast.security = make_staff("skhcn.security", science, Role.SECURITY)
+    cast.agency_admin = make_staff("skhcn.admin", science, Role.AGENCY_ADMIN)
     # Not an actor: a specialist of the same department, whose authenticator the agency
     # administrator may reset (the security officer's may only be reset by a superuser).
-    cast.science_specialist = _official("skhcn.specialist", science, Role.SPECIALIST)
+    cast.science_specialist = make_staff("skhcn.specialist", science, Role.SPECIALIST)
     for user in (cast.security, cast.science_specialist):
         SecondFactor.objects.create(
             user=user, secret="JBSWY3DPEHPK3PXP", confirmed_at=timezone.now()
