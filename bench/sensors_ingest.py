@@ -7,14 +7,20 @@ figures do not depend on the system broker's queue limits; ``--system-broker`` u
 
 1. **direct**: ``ingest.ingest`` alone (dedup insert, datastream ranges, rollups, alert states)
    in batches of ``--batch`` readings, in this process;
-2. **mqtt, one observation per message**: publisher → broker → ``tinhso sensors_ingest`` (a
-   subprocess) → database, from the first publish until every observation is in the database;
+2. **mqtt, one observation per message**: ``--publishers`` publisher processes → broker →
+   ``tinhso sensors_ingest`` (a subprocess) → database, from the first publish until every
+   observation is in the database (one Python publisher tops out near 3,000 messages/s, so
+   several share the work);
 3. **mqtt, arrays of 60 observations per message** (a logger sending an hour of minute
-   readings);
-4. **alert delay**: from publishing a reading that crosses the rice limit to the AlertEvent's
+   readings), the same way;
+4. **drain**: the same messages published while the worker is away (the broker queues them
+   in the worker's persistent session), then the worker started: from its start until every
+   observation is in the database. Only broker → worker → database is measured here;
+5. **alert delay**: from publishing a reading that crosses the rice limit to the AlertEvent's
    commit and to the e-mail delivery recorded as sent (locmem e-mail backend in the worker).
 
-Usage: ``.venv/bin/python bench/sensors_ingest.py [--observations 200000] [--alerts 20]``.
+Usage: ``.venv/bin/python bench/sensors_ingest.py [--observations 200000]
+[--mqtt-observations 100000] [--publishers 3] [--alerts 20]``.
 Not part of CI. Prints Markdown and writes ``bench/results/sensors-<timestamp>.json``.
 """
 
@@ -94,7 +100,9 @@ def start_broker(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError("mosquitto did not start")
 
 
-def start_worker(port: int, prefix: str, log: Path, batch: int) -> subprocess.Popen[bytes]:
+def start_worker(
+    port: int, prefix: str, log: Path, batch: int, client_id: str
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": DB_URL,
@@ -111,15 +119,16 @@ def start_worker(port: int, prefix: str, log: Path, batch: int) -> subprocess.Po
         "--prefix",
         prefix,
         "--client-id",
-        f"bench-{uuid.uuid4().hex[:8]}",
+        client_id,
         "--batch-size",
         str(batch),
         "--session-expiry",
         "60",
     ]
+    before = log.read_text().count("subscribed to") if log.exists() else 0
     worker = subprocess.Popen(args, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
-    while "subscribed to" not in log.read_text():  # messages sent before would be lost
+    while log.read_text().count("subscribed to") <= before:  # else messages would be lost
         if time.monotonic() > deadline or worker.poll() is not None:
             raise RuntimeError("worker did not subscribe: " + log.read_text()[-2000:])
         time.sleep(0.1)
@@ -130,6 +139,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--observations", type=int, default=200_000)
     parser.add_argument("--streams", type=int, default=100)
+    parser.add_argument("--mqtt-observations", type=int, default=100_000)
+    parser.add_argument("--publishers", type=int, default=3)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--alerts", type=int, default=20)
     parser.add_argument("--system-broker", action="store_true")
@@ -157,13 +168,27 @@ def main() -> None:
         else:
             broker, port = start_broker(tmp)
         prefix = f"bench-{uuid.uuid4().hex[:8]}/"
-        worker = start_worker(port, prefix, tmp / "worker.log", args.batch)
-        results["mqtt_single"] = bench_mqtt(
-            streams, args.observations, port, prefix, 1, T0 + datetime.timedelta(days=366)
-        )
-        results["mqtt_array60"] = bench_mqtt(
-            streams, args.observations, port, prefix, 60, T0 + datetime.timedelta(days=731)
-        )
+        client_id = f"bench-{uuid.uuid4().hex[:8]}"
+        log = tmp / "worker.log"
+        worker = start_worker(port, prefix, log, args.batch, client_id)
+        day = datetime.timedelta(days=366)
+        total, publishers = args.mqtt_observations, args.publishers
+        for n, (key, per_message) in enumerate((("mqtt_single", 1), ("mqtt_array60", 60))):
+            results[key] = bench_mqtt(
+                streams, total, port, prefix, per_message, T0 + (n + 1) * day, publishers
+            )
+        for n, (key, per_message) in enumerate((("drain_single", 1), ("drain_array60", 60))):
+            worker.terminate()
+            worker.wait(20)
+            results[key] = bench_drain(
+                streams,
+                total,
+                (port, prefix, log, args.batch, client_id),
+                per_message,
+                T0 + (n + 3) * day,
+                publishers,
+            )
+            worker = results[key].pop("worker")
         results["alerts"] = bench_alerts(streams[0], port, prefix, args.alerts)
     finally:
         if worker is not None:
@@ -240,15 +265,10 @@ def count_since(start: datetime.datetime) -> int:
     return Observation.objects.filter(phenomenon_time__gte=start).count()
 
 
-def bench_mqtt(
-    streams: list[int],
-    total: int,
-    port: int,
-    prefix: str,
-    per_message: int,
-    start: datetime.datetime,
-) -> dict[str, Any]:
-    from tinhso.sensors.publisher import Publisher, observation
+def messages_for(
+    streams: list[int], total: int, per_message: int, start: datetime.datetime
+) -> tuple[int, list[tuple[int, bytes]]]:
+    from tinhso.sensors.publisher import observation
 
     data = readings(streams, total, start)
     by_stream: dict[int, list[Any]] = {}
@@ -260,29 +280,107 @@ def bench_mqtt(
             chunk = [observation(r.phenomenon_time, r.result) for r in rows[i : i + per_message]]
             messages.append((ds, json.dumps(chunk[0] if per_message == 1 else chunk).encode()))
     messages.sort(key=lambda m: m[1])  # roughly in time order across streams
-    publisher = Publisher(port=port, prefix=prefix, max_inflight=200)  # paho slows down with more
-    began = time.perf_counter()
+    return len(data), messages
+
+
+def publish_part(port: int, prefix: str, messages: list[tuple[int, bytes]]) -> None:
+    """One publisher process: its share of the messages, QoS 1, until the broker has them all."""
+    from tinhso.sensors.publisher import Publisher
+
+    publisher = Publisher(port=port, prefix=prefix, max_inflight=200)  # paho slows with more
     for ds, payload in messages:
         publisher.send(ds, payload)
-    publisher.flush(300)
-    published = time.perf_counter() - began
+    publisher.close()
+
+
+def publish(port: int, prefix: str, messages: list[tuple[int, bytes]], processes: int) -> float:
+    """Publish from ``processes`` forked processes (one Python publisher is CPU-bound); seconds."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # the children must not share the parent's database socket
+    context = multiprocessing.get_context("fork")
+    parts = [messages[k::processes] for k in range(processes)]
+    began = time.perf_counter()
+    children = [context.Process(target=publish_part, args=(port, prefix, p)) for p in parts]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(600)
+        if child.exitcode != 0:
+            raise RuntimeError(f"publisher exited with {child.exitcode}")
+    return time.perf_counter() - began
+
+
+def wait_stored(start: datetime.datetime, expected: int, began: float) -> tuple[int, float]:
     deadline = time.monotonic() + 600
     stored = 0
     while time.monotonic() < deadline:
         stored = count_since(start)
-        if stored >= len(data):
+        if stored >= expected:
             break
         time.sleep(0.05)
-    seconds = time.perf_counter() - began
-    publisher.close()
+    return stored, time.perf_counter() - began
+
+
+def bench_mqtt(
+    streams: list[int],
+    total: int,
+    port: int,
+    prefix: str,
+    per_message: int,
+    start: datetime.datetime,
+    publishers: int,
+) -> dict[str, Any]:
+    expected, messages = messages_for(streams, total, per_message, start)
+    began = time.perf_counter()
+    published = publish(port, prefix, messages, publishers)
+    stored, seconds = wait_stored(start, expected, began)
     return {
-        "observations": len(data),
+        "observations": expected,
         "messages": len(messages),
         "per_message": per_message,
+        "publishers": publishers,
         "publish_seconds": round(published, 2),
         "seconds": round(seconds, 2),
         "stored": stored,
         "obs_per_s": round(stored / seconds),
+    }
+
+
+def bench_drain(
+    streams: list[int],
+    total: int,
+    worker_args: tuple[int, str, Path, int, str],
+    per_message: int,
+    start: datetime.datetime,
+    publishers: int,
+) -> dict[str, Any]:
+    """Publish while the worker is away, then time the worker's subscription → all stored.
+
+    The broker starts sending the queue as soon as the worker connects, a few milliseconds
+    before the worker logs its subscription; the few readings stored meanwhile are counted.
+    """
+    port, prefix = worker_args[0], worker_args[1]
+    expected, messages = messages_for(streams, total, per_message, start)
+    published = publish(port, prefix, messages, publishers)
+    began = time.perf_counter()
+    worker = start_worker(*worker_args)  # subscribed: the broker is already sending the queue
+    connected = time.perf_counter() - began
+    stored, seconds = wait_stored(start, expected, began)
+    seconds -= connected  # the worker's own start (Django, connect) is not ingest
+    return {
+        "observations": expected,
+        "messages": len(messages),
+        "per_message": per_message,
+        "publishers": publishers,
+        "publish_seconds": round(published, 2),
+        "worker_start_seconds": round(connected, 2),
+        "seconds": round(seconds, 2),
+        "stored": stored,
+        "obs_per_s": round(stored / seconds),
+        "worker": worker,
     }
 
 
@@ -369,11 +467,19 @@ def report(results: dict[str, Any]) -> None:
     print(
         f"| direct (ingest, batches of {d['batch']}) | {d['observations']} | — | {d['seconds']} | {d['obs_per_s']} |"
     )
-    for key in ("mqtt_single", "mqtt_array60"):
-        r = results[key]
+    for key, how in (
+        ("mqtt_single", "end to end"),
+        ("mqtt_array60", "end to end"),
+        ("drain_single", "queued backlog drained"),
+        ("drain_array60", "queued backlog drained"),
+    ):
+        r = results.get(key)
+        if r is None:
+            continue
         print(
-            f"| MQTT, {r['per_message']} obs/message, end to end | {r['stored']}/{r['observations']} | "
-            f"{r['messages']} | {r['seconds']} | {r['obs_per_s']} |"
+            f"| MQTT, {r['per_message']} obs/message, {how}, {r['publishers']} publishers | "
+            f"{r['stored']}/{r['observations']} | {r['messages']} | {r['seconds']} | "
+            f"{r['obs_per_s']} |"
         )
     a = results["alerts"]
     print(

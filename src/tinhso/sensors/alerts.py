@@ -35,13 +35,87 @@ def clear_after() -> datetime.timedelta:
 
 def evaluate(datastream: Datastream, readings: Sequence[Reading]) -> list[AlertEvent]:
     """Run the readings (oldest first, all newer than the stored latest) through the states."""
-    all_uses = uses()
-    states = {s.use: s for s in AlertState.objects.filter(datastream=datastream)}
-    lowest_clear = min(u.clear_below for u in all_uses.values())
-    quiet = all(s.level == 0 for s in states.values())
+    return evaluate_many({datastream: list(readings)})
+
+
+def evaluate_many(batch: dict[Datastream, list[Reading]]) -> list[AlertEvent]:
+    """Run each datastream's present readings through its states; writes are set-based.
+
+    One query loads the raised states of every datastream in the batch (a missing row means
+    level 0, the same as a stored row at level 0); a datastream whose readings all lie where no
+    state can move (:func:`_idle`) is skipped without looking at each reading. Changed states
+    are upserted, events inserted and deliveries queued once for the whole batch.
+    """
+    states: dict[int, dict[str, AlertState]] = {ds.pk: {} for ds in batch}
+    raised = AlertState.objects.filter(datastream__in=list(states), level__gt=0)
+    for state in raised:
+        states[state.datastream_id][state.use] = state
     dwell = clear_after()
     events: list[AlertEvent] = []
-    changed: dict[str, AlertState] = {}
+    changed: list[AlertState] = []
+    for ds, readings in batch.items():
+        if not readings or _idle(states[ds.pk], readings, dwell):
+            continue
+        readings = sorted(readings, key=lambda r: r.phenomenon_time)
+        _run(ds, states[ds.pk], readings, dwell, events, changed)
+    if changed:  # one upsert: a row may exist (raised, or at level 0 and not loaded) or not
+        fields = ["level", "since", "last_value", "last_time", "below_since"]
+        rows = [
+            AlertState(
+                datastream_id=s.datastream_id, use=s.use, **{f: getattr(s, f) for f in fields}
+            )
+            for s in changed
+        ]
+        AlertState.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["datastream", "use"], update_fields=fields
+        )
+    if not events:
+        return []
+    created = AlertEvent.objects.bulk_create(events)
+    if any(e.pk is None for e in created):  # backends without RETURNING on bulk insert
+        created = list(AlertEvent.objects.order_by("-id")[: len(events)])[::-1]
+    _queue_deliveries(created)
+    return created
+
+
+def _idle(
+    states: dict[str, AlertState], readings: Sequence[Reading], dwell: datetime.timedelta
+) -> bool:
+    """True when none of ``readings`` (in any order) can change a state or raise an event.
+
+    Per use: quiet (level 0) stays quiet below the limit; raised at level n with no wait running
+    stays put from the clearing line up to the next level; raised with a wait running stays put
+    below the clearing line until the wait is over.
+    """
+    values = [r.result for r in readings]
+    low, high = min(values), max(values)
+    last = max(r.phenomenon_time for r in readings)
+    for use in uses().values():
+        state = states.get(use.code)
+        if state is None or state.level == 0:
+            if high >= use.threshold:
+                return False
+        elif state.below_since is None:
+            if low < use.clear_below or use.level(high) > state.level:
+                return False
+        elif high >= use.clear_below or last - state.below_since >= dwell:
+            return False
+    return True
+
+
+def _run(
+    datastream: Datastream,
+    states: dict[str, AlertState],
+    readings: Sequence[Reading],
+    dwell: datetime.timedelta,
+    events: list[AlertEvent],
+    changed: list[AlertState],
+) -> None:
+    """Move the states reading by reading (oldest first); append events and changed states."""
+    all_uses = uses()
+    lowest_clear = min(u.clear_below for u in all_uses.values())
+    quiet = all(s.level == 0 for s in states.values())
+    touched: dict[str, AlertState] = {}
     for reading in readings:
         if quiet and reading.result < lowest_clear:
             continue  # fast path: nothing raised and nothing near any limit
@@ -58,12 +132,12 @@ def evaluate(datastream: Datastream, readings: Sequence[Reading]) -> list[AlertE
             elif state.level > 0 and reading.result < use.clear_below:
                 if state.below_since is None:
                     state.below_since = reading.phenomenon_time
-                    changed[use.code] = state
+                    touched[use.code] = state
                 if reading.phenomenon_time - state.below_since >= dwell:
                     kind, level = AlertEvent.Kind.CLEARED, 0
             elif state.level > 0 and state.below_since is not None:
                 state.below_since = None  # back above the clearing line: the wait restarts
-                changed[use.code] = state
+                touched[use.code] = state
             if kind is None:
                 continue
             state.below_since = None
@@ -71,7 +145,7 @@ def evaluate(datastream: Datastream, readings: Sequence[Reading]) -> list[AlertE
             state.since = reading.phenomenon_time
             state.last_value = reading.result
             state.last_time = reading.phenomenon_time
-            changed[use.code] = state
+            touched[use.code] = state
             events.append(
                 AlertEvent(
                     datastream=datastream,
@@ -83,29 +157,23 @@ def evaluate(datastream: Datastream, readings: Sequence[Reading]) -> list[AlertE
                 )
             )
         quiet = all(s.level == 0 for s in states.values())
-    for state in changed.values():
-        state.save()
-    if not events:
-        return []
-    created = AlertEvent.objects.bulk_create(events)
-    if any(e.pk is None for e in created):  # backends without RETURNING on bulk insert
-        created = list(
-            AlertEvent.objects.filter(datastream=datastream).order_by("-id")[: len(events)]
-        )[::-1]
-    _queue_deliveries(datastream, created)
-    return created
+    changed += touched.values()
 
 
-def _queue_deliveries(datastream: Datastream, events: list[AlertEvent]) -> None:
-    subscriptions = list(
-        Subscription.objects.filter(
-            stations=datastream.thing_id, confirmed_at__isnull=False, cancelled_at__isnull=True
-        )
-    )
+def _queue_deliveries(events: list[AlertEvent]) -> None:
+    things = {event.datastream.thing_id for event in events}
+    followers: dict[int, list[Subscription]] = {}
+    links = Subscription.stations.through.objects.filter(
+        thing_id__in=things,
+        subscription__confirmed_at__isnull=False,
+        subscription__cancelled_at__isnull=True,
+    ).select_related("subscription")
+    for link in links:
+        followers.setdefault(link.thing_id, []).append(link.subscription)
     rows = [
         AlertDelivery(event=event, subscription=sub)
         for event in events
-        for sub in subscriptions
+        for sub in followers.get(event.datastream.thing_id, ())
         if event.use in sub.uses
     ]
     AlertDelivery.objects.bulk_create(rows, ignore_conflicts=True)

@@ -11,12 +11,13 @@ history and the rollups but never into the alert states.
 
 import datetime
 import logging
+import math
 import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from tinhso.sensors import alerts, bulk
@@ -61,9 +62,10 @@ def ingest(
             .order_by("pk")
         }
         accepted = _check(readings, streams, allowed_things, result.rejected)
-        inserted = bulk.insert_new(accepted)
-        new = [reading for _pk, reading in inserted]
-        result.ids = {(r.datastream_id, r.phenomenon_time): pk for pk, r in inserted}
+        if connection.vendor == "postgresql":
+            new = _store_postgresql(accepted, result)
+        else:
+            new = _store_portable(accepted, streams, result)
         if len(new) != len(accepted):
             new_keys = {(r.datastream_id, r.phenomenon_time) for r in new}
             result.rejected += [
@@ -76,12 +78,7 @@ def ingest(
                 if (r.datastream_id, r.phenomenon_time) not in new_keys
             ]
         result.stored = new
-        by_stream: dict[int, list[Reading]] = defaultdict(list)
-        for reading in new:
-            by_stream[reading.datastream_id].append(reading)
-        for ds_id, stream_readings in by_stream.items():
-            result.alerts += _advance(streams[ds_id], stream_readings)
-        bulk.upsert_rollups(_rollup_rows(new))
+        result.alerts = _alert(new, streams)
         _record(result.rejected, source)
     if result.rejected:
         logger.info("ingest %s: %s", source, result.counts)
@@ -94,37 +91,30 @@ def _check(
     allowed_things: set[int] | None,
     rejected: list[Rejection],
 ) -> list[Reading]:
+    # per datastream: the valid range when the device may write it (None: refuse, see _refuse)
+    bounds: dict[int, tuple[float, float] | None] = {}
+    for pk, ds in streams.items():
+        prop = ds.observed_property
+        allowed = allowed_things is None or ds.thing_id in allowed_things
+        bounds[pk] = (
+            (
+                -math.inf if prop.min_valid is None else prop.min_valid,
+                math.inf if prop.max_valid is None else prop.max_valid,
+            )
+            if allowed
+            else None
+        )
     seen: set[tuple[int, datetime.datetime]] = set()
     accepted: list[Reading] = []
     for r in readings:
-        ds = streams.get(r.datastream_id)
-        if ds is None:
-            rejected.append(
-                Rejection(Reason.UNKNOWN_DATASTREAM, "no such Datastream", "", "", r.datastream_id)
-            )
-            continue
-        if allowed_things is not None and ds.thing_id not in allowed_things:
-            rejected.append(
-                Rejection(Reason.FORBIDDEN, "not this device's Datastream", "", "", ds.pk)
-            )
-            continue
-        prop = ds.observed_property
-        low, high = prop.min_valid, prop.max_valid
-        if (low is not None and r.result < low) or (high is not None and r.result > high):
-            rejected.append(
-                Rejection(
-                    Reason.OUT_OF_RANGE,
-                    f"{r.result:g} outside [{low:g}, {high:g}] for {prop.code}"
-                    if low is not None and high is not None
-                    else f"{r.result:g} outside the valid range of {prop.code}",
-                    datastream_id=ds.pk,
-                )
-            )
+        limits = bounds.get(r.datastream_id)
+        if limits is None or not limits[0] <= r.result <= limits[1]:
+            rejected.append(_refuse(r, streams.get(r.datastream_id), allowed_things))
             continue
         key = (r.datastream_id, r.phenomenon_time)
         if key in seen:
             rejected.append(
-                Rejection(Reason.DUPLICATE, "repeated in the same batch", datastream_id=ds.pk)
+                Rejection(Reason.DUPLICATE, "repeated in the same batch", datastream_id=key[0])
             )
             continue
         seen.add(key)
@@ -132,10 +122,80 @@ def _check(
     return accepted
 
 
-def _advance(ds: Datastream, readings: list[Reading]) -> int:
-    """Widen the datastream's time ranges and latest value; alert on the present readings."""
-    readings.sort(key=lambda r: r.phenomenon_time)
-    first, last = readings[0], readings[-1]
+def _refuse(r: Reading, ds: Datastream | None, allowed_things: set[int] | None) -> Rejection:
+    """Why a reading failed the checks of :func:`_check`."""
+    if ds is None:
+        return Rejection(Reason.UNKNOWN_DATASTREAM, "no such Datastream", "", "", r.datastream_id)
+    if allowed_things is not None and ds.thing_id not in allowed_things:
+        return Rejection(Reason.FORBIDDEN, "not this device's Datastream", "", "", ds.pk)
+    prop = ds.observed_property
+    low, high = prop.min_valid, prop.max_valid
+    return Rejection(
+        Reason.OUT_OF_RANGE,
+        f"{r.result:g} outside [{low:g}, {high:g}] for {prop.code}"
+        if low is not None and high is not None
+        else f"{r.result:g} outside the valid range of {prop.code}",
+        datastream_id=ds.pk,
+    )
+
+
+def _store_postgresql(accepted: list[Reading], result: IngestResult) -> list[Reading]:
+    """One statement: insert, rollups and datastream ranges (see ``bulk.STORE_SQL``)."""
+    new: list[Reading] = []
+    for index, pk in bulk.store_postgresql(accepted):
+        reading = accepted[index]
+        new.append(reading)
+        result.ids[(reading.datastream_id, reading.phenomenon_time)] = pk
+    return new
+
+
+def _store_portable(
+    accepted: list[Reading], streams: dict[int, Datastream], result: IngestResult
+) -> list[Reading]:
+    """Other databases (SQLite): insert, then ranges per datastream and rollups from Python."""
+    inserted = bulk.insert_new(accepted)
+    new = [reading for _pk, reading in inserted]
+    result.ids = {(r.datastream_id, r.phenomenon_time): pk for pk, r in inserted}
+    for ds_id, stream_readings in _by_stream(new).items():
+        _widen(streams[ds_id], stream_readings)
+    bulk.upsert_rollups(_rollup_rows(new))
+    return new
+
+
+def _by_stream(readings: Iterable[Reading]) -> dict[int, list[Reading]]:
+    by_stream: dict[int, list[Reading]] = defaultdict(list)
+    for reading in readings:
+        by_stream[reading.datastream_id].append(reading)
+    return by_stream
+
+
+def _alert(new: list[Reading], streams: dict[int, Datastream]) -> int:
+    """Run the present readings of salinity datastreams through the alert states.
+
+    ``streams`` were loaded (and locked) before the insert, so ``phenomenon_time_end`` is the
+    latest reading stored before this batch: anything not newer is late and never alerts.
+    """
+    present: dict[Datastream, list[Reading]] = {}
+    for ds_id, stream_readings in _by_stream(new).items():
+        ds = streams[ds_id]
+        if ds.observed_property.code != SALINITY_CODE:
+            continue
+        end = ds.phenomenon_time_end
+        if end is not None:
+            stream_readings = [r for r in stream_readings if r.phenomenon_time > end]
+        if stream_readings:
+            present[ds] = stream_readings
+    return len(alerts.evaluate_many(present)) if present else 0
+
+
+def _widen(ds: Datastream, readings: list[Reading]) -> None:
+    """Widen the datastream's time ranges and latest value (portable path).
+
+    Only the stored row changes: ``ds`` keeps the values loaded before the batch, which
+    :func:`_alert` needs to tell present readings from late ones.
+    """
+    first = min(readings, key=lambda r: r.phenomenon_time)
+    last = max(readings, key=lambda r: r.phenomenon_time)
     previous_end = ds.phenomenon_time_end
     result_times = [r.result_time for r in readings if r.result_time is not None]
     updates: dict[str, object] = {}
@@ -152,12 +212,6 @@ def _advance(ds: Datastream, readings: list[Reading]) -> int:
             updates["result_time_end"] = high
     if updates:
         Datastream.objects.filter(Q(pk=ds.pk)).update(**updates)
-        for name, value in updates.items():
-            setattr(ds, name, value)
-    if ds.observed_property.code != SALINITY_CODE:
-        return 0
-    present = [r for r in readings if previous_end is None or r.phenomenon_time > previous_end]
-    return len(alerts.evaluate(ds, present)) if present else 0
 
 
 def bucket_starts(moment: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:

@@ -8,11 +8,14 @@ was not acknowledged is delivered again and duplicates are dropped on (datastrea
 phenomenonTime). Acknowledgements of messages received on an earlier connection are not sent
 (their packet ids belong to that connection); the broker redelivers those messages.
 
-A batch closes at ``batch_size`` messages or ``batch_window`` seconds after its first message.
+A batch closes at ``batch_size`` observations (readings and rejections; a message may carry an
+array of observations) or ``batch_window`` seconds after its first message. Messages are parsed
+in a thread of their own while the previous batch is being stored.
 Bad input never stops the worker: it becomes a RejectedReading. A database outage is retried
 with backoff without acknowledging, so the messages stay with the broker.
 """
 
+import datetime
 import logging
 import queue
 import threading
@@ -51,6 +54,26 @@ class Received:
 
 
 @dataclass
+class Batch:
+    """Messages and what parsing them gave, stored and acknowledged together."""
+
+    now: datetime.datetime
+    messages: list[Received] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.readings) + len(self.rejections)
+
+    def add(self, message: Received, prefix: str) -> None:
+        found, refused = parse_mqtt(message.topic, message.payload, self.now, prefix)
+        self.messages.append(message)
+        self.readings += found
+        self.rejections += refused
+
+
+@dataclass
 class WorkerConfig:
     host: str = "127.0.0.1"
     port: int = 1883
@@ -84,6 +107,7 @@ class IngestWorker:
         self.generation = 0
         self.connected = threading.Event()
         self.subscribed = threading.Event()
+        self.store_idle = threading.Event()
         self.topic = config.prefix + SUBSCRIBE_TOPIC
         self.client = self._client()
 
@@ -160,55 +184,80 @@ class IngestWorker:
         self.client.loop_stop()
 
     def run(self, stop: threading.Event) -> WorkerStats:
-        """Consume until ``stop`` is set; the last batch is committed and acknowledged first."""
+        """Consume until ``stop`` is set; the last batch is committed and acknowledged first.
+
+        Two stages overlap: a parsing thread turns messages into batches of readings while
+        this thread stores the previous batch (the database works on the other core meanwhile,
+        and a thread waiting for it releases the GIL). At most two parsed batches wait.
+        """
         # Alert messages carry links: load the URLconf now (seconds on a cold start), not
         # while the first alert waits.
         reverse("sensors:map")
+        parsed: queue.Queue[Batch] = queue.Queue(maxsize=2)
+        parser = threading.Thread(target=self._parse_loop, args=(stop, parsed), daemon=True)
         self.start()
+        parser.start()
         try:
-            while not stop.is_set():
-                batch = self._collect(stop)
-                if batch:
-                    self._process(batch, stop)
+            while True:
+                try:
+                    batch = parsed.get_nowait()
+                except queue.Empty:
+                    self.store_idle.set()  # the parser may close a batch early: nothing waits
+                    try:
+                        batch = parsed.get(timeout=0.2)
+                    except queue.Empty:
+                        if stop.is_set() and not parser.is_alive():
+                            break
+                        continue
+                    finally:
+                        self.store_idle.clear()
+                self._process(batch, stop)
         finally:
+            stop.set()
+            parser.join(5)
             self.stop()
             connections.close_all()
         return self.stats
 
-    def _collect(self, stop: threading.Event) -> list[Received]:
+    def _parse_loop(self, stop: threading.Event, parsed: "queue.Queue[Batch]") -> None:
+        while not stop.is_set():
+            batch = self._collect(stop)
+            if batch is not None:
+                parsed.put(batch)  # blocks while two batches wait: the broker holds the rest
+
+    def _collect(self, stop: threading.Event) -> "Batch | None":
+        """Messages parsed as they arrive, until ``batch_size`` observations (readings and
+        rejections) or ``batch_window`` seconds after the first message, or as soon as no
+        message is waiting while the storing thread has nothing to do: a lone reading (one
+        that may raise an alert) is not held back for the window, and under load the batches
+        grow by themselves while the previous one is being stored."""
         try:
             first = self.inbox.get(timeout=0.2)
         except queue.Empty:
-            return []
-        batch = [first]
+            return None
+        now = timezone.now()
+        batch = Batch(now)
+        batch.add(first, self.config.prefix)
         deadline = time.monotonic() + self.config.batch_window
-        while len(batch) < self.config.batch_size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
+        while batch.size < self.config.batch_size:
             try:
-                batch.append(self.inbox.get(timeout=remaining))
+                message = self.inbox.get_nowait()  # take what is already waiting
             except queue.Empty:
-                break
-        while len(batch) < self.config.batch_size:  # take what is already waiting
-            try:
-                batch.append(self.inbox.get_nowait())
-            except queue.Empty:
-                break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.store_idle.is_set():
+                    break
+                try:
+                    message = self.inbox.get(timeout=remaining)
+                except queue.Empty:
+                    break
+            batch.add(message, self.config.prefix)
         return batch
 
-    def _process(self, batch: list[Received], stop: threading.Event) -> None:
-        now = timezone.now()
-        readings: list[Reading] = []
-        rejections: list[Rejection] = []
-        for message in batch:
-            found, refused = parse_mqtt(message.topic, message.payload, now, self.config.prefix)
-            readings += found
-            rejections += refused
+    def _process(self, batch: "Batch", stop: threading.Event) -> None:
         delay = 0.5
         while True:
             try:
-                result = ingest(readings, rejections, source="mqtt")
+                result = ingest(batch.readings, batch.rejections, source="mqtt")
                 break
             except (OperationalError, InterfaceError) as exc:
                 logger.warning("database unavailable (%s); retrying in %.1f s", exc, delay)
@@ -217,11 +266,13 @@ class IngestWorker:
                     return  # not acknowledged: the broker delivers these again
                 delay = min(delay * 2, 30.0)
             except DatabaseError:
-                logger.exception("batch of %d messages failed; storing one by one", len(batch))
-                result = self._one_by_one(batch, now)
+                logger.exception(
+                    "batch of %d messages failed; storing one by one", len(batch.messages)
+                )
+                result = self._one_by_one(batch.messages, batch.now)
                 break
-        self._ack(batch)
-        self.stats.received += len(batch)
+        self._ack(batch.messages)
+        self.stats.received += len(batch.messages)
         self.stats.batches += 1
         self.stats.stored += len(result.stored)
         self.stats.alerts += result.alerts
