@@ -66,9 +66,10 @@ def clean_details(details: Any) -> Any:
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    if request is None:
-        return ""
-    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+    """The client's address as the lockout counts it (X-Forwarded-For behind trusted proxies)."""
+    from tinhso.accounts.lockout import client_address
+
+    return client_address(request)[:45]
 
 
 def log_event(

@@ -10,6 +10,7 @@ from django.test import Client
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Role, StaffAssignment
 from tinhso.audit.models import AuditEntry
+from tinhso.audit.services import log_event
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.uploads import check_upload
@@ -143,3 +144,10 @@ def test_official_reading_a_dossier_through_the_api_is_logged_but_the_owner_is_n
     assert client.get(f"/api/v1/dossiers/{dossier.code}").status_code == 200
     views = AuditEntry.objects.filter(action="dossier.view", target=f"dossier:{dossier.code}")
     assert list(views.values_list("actor_id", flat=True)) == [cast.clerk.pk]
+
+
+def test_behind_a_trusted_proxy_the_entry_records_the_client_address(db, rf, settings):
+    settings.TINHSO_TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="10.0.0.2")
+    entry = log_event(action="auth.login_failed", actor=None, request=request, outcome="failure")
+    assert entry.ip == "203.0.113.7"
