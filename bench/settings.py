@@ -25,6 +25,11 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 ROOT_URLCONF = "bench.urls"
+# Every benchmark request comes from one loopback address: the per-address API rate limits (settings,
+# docs/security.md) would measure the limiter, not the application. An empty rate turns a limit off.
+TINHSO_API_RATE_ANON = ""
+TINHSO_API_RATE_USER = ""
+TINHSO_API_RATE_TOKEN = ""
 LOGGING = {
     **LOGGING,
     "loggers": {**cast(dict[str, Any], LOGGING["loggers"]), "django.server": {"level": "WARNING"}},
