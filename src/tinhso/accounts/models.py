@@ -1,7 +1,12 @@
 """People who use the platform: citizens, businesses, officials and administrators."""
 
+import secrets
+from collections.abc import Iterator
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,6 +33,8 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Part of the session hash: changing it ends every session of the account (see end_sessions).
+    session_stamp = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("người dùng")
@@ -39,6 +46,34 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    def end_sessions(self) -> None:
+        """Invalidate every session of this account at its next request (Django compares the
+        session's stored hash with this one). The caller saves the user; a session that must go
+        on (the one making the change) calls ``update_session_auth_hash`` afterwards."""
+        self.session_stamp = secrets.token_hex(16)
+
+    def _session_hash(self, secret: str | None = None) -> str:
+        return salted_hmac(
+            "tinhso.accounts.User.session",
+            f"{self.password}\x00{self.session_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        # Until the first end_sessions() Django's own hash is kept, so deploying this change
+        # signs nobody out.
+        if not self.session_stamp:
+            return super().get_session_auth_hash()
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        if not self.session_stamp:
+            yield from super().get_session_auth_fallback_hash()
+            return
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
 
 
 class ApiToken(models.Model):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from tinhso.accounts.auditing import audit
-from tinhso.accounts.models import RecoveryCode, SecondFactor, User
+from tinhso.accounts.models import ApiToken, RecoveryCode, SecondFactor, User
 from tinhso.agencies.models import Role, StaffAssignment
 
 RECOVERY_CODE_COUNT = 10
@@ -102,7 +102,8 @@ def _new_recovery_codes(user: User) -> list[str]:
 def confirm_enrolment(
     *, user: User, secret: str, code: str, request: HttpRequest | None = None
 ) -> list[str]:
-    """Save the authenticator once the user proved it works; returns fresh recovery codes."""
+    """Save the authenticator once the user proved it works; returns fresh recovery codes. Every
+    other session of the user ends (one opened with a replaced authenticator must not live on)."""
     step = _matching_step(secret, code)
     if step is None:
         raise SecondFactorError("invalid_code")
@@ -112,6 +113,10 @@ def confirm_enrolment(
             defaults={"secret": secret, "confirmed_at": timezone.now(), "last_step": step},
         )
         codes = _new_recovery_codes(user)
+        # Sessions opened with the previous authenticator end; the caller keeps its own one
+        # alive with update_session_auth_hash.
+        user.end_sessions()
+        user.save(update_fields=["session_stamp"])
         audit("auth.otp_enrolled", actor=user, target=f"user:{user.username}", request=request)
     return codes
 
@@ -189,7 +194,8 @@ def staff_resettable_by(actor: User) -> "list[User]":
 
 
 def reset_second_factor(*, actor: User, official: User, request: HttpRequest | None = None) -> None:
-    """Remove an official's authenticator and recovery codes: they enrol again at next login.
+    """Remove an official's authenticator and recovery codes, end all their sessions and revoke
+    their API tokens: they sign in again and enrol a new authenticator.
 
     Only an agency admin of an agency where the official works (or a superuser) may do it."""
     if official.pk not in {u.pk for u in staff_resettable_by(actor)}:
@@ -197,10 +203,20 @@ def reset_second_factor(*, actor: User, official: User, request: HttpRequest | N
     with transaction.atomic():
         had = SecondFactor.objects.filter(user=official).delete()[0] > 0
         RecoveryCode.objects.filter(user=official).delete()
+        # A reset usually follows a lost or stolen phone: whoever holds a session or an API
+        # token of this account now must lose it too, not only the next login.
+        official.end_sessions()
+        official.save(update_fields=["session_stamp"])
+        tokens = ApiToken.objects.filter(user=official).delete()[0]
         audit(
             "auth.otp_reset",
             actor=actor,
             target=f"user:{official.username}",
-            details={"username": official.username, "had_second_factor": had},
+            details={
+                "username": official.username,
+                "had_second_factor": had,
+                "sessions_ended": True,
+                "api_access_revoked": tokens,
+            },
             request=request,
         )

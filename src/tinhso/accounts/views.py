@@ -5,7 +5,7 @@ from typing import Any
 import segno
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -110,6 +110,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
             form.add_error("otp", _("Mã xác thực không đúng. Kiểm tra giờ trên điện thoại."))
         else:
             del request.session[PENDING_SECRET_KEY]
+            update_session_auth_hash(request, user)  # this session goes on; the others end
             mark_verified(request)
             done = {"codes": codes, "next": _next_url(request)}
             return render(request, "accounts/recovery_codes.html", done)

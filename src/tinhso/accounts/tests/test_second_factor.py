@@ -10,7 +10,7 @@ from django.test import Client
 from tinhso.accounts import twofactor
 from tinhso.accounts.demo import DEMO_TOTP_SECRET, enrol_demo_second_factor
 from tinhso.accounts.models import RecoveryCode, SecondFactor, User
-from tinhso.accounts.testing import enrol, fresh_code
+from tinhso.accounts.testing import enrol, fresh_code, token_request
 from tinhso.accounts.twofactor import totp
 from tinhso.agencies.models import Role, StaffAssignment
 from tinhso.audit.models import AuditEntry
@@ -116,6 +116,21 @@ def test_enrolment_cannot_replace_an_authenticator_without_passing_it(cast):
     assert response["Location"] == "/tai-khoan/xac-thuc-2-buoc/"
 
 
+def test_replacing_the_authenticator_ends_the_other_sessions_and_keeps_this_one(cast):
+    enrol(cast.clerk)
+    laptop, phone = Client(), Client()
+    for client in (laptop, phone):
+        _password_login(client, cast.clerk.username)
+        client.post("/tai-khoan/xac-thuc-2-buoc/", {"otp": fresh_code(cast.clerk)})
+        assert client.get("/backoffice/").status_code == 200
+    page = laptop.get("/tai-khoan/xac-thuc-2-buoc/dang-ky/").content.decode()
+    secret = re.search(r'id="otp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    done = laptop.post("/tai-khoan/xac-thuc-2-buoc/dang-ky/", {"otp": totp(secret).now()})
+    assert done.status_code == 200
+    assert laptop.get("/backoffice/").status_code == 200
+    assert phone.get("/backoffice/")["Location"].startswith("/dang-nhap/")
+
+
 def test_citizen_is_never_asked_for_a_second_factor(cast):
     client = Client()
     _password_login(client, cast.citizen.username)
@@ -175,6 +190,43 @@ def test_agency_admin_resets_an_official_of_their_agency_audited(cast):
     assert not SecondFactor.objects.filter(user=cast.specialist).exists()
     event = AuditEntry.objects.get(action="auth.otp_reset")
     assert event.target == f"user:{cast.specialist.username}"
+
+
+def test_reset_ends_the_officials_open_sessions_and_api_tokens_but_not_the_admins(cast):
+    admin = _agency_admin(cast)
+    enrol(cast.specialist)
+    official = Client()
+    _password_login(official, cast.specialist.username)
+    official.post("/tai-khoan/xac-thuc-2-buoc/", {"otp": fresh_code(cast.specialist)})
+    assert official.get("/backoffice/").status_code == 200
+    token = Client().post(
+        "/api/v1/auth/token",
+        token_request(cast.specialist.username),
+        content_type="application/json",
+    )
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token.json()['token']}"}
+    # Signed in, an unknown dossier is 404; once the token is revoked the same request is 401.
+    assert Client().get("/api/v1/dossiers/KHONG-CO", **bearer).status_code == 404
+
+    enrol(admin)
+    manager = Client()
+    _password_login(manager, admin.username)
+    manager.post("/tai-khoan/xac-thuc-2-buoc/", {"otp": fresh_code(admin)})
+    manager.post(f"/tai-khoan/xac-thuc-2-buoc/can-bo/{cast.specialist.pk}/dat-lai/")
+
+    # The phone thief's open session is gone: the next request goes to the login page.
+    after = official.get("/backoffice/")
+    assert after.status_code == 302 and after["Location"].startswith("/dang-nhap/")
+    assert Client().get("/api/v1/dossiers/KHONG-CO", **bearer).status_code == 401
+    assert manager.get("/tai-khoan/xac-thuc-2-buoc/can-bo/").status_code == 200
+    event = AuditEntry.objects.get(action="auth.otp_reset")
+    assert event.details["sessions_ended"] is True and event.details["api_access_revoked"] == 1
+    # The password still works; the official enrols a new authenticator after it.
+    again = Client()
+    _password_login(again, cast.specialist.username)
+    assert again.get("/tai-khoan/xac-thuc-2-buoc/")["Location"].startswith(
+        "/tai-khoan/xac-thuc-2-buoc/dang-ky/"
+    )
 
 
 def test_agency_admin_cannot_reset_officials_of_another_agency(cast):
