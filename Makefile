@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc bench-sensors openapi messages clean
+.PHONY: run test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc bench-sensors bench-audit openapi messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,9 @@ bench-ioc: install
 
 bench-sensors: install
 	$(BIN)/python bench/sensors_ingest.py
+
+bench-audit: install
+	$(BIN)/python bench/audit_log.py
 
 bench: install
 	$(BIN)/python bench/run.py

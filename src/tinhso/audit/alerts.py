@@ -32,6 +32,9 @@ PRIVILEGE_ACTIONS = (
     "user.groups_changed",
     "user.permissions_changed",
     "auth.otp_reset",
+    # A security key added or removed changes how the account signs in.
+    "auth.webauthn_registered",
+    "auth.webauthn_removed",
 )
 OFFICIAL_ACCESS_ACTIONS = ("dossier.view", "attachment.download", "dossier.transition")
 BASELINE_DAYS = 14

@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.db.models import Max
+from django.db import connection
 from django.utils import timezone
 
 from tinhso.audit.chain import canonical_json, canonical_time
@@ -102,16 +102,32 @@ def signed_payload(created_at_text: str, heads: dict[str, Any]) -> bytes:
     return canonical_json({"v": 1, "time": created_at_text, "heads": heads}).encode()
 
 
+def stream_names() -> list[str]:
+    """Every stream that has entries, from the (stream, seq) index: one short index probe per
+    stream (a "loose index scan"), not a pass over the table."""
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE streams(name) AS (
+                SELECT MIN(stream) FROM {table}
+                UNION ALL
+                SELECT (SELECT MIN(e.stream) FROM {table} e WHERE e.stream > streams.name)
+                FROM streams WHERE streams.name IS NOT NULL
+            )
+            SELECT name FROM streams WHERE name IS NOT NULL
+            """  # noqa: S608 - the table name is the model's, not input
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def current_heads() -> dict[str, list[Any]]:
     """The last entry of each stream as stored now: {stream: [seq, hash]}."""
-    last = AuditEntry.objects.values("stream").annotate(last_seq=Max("seq"))
-    wanted = {row["stream"]: row["last_seq"] for row in last}
     heads: dict[str, list[Any]] = {}
-    for stream, seq, digest in AuditEntry.objects.filter(
-        stream__in=list(wanted), seq__in=set(wanted.values())
-    ).values_list("stream", "seq", "hash"):
-        if wanted[stream] == seq:
-            heads[stream] = [seq, digest]
+    for stream in stream_names():
+        last = AuditEntry.objects.filter(stream=stream).order_by("-seq").values("seq", "hash")[:1]
+        for row in last:
+            heads[stream] = [row["seq"], row["hash"]]
     return heads
 
 
@@ -139,12 +155,14 @@ class AnchorRecord:
         return True
 
 
-def write_anchor() -> AuditAnchor:
-    """Sign the current heads and store the anchor in the database and in the anchor directory."""
+def write_anchor(heads: dict[str, list[Any]] | None = None) -> AuditAnchor:
+    """Sign ``heads`` ({stream: [seq, hash]}: the positions just verified; the current heads
+    when None) and store the anchor in the database and in the anchor directory."""
     key = signing_key()
     created_at = timezone.now()
     created_text = canonical_time(created_at)
-    heads = current_heads()
+    if heads is None:
+        heads = current_heads()
     signature = base64.b64encode(key.sign(signed_payload(created_text, heads))).decode()
     public = key.public_key()
     anchor = AuditAnchor.objects.create(
@@ -175,18 +193,24 @@ def write_anchor() -> AuditAnchor:
     return anchor
 
 
+def _record(anchor: AuditAnchor) -> AnchorRecord:
+    return AnchorRecord(
+        source=f"db#{anchor.pk}",
+        created_at=canonical_time(anchor.created_at),
+        heads=anchor.heads,
+        key_fingerprint=anchor.key_fingerprint,
+        public_key=anchor.public_key,
+        signature=anchor.signature,
+    )
+
+
 def database_anchors() -> list[AnchorRecord]:
-    return [
-        AnchorRecord(
-            source=f"db#{anchor.pk}",
-            created_at=canonical_time(anchor.created_at),
-            heads=anchor.heads,
-            key_fingerprint=anchor.key_fingerprint,
-            public_key=anchor.public_key,
-            signature=anchor.signature,
-        )
-        for anchor in AuditAnchor.objects.order_by("id")
-    ]
+    return [_record(anchor) for anchor in AuditAnchor.objects.order_by("id")]
+
+
+def latest_database_anchor() -> AnchorRecord | None:
+    anchor = AuditAnchor.objects.order_by("-id").first()
+    return _record(anchor) if anchor is not None else None
 
 
 def file_anchors() -> list[AnchorRecord]:

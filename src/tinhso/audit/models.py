@@ -1,7 +1,9 @@
 """The audit log: append-only, hash-chained per stream, anchored by signed checkpoints.
 
 See docs/audit.md and docs/adr/0006-audit-chain.md. ``AuditEntry`` and ``AuditAnchor`` rows are
-written once; on PostgreSQL a trigger (migration 0002) rejects UPDATE, DELETE and TRUNCATE.
+written once: on PostgreSQL triggers (migration 0002) reject UPDATE, DELETE and TRUNCATE (a
+superuser may truncate); on SQLite triggers reject UPDATE (0002) and DELETE (0003; only
+``flush`` lifts them, see ``audit/guards.py``).
 ``AuditStreamHead`` is only a lock and a cache of each stream's last (seq, hash): verification
 never trusts it.
 """

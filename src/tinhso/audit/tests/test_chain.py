@@ -24,25 +24,6 @@ def verify() -> tuple[bool, str]:
     return True, out.getvalue()
 
 
-@pytest.fixture
-def official() -> User:
-    """An official whose creation leaves no audit entry of its own: made a citizen, then promoted
-    with a queryset update (no signal). Creating an official directly logs a privilege change with no
-    actor, whose stream may be the official's (1 chance in 16), which would shift the sequences."""
-    user = User.objects.create_user("stp.clerk", password="pw")
-    User.objects.filter(pk=user.pk).update(kind=User.Kind.OFFICIAL)
-    user.refresh_from_db()
-    return user
-
-
-@pytest.fixture
-def five(official: User) -> list[AuditEntry]:
-    return [
-        log_event(action="dossier.view", actor=official, target=f"dossier:H61.{i}")
-        for i in range(5)
-    ]
-
-
 def test_entries_of_one_actor_form_a_chain_from_genesis(five: list[AuditEntry]) -> None:
     first, *rest = five
     assert first.seq == 1 and first.prev_hash == GENESIS_HASH

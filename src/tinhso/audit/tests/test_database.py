@@ -4,10 +4,12 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from tinhso.accounts.models import User
-from tinhso.audit.models import AuditEntry
+from tinhso.audit.guards import installed_triggers
+from tinhso.audit.models import AuditAnchor, AuditEntry
 from tinhso.audit.services import log_event, stream_for
 from tinhso.audit.verify import verify_chain
 from tinhso.testing import run_in_threads
@@ -29,6 +31,71 @@ def test_database_refuses_update_of_an_audit_row() -> None:
     message = refused("UPDATE audit_auditentry SET target = 'y' WHERE id = %s", [entry.pk])
     assert "append-only" in message
     assert AuditEntry.objects.get(pk=entry.pk).target == "user:x"
+
+
+@pytest.mark.django_db
+def test_database_refuses_delete_of_an_audit_row_on_every_database() -> None:
+    """SQLite too (migration 0003): raw SQL and a queryset delete, entries and anchors."""
+    from tinhso.audit.anchors import write_anchor
+
+    entry = log_event(action="auth.login", actor=None, target="user:x")
+    anchor = write_anchor()
+    message = refused("DELETE FROM audit_auditentry WHERE id = %s", [entry.pk])
+    assert "tinhso audit log is append-only: DELETE on audit_auditentry refused" in message
+    assert "DELETE on audit_auditanchor refused" in refused("DELETE FROM audit_auditanchor")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+    assert AuditAnchor.objects.filter(pk=anchor.pk).exists()
+
+
+@pytest.mark.django_db
+def test_append_only_triggers_are_installed() -> None:
+    """Fails if a later migration rebuilt an audit table (SQLite drops its triggers then)."""
+    expected = {
+        "sqlite": {
+            f"{table}_{what}"
+            for table in ("audit_auditentry", "audit_auditanchor")
+            for what in ("no_update", "no_delete")
+        },
+        "postgresql": {
+            f"{table}_{what}"
+            for table in ("audit_auditentry", "audit_auditanchor")
+            for what in ("no_change", "no_truncate")
+        },
+    }[connection.vendor]
+    assert installed_triggers() == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_empties_the_audit_tables_and_leaves_the_guard_in_place() -> None:
+    """What transactional tests do after each test: on PostgreSQL a superuser's TRUNCATE, on
+    SQLite a DELETE with the triggers lifted for the flush's transaction only."""
+    from tinhso.audit.anchors import write_anchor
+
+    log_event(action="auth.login", actor=None, target="user:x")
+    write_anchor()
+    before = installed_triggers()
+    call_command("flush", interactive=False, verbosity=0)
+    assert not AuditEntry.objects.exists() and not AuditAnchor.objects.exists()
+    assert installed_triggers() == before
+    entry = log_event(action="auth.login", actor=None, target="user:y")
+    assert "append-only" in refused("DELETE FROM audit_auditentry WHERE id = %s", [entry.pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sqlite_delete_guard_migration_is_reversible() -> None:
+    try:
+        call_command("migrate", "audit", "0002", verbosity=0)
+        unguarded = installed_triggers()
+        entry = log_event(action="auth.login", actor=None)
+        if connection.vendor == "sqlite":
+            AuditEntry.objects.filter(pk=entry.pk).delete()  # 0002 alone lets DELETE through
+            assert not AuditEntry.objects.filter(pk=entry.pk).exists()
+    finally:
+        call_command("migrate", "audit", verbosity=0)
+    assert not any(name.endswith("_no_delete") for name in unguarded)
+    assert installed_triggers() >= unguarded
 
 
 @pytest.mark.django_db

@@ -15,7 +15,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
         sub.add_parser("verify", help="exit 0 when intact, 1 naming the first bad entry per stream")
-        sub.add_parser("anchor", help="sign the current head of every stream and store it apart")
+        anchor = sub.add_parser(
+            "anchor",
+            help="check each stream since the last anchor, then sign its head and store it apart",
+        )
+        anchor.add_argument(
+            "--full", action="store_true", help="check the whole log first, as verify does"
+        )
         export = sub.add_parser("export", help="JSON lines for a SIEM, to stdout")
         export.add_argument("--since", help="ISO date-time, inclusive")
         export.add_argument("--until", help="ISO date-time, exclusive")
@@ -40,14 +46,18 @@ class Command(BaseCommand):
     def do_anchor(self, options: dict[str, Any]) -> None:
         from tinhso.audit.tasks import anchor_audit_log
 
-        result = anchor_audit_log()
+        result = anchor_audit_log(full=options["full"])
+        scope = f"since anchor {result['since']}" if result["since"] else "whole log"
         if result["anchor_id"] is None:
             for problem in result["problems"]:
                 self.stderr.write(problem)
-            raise CommandError("not anchored: the audit log failed verification")
+            raise CommandError(
+                f"not anchored: the audit log failed verification ({scope}, "
+                f"{result['verified']} entries checked)"
+            )
         self.stdout.write(
-            f"anchor #{result['anchor_id']}: {result['streams']} streams signed "
-            f"(key {result['key_fingerprint'][:16]}…)"
+            f"anchor #{result['anchor_id']}: {result['streams']} streams signed after checking "
+            f"{result['verified']} entries ({scope}) (key {result['key_fingerprint'][:16]}…)"
         )
 
     def do_export(self, options: dict[str, Any]) -> None:
