@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.calendars.worktime import get_calendar
+from tinhso.dossiers import batching
 from tinhso.dossiers.models import (
     Attachment,
     Channel,
@@ -356,7 +357,7 @@ def file_dossier(
     fee = quote_dossier_fee(version, data, channel, exemption_group)
     now = timezone.now()
     try:
-        with _files_removed_on_error() as written, transaction.atomic():
+        with _files_removed_on_error() as written, transaction.atomic(), batching.batch():
             dossier = Dossier(
                 procedure_version=version,
                 agency=chosen,
@@ -411,7 +412,7 @@ def update_draft(
 ) -> Dossier:
     if dossier.status != Status.DRAFT or dossier.filed_by_id != user.pk:
         raise ActionNotAllowed(_("Chỉ người tạo mới sửa được bản nháp."))
-    with _files_removed_on_error() as written, transaction.atomic():
+    with _files_removed_on_error() as written, transaction.atomic(), batching.batch():
         dossier.data = data if isinstance(data, dict) else {}
         dossier.save(update_fields=["data", "updated_at"])
         _store_files(dossier, files, user, written)
@@ -423,7 +424,7 @@ def submit_draft(*, user: User, dossier: Dossier) -> Dossier:
         raise ActionNotAllowed(_("Hồ sơ này không còn là bản nháp."))
     validate_form_data(dossier.procedure_version, dossier.data)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), batching.batch():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status != Status.DRAFT:
             raise ActionNotAllowed(_("Hồ sơ này không còn là bản nháp."))
@@ -453,7 +454,7 @@ def add_attachment(
             _("Không thể bổ sung tệp khi hồ sơ đang ở trạng thái “%(s)s”.")
             % {"s": dossier.get_status_display()}
         )
-    with _files_removed_on_error() as written, transaction.atomic():
+    with _files_removed_on_error() as written, transaction.atomic(), batching.batch():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status not in allowed:
             raise ActionNotAllowed(_("Hồ sơ đã được tiếp nhận; không thể bổ sung tệp."))
@@ -471,7 +472,7 @@ def supplement_dossier(
     digitised: bool = False,
 ) -> Dossier:
     """The applicant's (or clerk's) supplement: the files and the resumption, all or nothing."""
-    with _files_removed_on_error() as written, transaction.atomic():
+    with _files_removed_on_error() as written, transaction.atomic(), batching.batch():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status != Status.SUPPLEMENT_REQUESTED:
             raise ActionNotAllowed(_("Hồ sơ không ở trạng thái chờ bổ sung."), "action")
@@ -505,7 +506,7 @@ def perform_action(*, user: User, dossier: Dossier, request: ActionRequest) -> D
     if spec.comment_required and not comment:
         raise InvalidInput(_("Vui lòng nhập lý do (bắt buộc với thao tác này)."), "comment")
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), batching.batch():
         locked = (
             Dossier.objects.select_for_update()
             .select_related("procedure_version")
@@ -895,7 +896,7 @@ def record_payment(*, dossier_id: int, amount: int, online: bool, reference: str
     """Apply a confirmed payment to its dossier: add it to what was paid and, when the dossier was
     waiting for it, resume processing. Recorded in the history with no human actor."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), batching.batch():
         locked = (
             Dossier.objects.select_for_update()
             .select_related("procedure_version")

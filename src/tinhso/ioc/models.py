@@ -44,7 +44,16 @@ PAUSED_DAY = datetime.date(9999, 12, 31)
 class DossierFact(models.Model):
     """The denormalised facts of one filed dossier, as last applied to the aggregates."""
 
-    dossier_id = models.BigIntegerField(primary_key=True)
+    # A relation for the drill-down join (selectors.dossiers_behind) but no foreign-key
+    # constraint: facts are written in the dossier's transaction and removed by ``refresh``
+    # when the dossier goes, and bulk loads insert facts and dossiers in either order.
+    dossier = models.OneToOneField(
+        "dossiers.Dossier",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="ioc_fact",
+    )
     generated = models.BooleanField(default=False)
     agency_id = models.IntegerField()
     procedure_id = models.IntegerField()

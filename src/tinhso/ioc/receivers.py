@@ -2,13 +2,16 @@
 
 The dossier code is not touched: saving a Dossier, an Attachment, a Rating or a ResultDocument
 refreshes the fact of the dossier concerned (``aggregates.refresh``). Saves that only touch
-fields the operations centre does not read are skipped.
+fields the operations centre does not read are skipped. Inside a use case of the dossier services
+(``dossiers.batching.batch``) the saves are only noted and each dossier is refreshed once, at the
+end of the use case, still in its transaction.
 """
 
 from typing import Any
 
 from django.db.models.signals import post_save
 
+from tinhso.dossiers import batching
 from tinhso.ioc import aggregates
 
 DISPATCH_PREFIX = "ioc-aggregates"
@@ -35,13 +38,20 @@ def dossier_saved(sender: Any, instance: Any, update_fields: Any = None, **kwarg
         return
     if update_fields is not None and set(update_fields) <= IRRELEVANT_FIELDS:
         return
-    aggregates.refresh(instance.pk)
+    if not batching.note(instance.pk):
+        aggregates.refresh(instance.pk)
 
 
 def related_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return
-    aggregates.refresh(instance.dossier_id)
+    if not batching.note(instance.dossier_id):
+        aggregates.refresh(instance.dossier_id)
+
+
+def batch_done(sender: Any, dossier_ids: frozenset[int], **kwargs: Any) -> None:
+    for dossier_id in sorted(dossier_ids):  # a fixed order: concurrent batches lock alike
+        aggregates.refresh(dossier_id)
 
 
 def connect() -> None:
@@ -49,6 +59,7 @@ def connect() -> None:
     from tinhso.results.models import ResultDocument
 
     post_save.connect(dossier_saved, sender=Dossier, dispatch_uid=f"{DISPATCH_PREFIX}-dossier")
+    batching.dossiers_changed.connect(batch_done, dispatch_uid=f"{DISPATCH_PREFIX}-batch")
     for model in (Attachment, Rating, ResultDocument):
         post_save.connect(
             related_saved, sender=model, dispatch_uid=f"{DISPATCH_PREFIX}-{model.__name__}"
@@ -61,5 +72,6 @@ def disconnect() -> None:
     from tinhso.results.models import ResultDocument
 
     post_save.disconnect(sender=Dossier, dispatch_uid=f"{DISPATCH_PREFIX}-dossier")
+    batching.dossiers_changed.disconnect(dispatch_uid=f"{DISPATCH_PREFIX}-batch")
     for model in (Attachment, Rating, ResultDocument):
         post_save.disconnect(sender=model, dispatch_uid=f"{DISPATCH_PREFIX}-{model.__name__}")

@@ -14,12 +14,17 @@ from django.db.models import Q, QuerySet, Sum
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.selectors import AnyUser, agency_roles, is_platform_admin, visible_dossiers
+from tinhso.dossiers.selectors import (
+    AnyUser,
+    agency_roles,
+    dossier_agency_ids,
+    is_platform_admin,
+    visible_dossiers,
+)
 from tinhso.ioc.models import (
     MEASURES,
     PAUSED_DAY,
     DailyStat,
-    DossierFact,
     MonthlyStat,
     OpenStat,
     RollupStat,
@@ -521,29 +526,58 @@ OPEN_METRICS = ("in_progress", "in_progress_on_time", "in_progress_overdue", "in
 METRICS = tuple(DAY_METRICS) + OPEN_METRICS
 
 
+def sees_every_dossier(user: User | AnyUser, scope: Scope) -> bool:
+    """Whether every dossier a figure of ``scope`` counts is one ``user`` may open: then the list
+    behind the figure has exactly the figure's count, known from the aggregates. True for a
+    platform administrator, and for staff of the scope's agency (the facts' agency is the
+    dossier's competent agency, which ``visible_dossiers`` admits)."""
+    if is_platform_admin(user):
+        return True
+    return scope.agency_id is not None and scope.agency_id in dossier_agency_ids(user)
+
+
+def _on_fact(condition: Q) -> Q:
+    """The same condition written from the dossier's side (``ioc_fact__…``)."""
+    moved = Q()
+    moved.connector, moved.negated = condition.connector, condition.negated
+    children: list[Any] = list(condition.children)
+    for child in children:
+        if isinstance(child, Q):
+            moved.children.append(_on_fact(child))
+        else:
+            key, value = child
+            moved.children.append((f"ioc_fact__{key}", value))
+    return moved
+
+
 def dossiers_behind(
     *, user: User | AnyUser, metric: str, scope: Scope, start: datetime.date, end: datetime.date
 ) -> QuerySet[Dossier]:
     """The dossiers counted in ``metric`` for ``scope`` and the period, limited to those the user
-    may see (``tinhso.dossiers.selectors.visible_dossiers``). Raises IocForbidden outside the
-    user's operations-centre scope and ValueError for an unknown metric."""
+    may see (``tinhso.dossiers.selectors.visible_dossiers``), latest first by the day the figure
+    counts them on. Raises IocForbidden outside the user's operations-centre scope and
+    ValueError for an unknown metric.
+
+    The dossiers are joined to their facts (not filtered by a sub-query), so a page walks the
+    fact's day index from the end of the period instead of every dossier received since."""
     if not ioc_access(user).allows(scope):
         raise IocForbidden()
     condition = _scope_filter(scope, end)
     if metric in DAY_METRICS:
         column, extra = DAY_METRICS[metric]
-        facts = DossierFact.objects.filter(condition, extra, **{f"{column}__range": (start, end)})
+        condition &= extra & Q(**{f"{column}__range": (start, end)})
     elif metric in OPEN_METRICS:
-        facts = DossierFact.objects.filter(
-            condition, is_open=True, received_day__range=(start, end)
-        )
+        column = "received_day"
+        condition &= Q(is_open=True, received_day__range=(start, end))
         overdue = Q(open_paused=False, due_day__lt=today_in_vietnam())
         if metric == "in_progress_overdue":
-            facts = facts.filter(overdue)
+            condition &= overdue
         elif metric == "in_progress_on_time":
-            facts = facts.exclude(overdue)
+            condition &= ~overdue
         elif metric == "in_progress_paused":
-            facts = facts.filter(open_paused=True)
+            condition &= Q(open_paused=True)
     else:
         raise ValueError(f"unknown metric {metric!r}")
-    return visible_dossiers(user).filter(pk__in=facts.values("dossier_id"))
+    return (
+        visible_dossiers(user).filter(_on_fact(condition)).order_by(f"-ioc_fact__{column}", "-pk")
+    )

@@ -303,7 +303,10 @@ def dossiers_view(request: HttpRequest) -> HttpResponse:
         selectors.summary(scope=filters.scope, start=filters.period.start, end=filters.period.end),
         metric,
     )
-    page = Paginator(dossiers, 50).get_page(request.GET.get("trang"))
+    paginator = Paginator(dossiers, 50)
+    if isinstance(total, int) and selectors.sees_every_dossier(request.user, filters.scope):
+        paginator.count = total  # the figure itself: no COUNT over the dossier table
+    page = paginator.get_page(request.GET.get("trang"))
     rows = [{"dossier": d, "link": _backoffice_link(request, d)} for d in page.object_list]
     context = {
         "filters": filters,
@@ -339,7 +342,7 @@ def _dossiers(request: HttpRequest, filters: Filters, metric: str) -> Any:
         )
     except selectors.IocForbidden:
         raise PermissionDenied from None
-    return qs.select_related("procedure_version", "agency").order_by("-received_at", "-pk")
+    return qs.select_related("procedure_version", "agency")
 
 
 def _backoffice_link(request: HttpRequest, dossier: Any) -> bool:

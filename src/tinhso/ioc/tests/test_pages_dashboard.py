@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tinhso.accounts.models import User
@@ -97,6 +99,21 @@ def test_dossier_list_behind_a_figure_links_to_the_back_office(client, july, cas
     assert reverse("backoffice:dossier", args=[july[0].code]) in response.content.decode()
     late = client.get(reverse("ioc:dossiers"), {**JULY, "metric": "in_progress"})
     assert {r["dossier"].code for r in late.context["rows"]} == {july[3].code}
+
+
+def test_an_agency_leader_list_takes_its_count_from_the_figure_not_the_dossier_table(
+    client, july, cast
+):
+    client.force_login(cast.leader)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("ioc:dossiers"), {**JULY, "metric": "received"})
+    assert response.context["page"].paginator.count == response.context["total"] == 3
+    assert "Danh sách gồm 3 hồ sơ" in response.content.decode()
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"] and "dossiers_dossier" in q["sql"]]
+    assert counts == []
+    # Latest first by the day the figure counts on (received), the page lists exactly those.
+    listed = [row["dossier"] for row in response.context["rows"]]
+    assert [d.received_at for d in listed] == sorted((d.received_at for d in listed), reverse=True)
 
 
 def test_province_leader_list_shows_only_dossiers_he_may_see(client, july, province_leader):
