@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from tinhso.accounts.models import User
+from tinhso.accounts.models import Consent, User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
 from tinhso.units.models import AdministrativeUnit
 
@@ -123,7 +123,7 @@ def load_demo() -> dict[str, int]:
             )
             StaffAssignment.objects.get_or_create(user=staff, agency=agency, role=role)
     for username, name, pid, phone, commune, address in CITIZENS:
-        _user(
+        citizen = _user(
             username,
             kind=User.Kind.CITIZEN,
             full_name=name,
@@ -132,6 +132,14 @@ def load_demo() -> dict[str, int]:
             commune=unit(commune),
             address=address,
             email=f"{username}@demo.tinhso",
+        )
+        # The demo citizens stand for people who registered on the portal, which records their
+        # consent to the current notice (a new notice version sends them to the consent page).
+        Consent.objects.get_or_create(
+            user=citizen,
+            purpose=Consent.Purpose.PUBLIC_SERVICES,
+            notice_version=settings.TINHSO_PRIVACY_NOTICE_VERSION,
+            defaults={"method": "demo_data"},
         )
     from tinhso.results.pki import init_demo_pki
 

@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 
 
 def _sections(request: HttpRequest) -> dict[str, bool]:
+    from tinhso.accounts.twofactor import needs_second_factor
     from tinhso.agencies.models import Role
     from tinhso.audit.access import can_read_audit
     from tinhso.dossiers.selectors import agency_roles
@@ -18,12 +19,13 @@ def _sections(request: HttpRequest) -> dict[str, bool]:
 
     user = request.user
     if not user.is_authenticated:
-        return {"ioc": False, "audit": False, "otp_staff": False}
+        return {"ioc": False, "audit": False, "otp_staff": False, "security_keys": False}
     held = {role for roles in agency_roles(user).values() for role in roles}
     return {
         "ioc": ioc_access(user).any,
         "audit": can_read_audit(user),
         "otp_staff": user.is_superuser or Role.AGENCY_ADMIN in held,
+        "security_keys": needs_second_factor(user),
     }
 
 

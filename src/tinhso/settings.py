@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tinhso.accounts.middleware.OfficialSessionMiddleware",
+    "tinhso.accounts.consent.ConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -249,6 +250,12 @@ TINHSO_SECOND_FACTOR_REQUIRED = env_bool("TINHSO_SECOND_FACTOR_REQUIRED", True)
 # count as second-factor verified; never through a web page. Off in production.
 TINHSO_TRUST_PROGRAMMATIC_LOGIN = env_bool("TINHSO_TRUST_PROGRAMMATIC_LOGIN", DEBUG)
 TINHSO_OFFICIAL_IDLE_MINUTES = env_int("TINHSO_OFFICIAL_IDLE_MINUTES", 30)  # 0: no idle expiry
+# Security keys and passkeys (WebAuthn) in place of the code, added after TOTP (docs/adr/0008).
+# The origin is what the browser's address bar shows (https://dichvucong.example.gov.vn), the RP
+# ID its domain; empty: taken from the request (local demo). Set both in production.
+TINHSO_WEBAUTHN_ORIGIN = env_str("TINHSO_WEBAUTHN_ORIGIN", "")
+TINHSO_WEBAUTHN_RP_ID = env_str("TINHSO_WEBAUTHN_RP_ID", "")
+TINHSO_WEBAUTHN_CHALLENGE_SECONDS = env_int("TINHSO_WEBAUTHN_CHALLENGE_SECONDS", 180)
 # Brute force: failures counted per account and per client address; 0 disables a limit.
 TINHSO_LOGIN_FAILURES_PER_ACCOUNT = env_int("TINHSO_LOGIN_FAILURES_PER_ACCOUNT", 5)
 TINHSO_LOGIN_FAILURES_PER_ADDRESS = env_int("TINHSO_LOGIN_FAILURES_PER_ADDRESS", 50)
@@ -359,5 +366,6 @@ TINHSO_AUDIT_WORKDAY = env_str("TINHSO_AUDIT_WORKDAY", "06:30-18:30")
 TINHSO_SECURITY_EMAILS = env_list("TINHSO_SECURITY_EMAILS", [])
 CELERY_BEAT_SCHEDULE |= {
     "audit-anchor": {"task": "tinhso.audit.tasks.anchor_audit_log", "schedule": 5 * 60},
+    "audit-verify": {"task": "tinhso.audit.tasks.verify_audit_log", "schedule": 24 * 60 * 60},
     "audit-alerts": {"task": "tinhso.audit.tasks.evaluate_alerts", "schedule": 60},
 }

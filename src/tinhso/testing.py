@@ -224,6 +224,8 @@ def make_cast() -> Cast:
         email="bich@example.vn",
         commune=ward_b,
     )
+    for person in (citizen, other_citizen):
+        give_consent(person)
     return Cast(
         centre=centre,
         dept=dept,
@@ -278,3 +280,17 @@ def run_in_threads(count: int, target: Callable[[int], Any]) -> list[Any]:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+def give_consent(user: User) -> None:
+    """What registering on the portal records: the person agreed to the current notice."""
+    from django.conf import settings
+
+    from tinhso.accounts.models import Consent
+
+    Consent.objects.create(
+        user=user,
+        purpose=Consent.Purpose.PUBLIC_SERVICES,
+        notice_version=settings.TINHSO_PRIVACY_NOTICE_VERSION,
+        method="registration_form",
+    )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
-from tinhso.accounts import lockout, twofactor
+from tinhso.accounts import consent, lockout, twofactor
 from tinhso.accounts.models import ApiToken, SecondFactor, User
 from tinhso.accounts.throttling import TokenEndpointThrottle
 from tinhso.apierrors import ApiError, ErrorOut
@@ -36,7 +36,14 @@ class BearerToken(HttpBearer):
 def session_user(request: HttpRequest) -> Any:
     """Browser sessions may call the API too (same-origin pages); CSRF is checked by Django."""
     user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else None
+    if user is None or not user.is_authenticated:
+        return None
+    # The pages send a session without consent to the consent page; the API treats it as
+    # signed out (the session remembers a consent already checked, saving the query).
+    checked = request.session.get(consent.SESSION_KEY) == consent.current_version()
+    if not checked and consent.needs_consent(user):
+        return None
+    return user
 
 
 bearer = BearerToken()
@@ -90,7 +97,8 @@ def _check_otp(request: HttpRequest, user: User, code: str) -> None:
     summary="Obtain an API token",
     description=(
         "Officials and administrators must also send `otp`: the current code of their "
-        "authenticator app (or a recovery code)."
+        "authenticator app (or a recovery code). A citizen account that has not agreed to the "
+        "current personal-data notice gets 403 until it agrees on the portal."
     ),
 )
 def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
@@ -103,6 +111,15 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     assert isinstance(user, User)
     if twofactor.needs_second_factor(user):
         _check_otp(request, user, payload.otp or "")
+    if consent.needs_consent(user):
+        raise ApiError(
+            403,
+            _(
+                "Tài khoản chưa đồng ý cho xử lý dữ liệu cá nhân theo thông báo hiện hành; "
+                "hãy đăng nhập Cổng dịch vụ công để đồng ý trước."
+            ),
+            "username",
+        )
     key = secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, key_hash=_hash(key))
     return {"token": key}

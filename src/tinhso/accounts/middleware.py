@@ -36,14 +36,24 @@ def mark_verified(request: HttpRequest) -> None:
     request.session[LAST_SEEN_KEY] = int(time.time())
 
 
-def _open_paths() -> tuple[str, ...]:
-    return (
+def _open_pages() -> set[str]:
+    """Exact paths: ``otp_verify`` is a prefix of the agency admin's reset pages, so a prefix
+    match would open those to a session that has not passed the second factor."""
+    return {
         reverse("accounts:otp_verify"),
         reverse("accounts:otp_enrol"),
+        reverse("accounts:webauthn_auth_options"),
+        reverse("accounts:webauthn_authenticate"),
         reverse("portal:logout"),
-        settings.STATIC_URL,
-        "/i18n/",
-    )
+    }
+
+
+def _open_prefixes() -> tuple[str, ...]:
+    return (settings.STATIC_URL, "/i18n/")
+
+
+def _is_open(path: str) -> bool:
+    return path in _open_pages() or path.startswith(_open_prefixes())
 
 
 class OfficialSessionMiddleware:
@@ -76,7 +86,7 @@ class OfficialSessionMiddleware:
             return _redirect(reverse("portal:login"), request)
         if last_seen is None or now - int(last_seen) >= _LAST_SEEN_RESOLUTION:
             request.session[LAST_SEEN_KEY] = now
-        if is_verified(request) or request.path.startswith(_open_paths()):
+        if is_verified(request) or _is_open(request.path):
             return None
         if api:
             request.user = AnonymousUser()

@@ -53,7 +53,7 @@ class User(AbstractUser):
         on (the one making the change) calls ``update_session_auth_hash`` afterwards."""
         self.session_stamp = secrets.token_hex(16)
 
-    def _session_hash(self, secret: str | None = None) -> str:
+    def _session_hash(self, secret: str | bytes | None = None) -> str:
         return salted_hmac(
             "tinhso.accounts.User.session",
             f"{self.password}\x00{self.session_stamp}",
@@ -153,3 +153,31 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.purpose} · {self.notice_version}"
+
+
+class WebAuthnCredential(models.Model):
+    """A security key or platform authenticator (passkey) of an official, used instead of the
+    TOTP code after the password (WebAuthn, docs/adr/0008-webauthn.md).
+
+    Only the public key is stored. ``sign_count`` is the authenticator's signature counter as of
+    its last accepted use: an assertion whose counter does not grow (when either is non-zero)
+    comes from a cloned authenticator or a replay and is refused.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="webauthn_credentials")
+    # base64url of the credential ID (at most 1,023 bytes, so at most 1,364 characters)
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()  # COSE_Key, as the authenticator gave it
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)  # hints for the browser: usb, nfc …
+    name = models.CharField(_("tên khóa"), max_length=64)
+    created_at = models.DateTimeField(_("thêm lúc"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("dùng lần cuối"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("khóa bảo mật")
+        verbose_name_plural = _("khóa bảo mật")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.user}"

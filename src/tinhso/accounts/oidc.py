@@ -11,6 +11,7 @@ sign in this way (they need their second factor); a first sign-in creates a citi
 import hashlib
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.django_client import DjangoOAuth2App, OAuth
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from joserfc.errors import JoseError
 
+from tinhso.accounts import consent
 from tinhso.accounts.auditing import audit
 from tinhso.accounts.identifiers import normalize_phone, validate_personal_id
 from tinhso.accounts.models import User
@@ -159,6 +161,8 @@ def callback(request: HttpRequest) -> HttpResponse:
         )
         messages.error(request, _("Đăng nhập bằng định danh điện tử không thành công."))
         return redirect("portal:login")
-    nxt = request.session.pop(NEXT_KEY, "")
+    nxt = request.session.pop(NEXT_KEY, "") or reverse("portal:my_dossiers")
     login(request, user, backend=BACKEND)
-    return redirect(nxt or reverse("portal:my_dossiers"))
+    if consent.needs_consent(user):  # a first sign-in: the person decides before anything else
+        return redirect(f"{reverse('accounts:consent')}?{urlencode({'next': nxt})}")
+    return redirect(nxt)

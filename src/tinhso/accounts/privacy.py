@@ -1,17 +1,25 @@
-"""Personal data (Decree 13/2023/NĐ-CP): a citizen downloads everything the platform holds
-about them, as JSON (art. 9: the data subject's rights to access and to obtain their data)."""
+"""Personal data (Decree 13/2023/NĐ-CP): the consent page, withdrawing consent, and a citizen
+downloading everything the platform holds about them as JSON (art. 9: the data subject's rights
+to access and to obtain their data)."""
 
 import json
 from typing import Any
 
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tinhso.accounts import consent as gate
 from tinhso.accounts.auditing import audit
 from tinhso.accounts.models import Consent, User
 from tinhso.dossiers.models import Attachment, Dossier, HistoryEntry
@@ -154,7 +162,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     consents = Consent.objects.filter(user=user)
-    return render(request, "accounts/my_data.html", {"consents": consents})
+    context = {"consents": consents, "can_withdraw": gate.has_current_consent(user)}
+    return render(request, "accounts/my_data.html", context)
 
 
 @login_required
@@ -176,3 +185,67 @@ def my_data_download(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="du-lieu-ca-nhan-{stamp}.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+class ConsentForm(forms.Form):
+    agree = forms.BooleanField(
+        label=gettext_lazy("Tôi đã đọc thông báo trên và đồng ý cho xử lý dữ liệu cá nhân của tôi"),
+        required=False,
+    )
+
+
+def _next(request: HttpRequest) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return nxt
+    return ""
+
+
+def _sign_out_after_refusal(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(
+        request,
+        _(
+            "Bạn chưa đồng ý cho xử lý dữ liệu cá nhân nên chưa thể dùng dịch vụ công trực tuyến. "
+            "Bạn vẫn có thể nộp hồ sơ trực tiếp tại Bộ phận một cửa, hoặc đăng nhập lại để đồng ý."
+        ),
+    )
+    return redirect("portal:home")
+
+
+@login_required
+def consent(request: HttpRequest) -> HttpResponse:
+    """Agree to the current privacy notice (a ticked box and a button) or refuse and sign out."""
+    user = request.user
+    assert isinstance(user, User)
+    if not gate.gated(user):
+        return redirect(_next(request) or "portal:home")
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("decision") == "refuse":
+            gate.record(user=user, given=False, method="consent_page", request=request)
+            return _sign_out_after_refusal(request)
+        if form.is_valid() and form.cleaned_data["agree"]:
+            gate.record(user=user, given=True, method="consent_page", request=request)
+            return redirect(_next(request) or "portal:my_dossiers")
+        form.add_error("agree", _("Hãy đánh dấu ô đồng ý, hoặc chọn “Không đồng ý”."))
+    context = {
+        "form": form,
+        "next": _next(request),
+        "notice_version": gate.current_version(),
+        "renewal": Consent.objects.filter(user=user, purpose=gate.PURPOSE).exists(),
+    }
+    return render(request, "accounts/consent.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def withdraw_consent(request: HttpRequest) -> HttpResponse:
+    """Withdraw consent (art. 12): recorded, and the portal asks again at the next visit.
+    Dossiers already filed are still handled as the law requires (art. 17)."""
+    user = request.user
+    assert isinstance(user, User)
+    if not gate.gated(user):
+        return redirect("accounts:my_data")
+    gate.record(user=user, given=False, method="withdrawal", request=request)
+    return _sign_out_after_refusal(request)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from tinhso.accounts.auditing import audit
-from tinhso.accounts.models import ApiToken, RecoveryCode, SecondFactor, User
+from tinhso.accounts.models import ApiToken, RecoveryCode, SecondFactor, User, WebAuthnCredential
 from tinhso.agencies.models import Role, StaffAssignment
 
 RECOVERY_CODE_COUNT = 10
@@ -194,8 +194,8 @@ def staff_resettable_by(actor: User) -> "list[User]":
 
 
 def reset_second_factor(*, actor: User, official: User, request: HttpRequest | None = None) -> None:
-    """Remove an official's authenticator and recovery codes, end all their sessions and revoke
-    their API tokens: they sign in again and enrol a new authenticator.
+    """Remove an official's authenticator, recovery codes and security keys, end all their
+    sessions and revoke their API tokens: they sign in again and enrol a new authenticator.
 
     Only an agency admin of an agency where the official works (or a superuser) may do it."""
     if official.pk not in {u.pk for u in staff_resettable_by(actor)}:
@@ -203,6 +203,7 @@ def reset_second_factor(*, actor: User, official: User, request: HttpRequest | N
     with transaction.atomic():
         had = SecondFactor.objects.filter(user=official).delete()[0] > 0
         RecoveryCode.objects.filter(user=official).delete()
+        keys = WebAuthnCredential.objects.filter(user=official).delete()[0]
         # A reset usually follows a lost or stolen phone: whoever holds a session or an API
         # token of this account now must lose it too, not only the next login.
         official.end_sessions()
@@ -215,6 +216,7 @@ def reset_second_factor(*, actor: User, official: User, request: HttpRequest | N
             details={
                 "username": official.username,
                 "had_second_factor": had,
+                "webauthn_credentials_removed": keys,
                 "sessions_ended": True,
                 "api_access_revoked": tokens,
             },

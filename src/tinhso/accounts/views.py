@@ -1,5 +1,6 @@
 """Second-factor pages: the code step after the password, enrolment, and resets by agency admins."""
 
+from collections import Counter
 from typing import Any
 
 import segno
@@ -15,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tinhso.accounts import lockout, twofactor
+from tinhso.accounts import lockout, securitykeys, twofactor
 from tinhso.accounts.auditing import audit
 from tinhso.accounts.middleware import is_verified, mark_verified
-from tinhso.accounts.models import SecondFactor, User
+from tinhso.accounts.models import SecondFactor, User, WebAuthnCredential
 from tinhso.navigation import home_url
 
 PENDING_SECRET_KEY = "tinhso_2fa_pending_secret"
@@ -42,8 +43,11 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _next_url(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
+def next_url(request: HttpRequest, candidate: object = None) -> str:
+    """Where to go after the second factor: ``candidate`` (a JSON body's ``next``) or the form's
+    or query's ``next`` when it is a page of this site, else the user's home page."""
+    if not isinstance(candidate, str):
+        candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -51,7 +55,7 @@ def _next_url(request: HttpRequest) -> str:
     return home_url(request.user)
 
 
-def _lock_message(lock: lockout.Lock) -> str:
+def lock_message(lock: lockout.Lock) -> str:
     return _(
         "Đã nhập sai quá nhiều lần. Tài khoản tạm khóa %(minutes)d phút; "
         "vui lòng thử lại sau hoặc liên hệ quản trị cơ quan."
@@ -62,7 +66,7 @@ def _lock_message(lock: lockout.Lock) -> str:
 def otp_verify(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not twofactor.needs_second_factor(user) or is_verified(request):
-        return redirect(_next_url(request))
+        return redirect(next_url(request))
     if not SecondFactor.objects.filter(user=user).exists():
         return redirect(f"{reverse('accounts:otp_enrol')}?{request.GET.urlencode()}")
     form = CodeForm(request.POST or None)
@@ -73,7 +77,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         ):
             lockout.clear_account(user.username)
             mark_verified(request)
-            return redirect(_next_url(request))
+            return redirect(next_url(request))
         lock = lock or lockout.record_failure(user.username, request)
         if lock is not None:
             audit(
@@ -85,10 +89,14 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 outcome="failure",
             )
             logout(request)
-            messages.error(request, _lock_message(lock))
+            messages.error(request, lock_message(lock))
             return redirect("portal:login")
         form.add_error("otp", _("Mã xác thực không đúng hoặc đã được dùng."))
-    context = {"form": form, "next": _next_url(request)}
+    context = {
+        "form": form,
+        "next": next_url(request),
+        "webauthn": securitykeys.available(request) and securitykeys.has_credentials(user),
+    }
     return render(request, "accounts/otp_verify.html", context, status=400 if form.errors else 200)
 
 
@@ -112,27 +120,38 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
             del request.session[PENDING_SECRET_KEY]
             update_session_auth_hash(request, user)  # this session goes on; the others end
             mark_verified(request)
-            done = {"codes": codes, "next": _next_url(request)}
+            done = {"codes": codes, "next": next_url(request)}
             return render(request, "accounts/recovery_codes.html", done)
     uri = twofactor.provisioning_uri(user, secret)
     context: dict[str, Any] = {
         "form": form,
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "qr": segno.make(uri, error="m").png_data_uri(scale=5, border=2),
-        "next": _next_url(request),
+        "next": next_url(request),
     }
     return render(request, "accounts/otp_enrol.html", context, status=400 if form.errors else 200)
+
+
+def _passed_second_factor(request: HttpRequest) -> bool:
+    """These pages sit under the second-factor prefix, which the middleware lets half-signed-in
+    sessions reach: an agency admin who gave only the password must not reset anyone."""
+    return not twofactor.needs_second_factor(request.user) or is_verified(request)
 
 
 @login_required
 def staff_second_factors(request: HttpRequest) -> HttpResponse:
     """Agency admins: the second-factor status of their staff, with a reset button each."""
     actor = _user(request)
+    if not _passed_second_factor(request):
+        return redirect("accounts:otp_verify")
     if not actor.is_superuser and not twofactor.agencies_administered_by(actor):
         return render(request, "accounts/not_agency_admin.html", status=403)
     staff = twofactor.staff_resettable_by(actor)
     enrolled = set(SecondFactor.objects.filter(user__in=staff).values_list("user_id", flat=True))
-    rows = [{"user": u, "enrolled": u.pk in enrolled} for u in staff]
+    keys = Counter(
+        WebAuthnCredential.objects.filter(user__in=staff).values_list("user_id", flat=True)
+    )
+    rows = [{"user": u, "enrolled": u.pk in enrolled, "keys": keys[u.pk]} for u in staff]
     return render(request, "accounts/staff_second_factors.html", {"rows": rows})
 
 
@@ -140,6 +159,8 @@ def staff_second_factors(request: HttpRequest) -> HttpResponse:
 @require_POST
 def reset_staff_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _user(request)
+    if not _passed_second_factor(request):
+        return redirect("accounts:otp_verify")
     official = get_object_or_404(User, pk=pk)
     try:
         twofactor.reset_second_factor(actor=actor, official=official, request=request)

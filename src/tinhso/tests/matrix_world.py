@@ -13,7 +13,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tinhso.accounts.models import SecondFactor
+from tinhso.accounts.models import SecondFactor, WebAuthnCredential
 from tinhso.agencies.models import Agency, Role
 from tinhso.audit.alerts import raise_chain_alert
 from tinhso.audit.models import Alert, AuditEntry
@@ -68,6 +68,13 @@ def add_actors(cast: Any) -> None:
         SecondFactor.objects.create(
             user=user, secret="JBSWY3DPEHPK3PXP", confirmed_at=timezone.now()
         )
+    # The security officer's security key (WebAuthn): only they may remove it.
+    cast.security_key = WebAuthnCredential.objects.create(
+        user=cast.security,
+        credential_id="bWF0cml4LWtleQ",
+        public_key=b"\xa1\x01\x02",  # never used to verify anything here
+        name="Khóa USB",
+    )
 
 
 @dataclass

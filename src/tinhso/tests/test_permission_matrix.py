@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from tinhso.accounts.models import SecondFactor
+from tinhso.accounts.models import Consent, SecondFactor, WebAuthnCredential
 from tinhso.audit.models import Alert as SecurityAlert
 from tinhso.audit.models import AuditEntry, ChainCheck
 from tinhso.datasets.models import Dataset, DatastoreRow, ResourceVersion
@@ -299,6 +299,8 @@ def url_patterns(prefix: str) -> list[tuple[str, URLPattern]]:
 
 
 PAGE_REFUSED = {302, 400, 401, 403, 404, 405, 409}
+# Pages that end the session they are called with (the acting user is gone afterwards).
+SIGNS_OUT = {"portal:logout", "accounts:withdraw_consent"}
 NAMESPACES = (
     "portal",
     "backoffice",
@@ -672,9 +674,24 @@ def account_rules(w: dict) -> dict[str, Rule | list[Rule]]:
             Rule({"agency_admin"}, "post", {}, kwargs=specialist, refused=403),
             Rule(set(), "post", {}, kwargs=security, refused=403),
         ],
+        # Security keys (WebAuthn): an official's own, from a verified session. Adding one needs a
+        # TOTP authenticator first (the world's security officer has one; other officials are
+        # refused with 400, citizens with 404). Nobody holds a valid attestation or assertion
+        # here, and every session is already verified: the sign-in endpoints answer 409.
+        "accounts:webauthn_keys": Rule(OFFICIALS, refused=404),
+        "accounts:webauthn_register_options": Rule({"security"}, "post", {}, writes=False),
+        "accounts:webauthn_register": Rule(set(), "post", {}),
+        "accounts:webauthn_remove": Rule(
+            {"security"}, "post", {}, kwargs={"pk": str(w["cast"].security_key.pk)}, refused=404
+        ),
+        "accounts:webauthn_auth_options": Rule(set(), "post", {}),
+        "accounts:webauthn_authenticate": Rule(set(), "post", {}),
         # Signing in with VNeID is off: everyone is sent back to the login page, nothing changes.
         "accounts:oidc_start": Rule(EVERYONE, "post", {}, writes=False),
         "accounts:oidc_callback": Rule(EVERYONE, writes=False),
+        # Everyone signed in may open it; an official is sent on (not gated), a citizen decides.
+        "accounts:consent": Rule(LOGGED_IN),
+        "accounts:withdraw_consent": Rule(CITIZENS, "post", {}),
         "accounts:my_data": Rule(LOGGED_IN),
         # The download changes nothing but the audit log (counted in ``fingerprint``).
         "accounts:my_data_download": Rule(LOGGED_IN, "post", {}, check=own_data),
@@ -696,11 +713,13 @@ def fingerprint() -> tuple:
         SecurityAlert.objects.filter(acknowledged_at__isnull=False).count(),
         ChainCheck.objects.count(),
         SecondFactor.objects.count(),
+        WebAuthnCredential.objects.count(),
         Dataset.objects.count(),
         ResourceVersion.objects.count(),
         DatastoreRow.objects.count(),
         Observation.objects.count(),
         Subscription.objects.count(),
+        Consent.objects.count(),
         # Downloading one's own data changes nothing but leaves this trace.
         AuditEntry.objects.filter(action="account.data_export").count(),
     )
@@ -739,7 +758,7 @@ def check_page_rule(w: dict, actor: str, client: Client, name: str, rule: Rule) 
             response = client.post(url, body)
         content = response.getvalue()  # a streamed answer (export, file) is produced here
         after = fingerprint()
-        if name != "portal:logout":
+        if name not in SIGNS_OUT:
             assert_acting_as(w["cast"], actor, response)
         transaction.set_rollback(True)
     status = response.status_code

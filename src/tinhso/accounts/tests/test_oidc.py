@@ -10,7 +10,7 @@ from django.test import Client
 from joserfc import jwk
 
 from tinhso.accounts import oidc
-from tinhso.accounts.models import User
+from tinhso.accounts.models import Consent, User
 from tinhso.accounts.tests.oidc_provider import Provider
 from tinhso.audit.models import AuditEntry
 
@@ -53,15 +53,25 @@ def test_first_sign_in_creates_the_citizen_from_the_identity_claims(provider):
     }
     client = Client()
     response = _sign_in(client, provider)
-    assert response.status_code == 302 and response["Location"] == "/ho-so/"
+    # A new account: the person is asked for consent first; nothing is recorded for them.
+    assert response.status_code == 302
+    assert response["Location"] == "/tai-khoan/dong-y/?next=%2Fho-so%2F"
     user = User.objects.get(personal_id=PERSONAL_ID)
     assert user.kind == User.Kind.CITIZEN and user.full_name == "Lê Thị Hoa"
     assert user.phone == "+84901234567" and not user.has_usable_password()
+    assert not Consent.objects.filter(user=user).exists()
+    assert client.get("/ho-so/")["Location"] == "/tai-khoan/dong-y/?next=%2Fho-so%2F"
+    agreed = client.post("/tai-khoan/dong-y/", {"agree": "on", "next": "/ho-so/"})
+    assert agreed.status_code == 302 and agreed["Location"] == "/ho-so/"
+    assert Consent.objects.get(user=user).method == "consent_page"
     assert client.get("/ho-so/").status_code == 200
+    # The next sign-in goes straight in.
+    again = Client()
+    assert _sign_in(again, provider)["Location"] == "/ho-so/"
     # PKCE: the verifier went to the token endpoint.
     assert provider.token_requests[0]["code_verifier"]
-    event = AuditEntry.objects.get(action="auth.oidc_login")
-    assert event.details["created"] is True
+    events = AuditEntry.objects.filter(action="auth.oidc_login").order_by("pk")
+    assert [e.details["created"] for e in events] == [True, False]
 
 
 def test_existing_account_is_matched_by_personal_id(provider, cast):
