@@ -48,6 +48,7 @@ DEFAULT_RULES = {
     AlertRule.Kind.ATTACHMENT_DOWNLOADS: (30, 60, 0),
     AlertRule.Kind.PRIVILEGE_CHANGES: (1, 60, 0),
     AlertRule.Kind.CHAIN_BROKEN: (1, 24 * 60, 0),
+    AlertRule.Kind.CLONED_KEY: (1, 24 * 60, 0),
 }
 
 
@@ -97,6 +98,13 @@ def _counts(rule: AlertRule, now: datetime.datetime) -> dict[str, int]:
         return _grouped(entries.filter(action="auth.lockout"), "target")
     if kind == AlertRule.Kind.PRIVILEGE_CHANGES:
         return _grouped(entries.filter(action__in=PRIVILEGE_ACTIONS), "target")
+    if kind == AlertRule.Kind.CLONED_KEY:
+        # A security key answered with a signature counter below the one last seen: two copies
+        # of the key are in use (accounts.securitykeys refuses the answer and logs this).
+        regressions = entries.filter(
+            action="auth.webauthn_failed", details__reason="sign_count_regression"
+        )
+        return _grouped(regressions, "target")
     if kind == AlertRule.Kind.ATTACHMENT_DOWNLOADS:
         return _grouped(entries.filter(action="attachment.download"), "actor_username")
     if kind == AlertRule.Kind.DOSSIER_VIEWS:

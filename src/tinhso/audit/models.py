@@ -128,6 +128,7 @@ class AlertRule(models.Model):
         ATTACHMENT_DOWNLOADS = "attachment_downloads", _("Tải nhiều tệp đính kèm")
         PRIVILEGE_CHANGES = "privilege_changes", _("Thay đổi quyền")
         CHAIN_BROKEN = "chain_broken", _("Chuỗi nhật ký bị phá vỡ")
+        CLONED_KEY = "cloned_key", _("Khóa bảo mật có dấu hiệu bị sao chép")
 
     kind = models.CharField(_("loại"), max_length=32, choices=Kind.choices, unique=True)
     threshold = models.PositiveIntegerField(_("ngưỡng (số sự kiện)"))

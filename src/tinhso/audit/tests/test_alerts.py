@@ -127,6 +127,25 @@ def test_privilege_change_alerts(security: User) -> None:
     assert ("privilege_changes", "user:plain") in raised
 
 
+def test_a_security_key_whose_counter_went_back_alerts_once(
+    security: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    for reason in ("challenge_missing", "sign_count_regression", "sign_count_regression"):
+        log_event(
+            action="auth.webauthn_failed",
+            actor=None,
+            target="user:stp.clerk" if reason != "challenge_missing" else "user:other",
+            details={"step": "authenticate", "reason": reason},
+            outcome="failure",
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        raised = [a for a in evaluate_rules() if a.rule.kind == "cloned_key"]
+    assert [(a.subject, a.count) for a in raised] == [("user:stp.clerk", 2)]
+    assert not [a for a in evaluate_rules() if a.rule.kind == "cloned_key"]  # once per window
+    assert len(mail.outbox) == 1 and "user:stp.clerk" in mail.outbox[0].body
+    assert "Khóa bảo mật có dấu hiệu bị sao chép" in mail.outbox[0].body
+
+
 def test_lockouts_logged_by_the_login_layer_alert(security: User) -> None:
     log_event(action="auth.lockout", actor=None, target="user:victim", outcome="failure")
     raised = {(a.rule.kind, a.subject) for a in evaluate_rules()}
