@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "tinhso.accounts.consent.ConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "tinhso.csp.FormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -322,6 +323,8 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
     }
 }
+# Further origins a form may redirect to (tinhso.csp adds the OIDC issuer and the VNPay gateway).
+TINHSO_CSP_FORM_ACTION = env_list("TINHSO_CSP_FORM_ACTION", [])
 
 LOGGING = {
     "version": 1,

@@ -28,6 +28,30 @@ def test_pages_forbid_inline_script_framing_and_sniffing():
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
+def _form_action(response) -> list[str]:
+    for part in response["Content-Security-Policy"].split(";"):
+        name, _, value = part.strip().partition(" ")
+        if name == "form-action":
+            return value.split()
+    raise AssertionError("no form-action directive")
+
+
+def test_forms_may_lead_only_to_the_site_and_the_configured_identity_and_payment_services(
+    settings,
+):
+    # The demo: identity provider off, VNPay sandbox on the site itself.
+    assert _form_action(Client().get("/dang-nhap/")) == ["'self'"]
+    settings.TINHSO_OIDC_ISSUER = "https://sso.dinhdanhdientu.gov.vn/realms/citizen"
+    settings.TINHSO_VNPAY_URL = "https://pay.vnpay.vn/vpcpay.html"
+    settings.TINHSO_CSP_FORM_ACTION = ["https://auth.example.gov.vn/authorize", "javascript:x"]
+    assert _form_action(Client().get("/dang-nhap/")) == [
+        "'self'",
+        "https://auth.example.gov.vn",
+        "https://pay.vnpay.vn",
+        "https://sso.dinhdanhdientu.gov.vn",
+    ]
+
+
 def test_login_page_has_no_inline_script_or_style():
     html = Client().get("/dang-nhap/").content.decode()
     assert "<script>" not in html and "style=" not in html and "<style" not in html
