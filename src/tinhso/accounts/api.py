@@ -39,11 +39,8 @@ def session_user(request: HttpRequest) -> Any:
     if user is None or not user.is_authenticated:
         return None
     # The pages send a session without consent to the consent page; the API treats it as
-    # signed out (the session remembers a consent already checked, saving the query).
-    checked = request.session.get(consent.SESSION_KEY) == consent.current_version()
-    if not checked and consent.needs_consent(user):
-        return None
-    return user
+    # signed out.
+    return user if consent.session_consented(request) else None
 
 
 bearer = BearerToken()

@@ -71,14 +71,30 @@ def record(*, user: User, given: bool, method: str, request: HttpRequest | None 
             },
             request=request,
         )
-        if not given:  # no processing on the person's behalf after a refusal or withdrawal
+        if not given:
+            # No processing on the person's behalf after a refusal or withdrawal: their API
+            # tokens go, and so do their other sessions (which remember an earlier consent).
             ApiToken.objects.filter(user=user).delete()
+            user.end_sessions()
     if request is not None:
         if given:
             request.session[SESSION_KEY] = consent.notice_version
         else:
             request.session.pop(SESSION_KEY, None)
     return consent
+
+
+def session_consented(request: HttpRequest) -> bool:
+    """Whether the signed-in person of ``request`` may use the portal: not gated, or agreed to
+    the current notice. Remembered in the session once checked, so a request costs no query."""
+    user = request.user
+    if not gated(user) or request.session.get(SESSION_KEY) == current_version():
+        return True
+    assert isinstance(user, User)
+    if not has_current_consent(user):
+        return False
+    request.session[SESSION_KEY] = current_version()
+    return True
 
 
 def _open_paths() -> tuple[str, ...]:
@@ -99,18 +115,10 @@ class ConsentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if (
-            gated(user)
-            and request.session.get(SESSION_KEY) != current_version()
-            and not request.path.startswith(_open_paths())
-        ):
-            assert isinstance(user, User)
-            if not has_current_consent(user):
-                target = request.get_full_path() if request.method == "GET" else ""
-                url = reverse("accounts:consent")
-                if target and target != "/":
-                    url = f"{url}?{urlencode({'next': target})}"
-                return HttpResponseRedirect(url)
-            request.session[SESSION_KEY] = current_version()
+        if not request.path.startswith(_open_paths()) and not session_consented(request):
+            target = request.get_full_path() if request.method == "GET" else ""
+            url = reverse("accounts:consent")
+            if target and target != "/":
+                url = f"{url}?{urlencode({'next': target})}"
+            return HttpResponseRedirect(url)
         return self.get_response(request)

@@ -49,9 +49,10 @@ class User(AbstractUser):
 
     def end_sessions(self) -> None:
         """Invalidate every session of this account at its next request (Django compares the
-        session's stored hash with this one). The caller saves the user; a session that must go
-        on (the one making the change) calls ``update_session_auth_hash`` afterwards."""
+        session's stored hash with this one); saved at once. A session that must go on (the one
+        making the change) calls ``update_session_auth_hash`` afterwards."""
         self.session_stamp = secrets.token_hex(16)
+        self.save(update_fields=["session_stamp"])
 
     def _session_hash(self, secret: str | bytes | None = None) -> str:
         return salted_hmac(

@@ -14,7 +14,6 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from tinhso.accounts import consent as gate
 from tinhso.accounts.auditing import audit
 from tinhso.accounts.models import Consent, User
+from tinhso.accounts.views import next_url
 from tinhso.dossiers.models import Attachment, Dossier, HistoryEntry
 from tinhso.payments.models import Payment
 from tinhso.stores.models import StoredDocument
@@ -194,13 +194,6 @@ class ConsentForm(forms.Form):
     )
 
 
-def _next(request: HttpRequest) -> str:
-    nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return nxt
-    return ""
-
-
 def _sign_out_after_refusal(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(
@@ -219,7 +212,7 @@ def consent(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     if not gate.gated(user):
-        return redirect(_next(request) or "portal:home")
+        return redirect(next_url(request))
     form = ConsentForm(request.POST or None)
     if request.method == "POST":
         if request.POST.get("decision") == "refuse":
@@ -227,11 +220,11 @@ def consent(request: HttpRequest) -> HttpResponse:
             return _sign_out_after_refusal(request)
         if form.is_valid() and form.cleaned_data["agree"]:
             gate.record(user=user, given=True, method="consent_page", request=request)
-            return redirect(_next(request) or "portal:my_dossiers")
+            return redirect(next_url(request))
         form.add_error("agree", _("Hãy đánh dấu ô đồng ý, hoặc chọn “Không đồng ý”."))
     context = {
         "form": form,
-        "next": _next(request),
+        "next": next_url(request),
         "notice_version": gate.current_version(),
         "renewal": Consent.objects.filter(user=user, purpose=gate.PURPOSE).exists(),
     }

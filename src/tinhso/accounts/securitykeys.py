@@ -359,7 +359,6 @@ def remove_credential(*, request: HttpRequest, user: User, key: WebAuthnCredenti
     with transaction.atomic():
         key.delete()
         user.end_sessions()
-        user.save(update_fields=["session_stamp"])
         audit(
             "auth.webauthn_removed",
             actor=user,

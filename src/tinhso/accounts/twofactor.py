@@ -116,7 +116,6 @@ def confirm_enrolment(
         # Sessions opened with the previous authenticator end; the caller keeps its own one
         # alive with update_session_auth_hash.
         user.end_sessions()
-        user.save(update_fields=["session_stamp"])
         audit("auth.otp_enrolled", actor=user, target=f"user:{user.username}", request=request)
     return codes
 
@@ -207,7 +206,6 @@ def reset_second_factor(*, actor: User, official: User, request: HttpRequest | N
         # A reset usually follows a lost or stolen phone: whoever holds a session or an API
         # token of this account now must lose it too, not only the next login.
         official.end_sessions()
-        official.save(update_fields=["session_stamp"])
         tokens = ApiToken.objects.filter(user=official).delete()[0]
         audit(
             "auth.otp_reset",

@@ -94,12 +94,16 @@ def test_withdrawing_consent_signs_out_revokes_api_tokens_and_asks_again(cast):
         content_type="application/json",
     )
     assert token.status_code == 200
-    client = Client()
+    client, phone = Client(), Client()
     client.force_login(cast.citizen)
+    phone.force_login(cast.citizen)
+    assert phone.get("/ho-so/").status_code == 200  # this session now remembers the consent
     page = client.get("/tai-khoan/du-lieu-cua-toi/").content.decode()
     assert "Rút lại sự đồng ý" in page
     client.post("/tai-khoan/du-lieu-cua-toi/rut-dong-y/")
     assert "_auth_user_id" not in client.session
+    # The person's other session ends too: it must not go on under the withdrawn consent.
+    assert phone.get("/ho-so/")["Location"].startswith("/dang-nhap/")
     assert not Consent.objects.filter(user=cast.citizen).order_by("-pk").first().given
     assert not ApiToken.objects.filter(user=cast.citizen).exists()
     # A new token is refused until the person agrees again on the portal.
