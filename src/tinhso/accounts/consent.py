@@ -115,7 +115,11 @@ class ConsentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(_open_paths()) and not session_consented(request):
+        if (
+            gated(request.user)  # first: most requests stop here, before any URL is reversed
+            and not request.path.startswith(_open_paths())
+            and not session_consented(request)
+        ):
             target = request.get_full_path() if request.method == "GET" else ""
             url = reverse("accounts:consent")
             if target and target != "/":
