@@ -11,16 +11,16 @@ from django.utils.functional import SimpleLazyObject
 
 
 def _sections(request: HttpRequest) -> dict[str, bool]:
+    from tinhso.accounts.access import held_roles
     from tinhso.accounts.twofactor import needs_second_factor
     from tinhso.agencies.models import Role
     from tinhso.audit.access import can_read_audit
-    from tinhso.dossiers.selectors import agency_roles
     from tinhso.ioc.selectors import ioc_access
 
     user = request.user
     if not user.is_authenticated:
         return {"ioc": False, "audit": False, "otp_staff": False, "security_keys": False}
-    held = {role for roles in agency_roles(user).values() for role in roles}
+    held = held_roles(user)
     return {
         "ioc": ioc_access(user).any,
         "audit": can_read_audit(user),
@@ -39,8 +39,8 @@ def home_url(user: Any) -> str:
     for leaders of an agency without dossiers, and the citizen's own dossiers otherwise."""
     from django.urls import reverse
 
+    from tinhso.accounts.access import is_staff_member
     from tinhso.audit.access import can_read_audit
-    from tinhso.backoffice.access import is_staff_member
     from tinhso.ioc.selectors import ioc_access
 
     if is_staff_member(user):

@@ -15,8 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
+from tinhso.accounts.access import agency_roles, is_platform_admin
 from tinhso.agencies.models import Role
-from tinhso.dossiers.selectors import agency_roles, is_platform_admin
 
 P = ParamSpec("P")
 R = TypeVar("R", bound=HttpResponseBase)

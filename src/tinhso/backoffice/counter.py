@@ -2,9 +2,9 @@
 
 from django.db.models import Q, QuerySet
 
+from tinhso.accounts.access import clerk_agency_ids
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
-from tinhso.backoffice.access import clerk_agency_ids
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.procedures.selectors import current_versions
 

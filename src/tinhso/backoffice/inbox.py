@@ -15,8 +15,8 @@ from django.db.models.expressions import Combinable
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.accounts.access import clerk_agency_ids, dossier_agency_ids, is_platform_admin
 from tinhso.accounts.models import User
-from tinhso.backoffice.access import clerk_agency_ids
 from tinhso.backoffice.display import due_soon_minutes
 from tinhso.calendars.worktime import WorkCalendar
 from tinhso.dossiers import selectors
@@ -63,7 +63,7 @@ def due_soon_limit(now: datetime.datetime, cal: WorkCalendar) -> datetime.dateti
 
 
 def tab_conditions(user: User, now: datetime.datetime, cal: WorkCalendar) -> dict[str, Q]:
-    if selectors.is_platform_admin(user):
+    if is_platform_admin(user):
         new = Q(status=Status.SUBMITTED)
     else:
         clerk_at = clerk_agency_ids(user)
@@ -118,8 +118,8 @@ class Filters:
 def scope(user: User, filters: Filters) -> QuerySet[Dossier]:
     """The dossiers of the official's agencies (all for the platform administrator), filtered."""
     dossiers = selectors.visible_dossiers(user).exclude(status=Status.DRAFT)
-    if not selectors.is_platform_admin(user):
-        agency_ids = selectors.dossier_agency_ids(user)
+    if not is_platform_admin(user):
+        agency_ids = dossier_agency_ids(user)
         dossiers = dossiers.filter(
             Q(agency_id__in=agency_ids) | Q(receiving_agency_id__in=agency_ids)
         )

@@ -1,6 +1,6 @@
 """The officials' back office: inbox, dossier page with its actions, counter receipt.
 
-Views are thin: access through ``backoffice.access`` (built on the dossier selectors), input
+Views are thin: access through ``accounts.access`` and the dossier selectors, input
 through ``backoffice.forms``, every change through ``tinhso.dossiers.services``.
 """
 
@@ -18,16 +18,18 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tinhso.accounts.access import (
+    agency_roles,
+    clerk_agency_ids,
+    is_platform_admin,
+    official,
+    staff_agencies,
+    staff_required,
+)
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.audit.services import log_event
 from tinhso.backoffice import display, inbox
-from tinhso.backoffice.access import (
-    clerk_agency_ids,
-    dossier_for_official,
-    official,
-    staff_required,
-)
 from tinhso.backoffice.counter import counter_agencies, receivable_versions
 from tinhso.backoffice.forms import ActionForm, ApplicantForm, action_form, staff_of
 from tinhso.calendars.worktime import WorkCalendar, get_calendar
@@ -65,7 +67,7 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     user = official(request)
-    roles = {role for held in selectors.agency_roles(user).values() for role in held}
+    roles = {role for held in agency_roles(user).values() for role in held}
     context = {
         "bo_is_clerk": bool(clerk_agency_ids(user)),
         "bo_is_leader": bool(roles & {"leader", "agency_admin"}),
@@ -98,9 +100,7 @@ class InboxRow:
 
 
 def _filters(request: HttpRequest, user: User, agencies: list[Agency]) -> inbox.Filters:
-    default_tab = (
-        "moi" if clerk_agency_ids(user) or selectors.is_platform_admin(user) else "dang-xu-ly"
-    )
+    default_tab = "moi" if clerk_agency_ids(user) or is_platform_admin(user) else "dang-xu-ly"
     tab = request.GET.get("tab", default_tab)
     agency_id = None
     raw_agency = request.GET.get("co_quan", "")
@@ -131,8 +131,8 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     user = official(request)
     agencies = list(
         Agency.objects.order_by("name")
-        if selectors.is_platform_admin(user)
-        else selectors.staff_agencies(user).order_by("name")
+        if is_platform_admin(user)
+        else staff_agencies(user).order_by("name")
     )
     filters = _filters(request, user, agencies)
     now, cal = timezone.now(), get_calendar()
@@ -277,7 +277,7 @@ def _dossier_page(
 @require_GET
 @staff_required
 def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
-    dossier = dossier_for_official(official(request), code)
+    dossier = selectors.dossier_for_official(official(request), code)
     log_event(
         action="dossier.view", actor=official(request), target=f"dossier:{code}", request=request
     )
@@ -288,7 +288,7 @@ def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
 @staff_required
 def act_view(request: HttpRequest, code: str) -> HttpResponse:
     user = official(request)
-    dossier = dossier_for_official(user, code)
+    dossier = selectors.dossier_for_official(user, code)
     name = request.POST.get("action", "")
     if name not in ACTIONS or name == "submit":
         messages.error(request, _("Thao tác không hợp lệ."))
@@ -318,7 +318,7 @@ def act_view(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @staff_required
 def attachment_view(request: HttpRequest, code: str, pk: int) -> FileResponse:
-    dossier = dossier_for_official(official(request), code)
+    dossier = selectors.dossier_for_official(official(request), code)
     attachment = dossier.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
@@ -339,7 +339,7 @@ def attachment_view(request: HttpRequest, code: str, pk: int) -> FileResponse:
 @require_GET
 @staff_required
 def slip_view(request: HttpRequest, code: str, pk: int) -> FileResponse:
-    dossier = dossier_for_official(official(request), code)
+    dossier = selectors.dossier_for_official(official(request), code)
     slip = dossier.slips.filter(pk=pk).first()
     if slip is None:
         raise Http404
@@ -360,7 +360,7 @@ def slip_view(request: HttpRequest, code: str, pk: int) -> FileResponse:
 @require_GET
 @staff_required
 def control_slip_view(request: HttpRequest, code: str) -> HttpResponse:
-    dossier = dossier_for_official(official(request), code)
+    dossier = selectors.dossier_for_official(official(request), code)
     log_event(
         action="attachment.download",
         actor=official(request),
@@ -489,7 +489,7 @@ def _counter_page(
 @require_GET
 @staff_required
 def counter_done(request: HttpRequest, code: str) -> HttpResponse:
-    dossier = dossier_for_official(official(request), code)
+    dossier = selectors.dossier_for_official(official(request), code)
     receipts = list(dossier.slips.filter(kind=SlipKind.RECEIPT).order_by("-history_seq"))
     context = {
         "dossier": dossier,

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from tinhso.accounts.access import agency_roles, is_platform_admin
 from tinhso.datasets.models import Dataset, Organization, Resource
-from tinhso.dossiers.selectors import agency_roles, is_platform_admin
 
 
 def publishable_organizations(user: Any) -> QuerySet[Organization]:

@@ -8,65 +8,20 @@ probed.
 """
 
 import hmac
-from collections import defaultdict
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.http import Http404
 
+from tinhso.accounts.access import AnyUser, agency_roles, dossier_agency_ids, is_platform_admin
 from tinhso.accounts.models import User
-from tinhso.agencies.models import Agency, Role, StaffAssignment
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.workflow import ACTIONS, APPLICANT, ActionSpec, action_label, is_public
 from tinhso.procedures.models import WorkflowStep
 
 
-class DossierNotFound(Exception):
-    pass
-
-
-AnyUser = User | AnonymousUser
-
-
-def is_platform_admin(user: AnyUser) -> bool:
-    return bool(
-        user.is_authenticated
-        and (user.is_superuser or getattr(user, "kind", "") == User.Kind.ADMIN)
-    )
-
-
-def agency_roles(user: AnyUser) -> dict[int, set[str]]:
-    """Map agency id -> roles the user holds there (cached on the user object)."""
-    if not user.is_authenticated:
-        return {}
-    cached: dict[int, set[str]] | None = getattr(user, "_agency_roles", None)
-    if cached is None:
-        cached = defaultdict(set)
-        today = timezone.localdate()
-        assignments = StaffAssignment.objects.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=today),
-            Q(valid_to__isnull=True) | Q(valid_to__gt=today),
-            user_id=user.pk,
-        )
-        for agency_id, role in assignments.values_list("agency_id", "role"):
-            cached[agency_id].add(role)
-        cached = dict(cached)
-        user._agency_roles = cached  # type: ignore[attr-defined]
-    return cached
-
-
-# Roles that handle dossiers. Auditors and security staff hold an assignment too, but read the audit
-# log only: their role never opens an agency's dossiers.
-DOSSIER_ROLES = frozenset({Role.CLERK, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN})
-
-
-def dossier_agency_ids(user: AnyUser) -> list[int]:
-    return [pk for pk, roles in agency_roles(user).items() if roles & DOSSIER_ROLES]
-
-
-def staff_agencies(user: AnyUser) -> QuerySet[Agency]:
-    return Agency.objects.filter(pk__in=dossier_agency_ids(user))
+class DossierNotFound(Http404):
+    """The dossier does not exist or the user may not see it: "not found" (404) either way."""
 
 
 def visible_dossiers(user: AnyUser) -> QuerySet[Dossier]:
@@ -85,6 +40,17 @@ def visible_dossiers(user: AnyUser) -> QuerySet[Dossier]:
 def dossier_for_user(user: AnyUser, code: str) -> Dossier:
     dossier = visible_dossiers(user).filter(code=code).first()
     if dossier is None:
+        raise DossierNotFound(code)
+    return dossier
+
+
+def dossier_for_official(user: User, code: str) -> Dossier:
+    """The dossier ``code`` if ``user`` works on it (or is the platform administrator), else
+    ``DossierNotFound``: on top of ``dossier_for_user`` the officials' pages require a role at the
+    competent or the receiving agency, so an official who happens to be the applicant of a dossier
+    elsewhere does not see it there."""
+    dossier = dossier_for_user(user, code)
+    if not (is_platform_admin(user) or roles_on(user, dossier, "either")):
         raise DossierNotFound(code)
     return dossier
 

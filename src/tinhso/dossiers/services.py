@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.accounts.access import agency_roles
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.calendars.worktime import get_calendar
@@ -550,8 +551,6 @@ Handled = tuple[str | None, str | None, dict[str, Any], str]
 
 def _acting_agency(user: User, dossier: Dossier, role: str, scope: str) -> Agency | None:
     """The unit the official acted for: the receiving counter when the role is held there."""
-    from tinhso.dossiers.selectors import agency_roles
-
     if role == APPLICANT:
         return None
     roles = agency_roles(user)
@@ -806,8 +805,6 @@ def _claim(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -
 
 
 def _assign(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
-    from tinhso.dossiers.selectors import agency_roles
-
     target = req.assignee
     if target is None or (
         d.agency_id not in agency_roles(target)

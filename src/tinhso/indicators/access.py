@@ -9,8 +9,8 @@ administrator.
 
 from typing import Any
 
+from tinhso.accounts.access import agency_roles, is_platform_admin
 from tinhso.agencies.models import Agency, Role
-from tinhso.dossiers import selectors as dossier_selectors
 
 EDITING_ROLES = {Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN}
 
@@ -24,13 +24,13 @@ def ioc_access(user: Any) -> Any:
 def sees_all(user: Any) -> bool:
     if not user.is_authenticated:
         return False
-    return dossier_selectors.is_platform_admin(user) or bool(ioc_access(user).sees_all)
+    return is_platform_admin(user) or bool(ioc_access(user).sees_all)
 
 
 def can_view(user: Any) -> bool:
     if not user.is_authenticated:
         return False
-    if dossier_selectors.is_platform_admin(user) or dossier_selectors.agency_roles(user):
+    if is_platform_admin(user) or agency_roles(user):
         return True
     access = ioc_access(user)
     return bool(access.sees_all or access.agency_ids)
@@ -39,16 +39,16 @@ def can_view(user: Any) -> bool:
 def can_edit_for(user: Any, agency: Agency | None) -> bool:
     if not user.is_authenticated:
         return False
-    if dossier_selectors.is_platform_admin(user):
+    if is_platform_admin(user):
         return True
     if agency is None:
         return False
-    return bool(dossier_selectors.agency_roles(user).get(agency.pk, set()) & EDITING_ROLES)
+    return bool(agency_roles(user).get(agency.pk, set()) & EDITING_ROLES)
 
 
 def allows_agency(user: Any, agency_id: int | None) -> bool:
     """May ``user`` see figures of ``agency_id`` (None: province-wide figures)?"""
-    if dossier_selectors.is_platform_admin(user):
+    if is_platform_admin(user):
         return True
     access = ioc_access(user)
     if access.sees_all:

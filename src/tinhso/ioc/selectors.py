@@ -11,16 +11,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from tinhso.accounts.access import AnyUser, agency_roles, dossier_agency_ids, is_platform_admin
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.selectors import (
-    AnyUser,
-    agency_roles,
-    dossier_agency_ids,
-    is_platform_admin,
-    visible_dossiers,
-)
+from tinhso.dossiers.selectors import visible_dossiers
 from tinhso.ioc.models import (
     MEASURES,
     PAUSED_DAY,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
+from tinhso.accounts.access import is_platform_admin
 from tinhso.agencies.models import Agency
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.indicators import periods
@@ -347,9 +348,7 @@ def _dossiers(request: HttpRequest, filters: Filters, metric: str) -> Any:
 
 def _backoffice_link(request: HttpRequest, dossier: Any) -> bool:
     user = request.user
-    return dossier_selectors.is_platform_admin(user) or bool(
-        dossier_selectors.roles_on(user, dossier, "either")
-    )
+    return is_platform_admin(user) or bool(dossier_selectors.roles_on(user, dossier, "either"))
 
 
 @require_GET

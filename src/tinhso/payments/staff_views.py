@@ -2,7 +2,7 @@
 reconciliation (page and Excel), payment at the counter, e-receipts; and the bank webhook.
 
 Mounted at ``backoffice/thanh-toan/`` (namespace ``payments_staff``). Pages require a staff
-assignment (``backoffice.access.staff_required``); the accountant's pages are for clerks,
+assignment (``accounts.access.staff_required``); the accountant's pages are for clerks,
 leaders and agency administrators, the counter for clerks. Everyone else gets 404.
 """
 
@@ -25,14 +25,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tinhso.accounts.access import clerk_agency_ids, is_platform_admin, official, staff_required
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
-from tinhso.backoffice.access import (
-    clerk_agency_ids,
-    dossier_for_official,
-    official,
-    staff_required,
-)
 from tinhso.documents.formatting import VN_TZ
 from tinhso.dossiers import selectors
 from tinhso.dossiers.models import Dossier
@@ -291,7 +286,7 @@ def statement_upload(request: HttpRequest) -> HttpResponse:
 def _report_params(
     request: HttpRequest, user: User
 ) -> tuple[datetime.date, list[Agency], list[Agency], bool]:
-    if selectors.is_platform_admin(user):
+    if is_platform_admin(user):
         allowed = list(Agency.objects.filter(is_active=True).order_by("name"))
     else:
         allowed = list(
@@ -308,7 +303,7 @@ def _report_params(
     chosen = [a for a in allowed if str(a.pk) == raw_agency] if raw_agency else []
     if not chosen:
         collecting = statements.collecting_agency()
-        chosen = [collecting] if selectors.is_platform_admin(user) and collecting else allowed
+        chosen = [collecting] if is_platform_admin(user) and collecting else allowed
     return day, allowed, chosen, bad_day
 
 
@@ -375,7 +370,7 @@ def counter_find(request: HttpRequest) -> HttpResponse:
 
 
 def _counter_dossier(user: User, code: str) -> Dossier:
-    dossier = dossier_for_official(user, code)
+    dossier = selectors.dossier_for_official(user, code)
     if "clerk" not in selectors.roles_on(user, dossier, "either"):
         raise Http404
     return dossier

@@ -28,10 +28,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from tinhso.accounts.access import agency_roles, is_platform_admin
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role
 from tinhso.documents.formatting import VN_TZ, dong
-from tinhso.dossiers import selectors
 from tinhso.dossiers.models import Dossier
 from tinhso.payments import services
 from tinhso.payments.models import (
@@ -74,14 +74,12 @@ ACCOUNTANT_ROLES = frozenset({Role.CLERK, Role.LEADER, Role.AGENCY_ADMIN})
 def accountant_agency_ids(user: Any) -> set[int]:
     """Agencies where ``user`` may handle payments (clerk, leader or agency administrator)."""
     return {
-        agency_id
-        for agency_id, roles in selectors.agency_roles(user).items()
-        if roles & ACCOUNTANT_ROLES
+        agency_id for agency_id, roles in agency_roles(user).items() if roles & ACCOUNTANT_ROLES
     }
 
 
 def is_accountant(user: Any) -> bool:
-    return selectors.is_platform_admin(user) or bool(accountant_agency_ids(user))
+    return is_platform_admin(user) or bool(accountant_agency_ids(user))
 
 
 def collecting_agency() -> Agency | None:
@@ -92,7 +90,7 @@ def collecting_agency() -> Agency | None:
 
 def is_collecting_accountant(user: Any) -> bool:
     """May import statements and handle any transfer to the account: its holder's staff."""
-    if selectors.is_platform_admin(user):
+    if is_platform_admin(user):
         return True
     agency = collecting_agency()
     return agency is not None and agency.pk in accountant_agency_ids(user)
@@ -104,7 +102,7 @@ def visible_transfers(user: Any) -> QuerySet[IncomingTransfer]:
     transfers = IncomingTransfer.objects.select_related(
         "payment__dossier", "statement", "resolved_by"
     )
-    if selectors.is_platform_admin(user):
+    if is_platform_admin(user):
         return transfers
     ids = accountant_agency_ids(user)
     return transfers.filter(

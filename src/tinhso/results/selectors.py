@@ -5,14 +5,9 @@ The signed PDF of a dossier is visible to whoever may see the dossier
 only by its random token (from the QR code), never by number or dossier code.
 """
 
+from tinhso.accounts.access import AnyUser, agency_roles, is_platform_admin
 from tinhso.agencies.models import Role
-from tinhso.dossiers.selectors import (
-    AnyUser,
-    DossierNotFound,
-    agency_roles,
-    dossier_for_user,
-    is_platform_admin,
-)
+from tinhso.dossiers.selectors import DossierNotFound, dossier_for_user
 from tinhso.results.models import ResultDocument
 
 
