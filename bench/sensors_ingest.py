@@ -16,8 +16,9 @@ figures do not depend on the system broker's queue limits; ``--system-broker`` u
 4. **drain**: the same messages published while the worker is away (the broker queues them
    in the worker's persistent session), then the worker started: from its start until every
    observation is in the database. Only broker → worker → database is measured here;
-5. **alert delay**: from publishing a reading that crosses the rice limit to the AlertEvent's
-   commit and to the e-mail delivery recorded as sent (locmem e-mail backend in the worker).
+5. **alert delay**: from publishing a reading that crosses the rice limit to the SalinityAlert's
+   commit and to the e-mail delivery (a notifications ``Delivery``) recorded as sent (locmem
+   e-mail backend in the worker).
 
 Usage: ``.venv/bin/python bench/sensors_ingest.py [--observations 200000]
 [--mqtt-observations 100000] [--publishers 3] [--alerts 20]``.
@@ -385,7 +386,8 @@ def bench_drain(
 
 
 def bench_alerts(ds: int, port: int, prefix: str, rounds: int) -> dict[str, Any]:
-    from tinhso.sensors.models import AlertDelivery, AlertEvent, Subscription, Thing
+    from tinhso.notifications.models import Delivery
+    from tinhso.sensors.models import SalinityAlert, Subscription, Thing
     from tinhso.sensors.publisher import Publisher, observation
 
     sub = Subscription.objects.create(
@@ -414,23 +416,18 @@ def bench_alerts(ds: int, port: int, prefix: str, rounds: int) -> dict[str, Any]
         publisher.flush()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            delivery = (
-                AlertDelivery.objects.filter(
-                    event__use="rice",
-                    event__kind="raised",
-                    event__phenomenon_time=moment,
-                    status="sent",
-                )
-                .select_related("event")
-                .first()
-            )
-            if delivery is not None:
-                to_event.append((delivery.event.created_at - sent_at).total_seconds() * 1000)
+            alert = SalinityAlert.objects.filter(
+                use="rice", kind="raised", phenomenon_time=moment, datastream_id=ds
+            ).first()
+            sent = Delivery.objects.filter(topic="salinity_alert", status="sent")
+            delivery = sent.filter(key=f"{alert.pk}:{sub.pk}").first() if alert else None
+            if alert and delivery and delivery.sent_at:
+                to_event.append((alert.created_at - sent_at).total_seconds() * 1000)
                 to_sent.append((delivery.sent_at - sent_at).total_seconds() * 1000)
                 break
             time.sleep(0.01)
     publisher.close()
-    raised = AlertEvent.objects.filter(use="rice", kind="raised", datastream_id=ds).count()
+    raised = SalinityAlert.objects.filter(use="rice", kind="raised", datastream_id=ds).count()
 
     def stats(values: list[float]) -> dict[str, float]:
         ordered = sorted(values)

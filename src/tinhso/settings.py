@@ -150,7 +150,7 @@ STORAGES = {
     },
 }
 
-# Uploads: the cap is enforced in code (tinhso.dossiers.uploads); Django's memory setting is not a cap.
+# Uploads: the cap is enforced in code (tinhso.uploads); Django's memory setting is not a cap.
 TINHSO_UPLOAD_MAX_BYTES = env_int("TINHSO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TINHSO_UPLOAD_MAX_BYTES + 1024 * 1024
 
@@ -161,6 +161,12 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "scan-deadlines": {"task": "tinhso.dossiers.tasks.scan_deadlines", "schedule": 15 * 60},
+    # Catch-up of the dossier-changed events (ADR 0009): retries and deliveries lost after commit.
+    "dispatch-dossier-events": {"task": "tinhso.dossiers.events.dispatch_events", "schedule": 60},
+    "sweep-pending-deliveries": {
+        "task": "tinhso.notifications.tasks.sweep_pending_deliveries",
+        "schedule": 60,
+    },
 }
 
 EMAIL_BACKEND = env_str(
@@ -192,7 +198,7 @@ TINHSO_VNPAY_API_TIMEOUT = env_int("TINHSO_VNPAY_API_TIMEOUT", 15)  # seconds
 # The sandbox gateway is served only when enabled; by default exactly when the payment URL is its own.
 TINHSO_VNPAY_SANDBOX = env_bool("TINHSO_VNPAY_SANDBOX", TINHSO_VNPAY_URL.startswith("{site_url}"))
 TINHSO_VNPAY_SANDBOX_IPN_URL = env_str(
-    "TINHSO_VNPAY_SANDBOX_IPN_URL", "{site_url}/payments/vnpay/ipn"
+    "TINHSO_VNPAY_SANDBOX_IPN_URL", "{site_url}/payments/vnpay/callback"
 )
 TINHSO_VNPAY_SANDBOX_DELIVERY = env_str("TINHSO_VNPAY_SANDBOX_DELIVERY", "inprocess")  # or "http"
 TINHSO_VNPAY_SANDBOX_IPN_DELAY = env_int("TINHSO_VNPAY_SANDBOX_IPN_DELAY", 0)  # seconds

@@ -116,7 +116,7 @@ class ChainCheck(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'BROKEN'}"
 
 
-class AlertRule(models.Model):
+class SecurityAlertRule(models.Model):
     """A threshold on audit events in a sliding window; evaluated by ``tinhso audit alerts``."""
 
     class Kind(models.TextChoices):
@@ -141,16 +141,19 @@ class AlertRule(models.Model):
     is_active = models.BooleanField(_("đang bật"), default=True)
 
     class Meta:
-        verbose_name = _("quy tắc cảnh báo")
-        verbose_name_plural = _("quy tắc cảnh báo")
+        verbose_name = _("quy tắc cảnh báo an ninh")
+        verbose_name_plural = _("quy tắc cảnh báo an ninh")
         ordering = ["kind"]
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
 
 
-class Alert(models.Model):
-    rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="alerts")
+class SecurityAlert(models.Model):
+    """A security alert raised by a rule for one subject, at most once per rule and window;
+    security staff are told through the notifications outbox (topic ``security_alert``)."""
+
+    rule = models.ForeignKey(SecurityAlertRule, on_delete=models.PROTECT, related_name="alerts")
     subject = models.CharField(_("đối tượng"), max_length=200)
     bucket = models.BigIntegerField()  # window number: one alert per rule, subject and window
     count = models.PositiveIntegerField(_("số sự kiện"))

@@ -13,7 +13,7 @@ from tinhso.accounts.models import User
 from tinhso.agencies.models import StaffAssignment
 from tinhso.audit.access import can_read_audit
 from tinhso.audit.alerts import PRIVILEGE_ACTIONS
-from tinhso.audit.models import Alert, AuditAnchor, AuditEntry, ChainCheck
+from tinhso.audit.models import AuditAnchor, AuditEntry, ChainCheck, SecurityAlert
 
 PAGE_SIZE = 50
 
@@ -85,8 +85,8 @@ class SocOverview:
     lockouts: list[AuditEntry]
     without_second_factor: list[User] | None  # None: the accounts app has no second factor yet
     privilege_changes: list[AuditEntry]
-    open_alerts: list[Alert]
-    recent_alerts: list[Alert]
+    open_alerts: list[SecurityAlert]
+    recent_alerts: list[SecurityAlert]
     last_check: ChainCheck | None
     last_anchor: AuditAnchor | None
 
@@ -142,10 +142,10 @@ def soc_overview(user: Any, *, hours: int = 48) -> SocOverview:
         without_second_factor=officials_without_second_factor(),
         privilege_changes=list(recent.filter(action__in=PRIVILEGE_ACTIONS).order_by("-id")[:50]),
         open_alerts=list(
-            Alert.objects.filter(acknowledged_at__isnull=True).select_related("rule")[:100]
+            SecurityAlert.objects.filter(acknowledged_at__isnull=True).select_related("rule")[:100]
         ),
         recent_alerts=list(
-            Alert.objects.filter(~Q(acknowledged_at=None))
+            SecurityAlert.objects.filter(~Q(acknowledged_at=None))
             .select_related("rule", "acknowledged_by")
             .order_by("-acknowledged_at")[:20]
         ),

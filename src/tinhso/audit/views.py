@@ -14,7 +14,7 @@ from tinhso.audit.access import auditor_required, can_operate_soc, security_requ
 from tinhso.audit.alerts import acknowledge_alert
 from tinhso.audit.export import export_lines, record_export
 from tinhso.audit.forms import AcknowledgeForm, SearchForm
-from tinhso.audit.models import Alert, AuditEntry
+from tinhso.audit.models import AuditEntry, SecurityAlert
 from tinhso.audit.services import log_event
 from tinhso.audit.verify import check_and_record
 
@@ -123,7 +123,7 @@ def soc(request: HttpRequest) -> HttpResponse:
 @require_POST
 @security_required
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_object_or_404(Alert, pk=pk)
+    alert = get_object_or_404(SecurityAlert, pk=pk)
     form = AcknowledgeForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     acknowledge_alert(alert=alert, user=_user(request), note=note)

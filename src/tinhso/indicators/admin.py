@@ -2,8 +2,8 @@ from django.contrib import admin
 
 from tinhso.indicators.models import (
     ActionTask,
-    Alert,
-    AlertRule,
+    IndicatorAlert,
+    IndicatorAlertRule,
     PilotUnit,
     SchemeTarget,
     SectorPanel,
@@ -26,8 +26,8 @@ class ActionTaskAdmin(admin.ModelAdmin):
     filter_horizontal = ("pilot_units",)
 
 
-@admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+@admin.register(IndicatorAlertRule)
+class IndicatorAlertRuleAdmin(admin.ModelAdmin):
     list_display = ("kind", "threshold", "is_active")
 
 
@@ -53,7 +53,7 @@ class SectorUploadAdmin(admin.ModelAdmin):
         return False  # versions are kept as uploaded
 
 
-@admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+@admin.register(IndicatorAlert)
+class IndicatorAlertAdmin(admin.ModelAdmin):
     list_display = ("rule", "subject", "raised_at", "cleared_at", "notified")
     list_filter = ("rule", "cleared_at")

@@ -1,7 +1,7 @@
 """Alerts of the operations centre: evaluate the rules, raise each alert once, clear it when the
 condition is gone, and e-mail the subscribed leaders who may see it.
 
-Rules (``AlertRule.kind``, threshold in brackets):
+Rules (``IndicatorAlertRule.kind``, threshold in brackets):
 
 - ``overdue``: an agency has at least [threshold] dossiers in progress past their due date now;
 - ``on_time_drop``: an agency's on-time rate of the last complete month fell by at least
@@ -11,7 +11,9 @@ Rules (``AlertRule.kind``, threshold in brackets):
 
 An open alert is unique per rule and subject (a partial unique constraint), so running the
 evaluation again — or twice at once — never raises it a second time; it is raised again only
-after it has cleared.
+after it has cleared. The e-mails go through the notifications outbox (topic
+``indicator_alert``): recorded with the alert, in its transaction, and sent with retries after
+the commit.
 """
 
 import datetime
@@ -20,15 +22,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.agencies.models import Agency
-from tinhso.indicators import access, periods, selectors
-from tinhso.indicators.models import Alert, AlertRule, AlertSubscription, SchemeTarget
+from tinhso.indicators import access, selectors
+from tinhso.indicators.models import (
+    AlertSubscription,
+    IndicatorAlert,
+    IndicatorAlertRule,
+    SchemeTarget,
+)
+from tinhso.ioc import periods
+from tinhso.ioc.selectors import Scope, backlog, summary
+from tinhso.notifications.channels import Medium
+from tinhso.notifications.outbox import Outgoing, send_many
+
+TOPIC = "indicator_alert"  # the notifications topic of the e-mails to subscribed leaders
 
 
 @dataclass
@@ -41,13 +53,11 @@ class Finding:
 
 @dataclass
 class Outcome:
-    raised: list[Alert] = field(default_factory=list)
-    cleared: list[Alert] = field(default_factory=list)
+    raised: list[IndicatorAlert] = field(default_factory=list)
+    cleared: list[IndicatorAlert] = field(default_factory=list)
 
 
-def _overdue(rule: AlertRule, today: datetime.date) -> list[Finding]:
-    from tinhso.ioc.selectors import Scope, backlog
-
+def _overdue(rule: IndicatorAlertRule, today: datetime.date) -> list[Finding]:
     found = []
     for agency in Agency.objects.filter(is_active=True):
         late = backlog(scope=Scope(agency_id=agency.pk)).in_progress_overdue
@@ -63,9 +73,7 @@ def _overdue(rule: AlertRule, today: datetime.date) -> list[Finding]:
     return found
 
 
-def _on_time_drop(rule: AlertRule, today: datetime.date) -> list[Finding]:
-    from tinhso.ioc.selectors import Scope, summary
-
+def _on_time_drop(rule: IndicatorAlertRule, today: datetime.date) -> list[Finding]:
     last = periods.previous(periods.month_period(today.year, today.month))
     before = periods.previous(last)
     found = []
@@ -97,7 +105,7 @@ def _on_time_drop(rule: AlertRule, today: datetime.date) -> list[Finding]:
     return found
 
 
-def _target_behind(rule: AlertRule, today: datetime.date) -> list[Finding]:
+def _target_behind(rule: IndicatorAlertRule, today: datetime.date) -> list[Finding]:
     found = []
     for row in selectors.tracker(today):
         if row.actual is None or row.behind_by is None or row.behind_by < rule.threshold:
@@ -123,9 +131,9 @@ def _target_behind(rule: AlertRule, today: datetime.date) -> list[Finding]:
 
 
 CHECKS = {
-    AlertRule.Kind.OVERDUE: _overdue,
-    AlertRule.Kind.ON_TIME_DROP: _on_time_drop,
-    AlertRule.Kind.TARGET_BEHIND: _target_behind,
+    IndicatorAlertRule.Kind.OVERDUE: _overdue,
+    IndicatorAlertRule.Kind.ON_TIME_DROP: _on_time_drop,
+    IndicatorAlertRule.Kind.TARGET_BEHIND: _target_behind,
 }
 
 
@@ -141,8 +149,8 @@ def evaluate(*, now: datetime.datetime | None = None) -> Outcome:
     now = now or timezone.now()
     today = timezone.localdate(now)
     outcome = Outcome()
-    for rule in AlertRule.objects.filter(is_active=True):
-        findings = {f.subject: f for f in CHECKS[AlertRule.Kind(rule.kind)](rule, today)}
+    for rule in IndicatorAlertRule.objects.filter(is_active=True):
+        findings = {f.subject: f for f in CHECKS[IndicatorAlertRule.Kind(rule.kind)](rule, today)}
         open_alerts = {a.subject: a for a in rule.alerts.filter(cleared_at__isnull=True)}
         for subject, alert in open_alerts.items():
             if subject not in findings:
@@ -154,7 +162,7 @@ def evaluate(*, now: datetime.datetime | None = None) -> Outcome:
                 continue
             try:
                 with transaction.atomic():
-                    alert = Alert.objects.create(
+                    alert = IndicatorAlert.objects.create(
                         rule=rule,
                         subject=subject,
                         agency=finding.agency,
@@ -162,40 +170,46 @@ def evaluate(*, now: datetime.datetime | None = None) -> Outcome:
                         message=finding.message,
                         raised_at=now,
                     )
+                    _notify(alert)
             except IntegrityError:  # raised by a concurrent evaluation
                 continue
             outcome.raised.append(alert)
-    for alert in outcome.raised:
-        _notify(alert)
     return outcome
 
 
-def _notify(alert: Alert) -> None:
+def _notify(alert: IndicatorAlert) -> None:
+    """Queue an e-mail to each subscribed leader who may see the alert (sent after commit)."""
     recipients = [
         sub.user
         for sub in AlertSubscription.objects.select_related("user").filter(user__is_active=True)
         if sub.user.email and visible_to(alert, sub.user)
     ]
+    if not recipients:
+        return
     subject = _("[Tỉnh Số] Cảnh báo: %(kind)s") % {"kind": alert.rule.get_kind_display()}
     link = settings.TINHSO_SITE_URL.rstrip("/") + reverse("indicators:alerts")
-    for user in recipients:
-        send_mail(
-            subject,
-            alert.message + "\n\n" + _("Xem trên trung tâm điều hành: %(url)s") % {"url": link},
-            None,
-            [user.email],
+    body = alert.message + "\n\n" + _("Xem trên trung tâm điều hành: %(url)s") % {"url": link}
+    messages = [
+        Outgoing(
+            key=f"alert:{alert.pk}",
+            medium=Medium.EMAIL,
+            recipient=user.email,
+            subject=subject,
+            body=body,
         )
-    if recipients:
-        Alert.objects.filter(pk=alert.pk).update(notified=len(recipients))
-        alert.notified = len(recipients)
+        for user in recipients
+    ]
+    send_many(topic=TOPIC, messages=messages)
+    alert.notified = len(recipients)
+    alert.save(update_fields=["notified"])
 
 
-def visible_to(alert: Alert, user: Any) -> bool:
+def visible_to(alert: IndicatorAlert, user: Any) -> bool:
     if alert.agency_id is not None:
         return access.allows_agency(user, alert.agency_id)
     return access.can_view(user)
 
 
-def open_alerts_for(user: Any) -> list[Alert]:
-    alerts = Alert.objects.filter(cleared_at__isnull=True).select_related("rule", "agency")
+def open_alerts_for(user: Any) -> list[IndicatorAlert]:
+    alerts = IndicatorAlert.objects.filter(cleared_at__isnull=True).select_related("rule", "agency")
     return [a for a in alerts if visible_to(a, user)]

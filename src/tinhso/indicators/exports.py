@@ -6,7 +6,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from tinhso.indicators.models import Alert, Sector, SectorUpload
+from tinhso.indicators.models import IndicatorAlert, Sector, SectorUpload
 from tinhso.indicators.selectors import TargetProgress
 from tinhso.ioc.exports import Column, Table
 
@@ -85,7 +85,7 @@ def tasks_table(tasks: Any, today: datetime.date) -> Table:
     return Table(_("Chương trình hành động"), columns, data)
 
 
-def alerts_table(alerts: list[Alert]) -> Table:
+def alerts_table(alerts: list[IndicatorAlert]) -> Table:
     columns = [Column(_("Loại")), Column(_("Nội dung")), Column(_("Phát sinh lúc"), "date")]
     data = [[a.rule.get_kind_display(), a.message, a.raised_at] for a in alerts]
     return Table(_("Cảnh báo đang mở"), columns, data)

@@ -255,7 +255,9 @@ class SectorValue(models.Model):
         return f"{self.indicator} {self.period} {self.unit_code}: {self.value}"
 
 
-class AlertRule(models.Model):
+class IndicatorAlertRule(models.Model):
+    """A rule of the operations centre over dossiers and scheme targets (``alerts.CHECKS``)."""
+
     class Kind(models.TextChoices):
         OVERDUE = "overdue", _("Hồ sơ quá hạn vượt ngưỡng")
         ON_TIME_DROP = "on_time_drop", _("Tỷ lệ đúng hạn giảm so với kỳ trước")
@@ -273,17 +275,18 @@ class AlertRule(models.Model):
     is_active = models.BooleanField(_("đang áp dụng"), default=True)
 
     class Meta:
-        verbose_name = _("quy tắc cảnh báo")
-        verbose_name_plural = _("quy tắc cảnh báo")
+        verbose_name = _("quy tắc cảnh báo điều hành")
+        verbose_name_plural = _("quy tắc cảnh báo điều hành")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.threshold})"
 
 
-class Alert(models.Model):
-    """An alert raised by a rule for one subject; at most one open alert per rule and subject."""
+class IndicatorAlert(models.Model):
+    """An operations-centre alert raised by a rule for one subject; at most one open alert per
+    rule and subject. Subscribed leaders are told through the notifications outbox."""
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
+    rule = models.ForeignKey(IndicatorAlertRule, on_delete=models.CASCADE, related_name="alerts")
     subject = models.CharField(_("đối tượng"), max_length=80)
     agency = models.ForeignKey(
         "agencies.Agency", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -297,8 +300,8 @@ class Alert(models.Model):
     notified = models.PositiveIntegerField(_("số người đã nhận thư"), default=0)
 
     class Meta:
-        verbose_name = _("cảnh báo")
-        verbose_name_plural = _("cảnh báo")
+        verbose_name = _("cảnh báo điều hành")
+        verbose_name_plural = _("cảnh báo điều hành")
         ordering = ["-raised_at", "-pk"]
         constraints = [
             models.UniqueConstraint(

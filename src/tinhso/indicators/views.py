@@ -16,8 +16,8 @@ from tinhso.indicators import access, alerts, exports, mapdata, selectors, servi
 from tinhso.indicators.forms import SectorUploadForm, TargetValueForm, TaskReportForm
 from tinhso.indicators.models import (
     ActionTask,
-    Alert,
     AlertSubscription,
+    IndicatorAlert,
     PilotUnit,
     SchemeTarget,
     Sector,
@@ -262,7 +262,7 @@ def boundaries_view(request: HttpRequest) -> FileResponse:
 @login_required
 def alerts_view(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
-    recent = Alert.objects.select_related("rule", "agency").order_by("-raised_at")[:200]
+    recent = IndicatorAlert.objects.select_related("rule", "agency").order_by("-raised_at")[:200]
     context = {
         "open": alerts.open_alerts_for(user),
         "recent": [a for a in recent if alerts.visible_to(a, user)],

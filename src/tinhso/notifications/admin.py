@@ -7,10 +7,12 @@ from tinhso.notifications.models import Delivery
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    """Read-only record of what was sent; the list shows recipients masked."""
+    """Read-only record of what was sent, to applicants and in alerts; the list shows recipients
+    masked."""
 
     list_display = [
         "created_at",
+        "topic",
         "dossier",
         "event",
         "channel",
@@ -19,8 +21,8 @@ class DeliveryAdmin(admin.ModelAdmin):
         "attempts",
         "sent_at",
     ]
-    list_filter = ["status", "channel", "event"]
-    search_fields = ["dossier__code"]
+    list_filter = ["status", "topic", "channel", "event"]
+    search_fields = ["dossier__code", "key"]
     list_select_related = ["dossier"]
     date_hierarchy = "created_at"
     show_full_result_count = False

@@ -109,3 +109,8 @@ def sms_channel() -> Channel:
     if channel.medium != Medium.SMS:
         raise ImproperlyConfigured(f"TINHSO_SMS_CHANNEL={channel_id!r} is not an SMS channel")
     return channel
+
+
+def channel_for(medium: str) -> Channel:
+    """The channel that delivers on ``medium``: ``email``, or the configured SMS channel."""
+    return email_channel() if medium == Medium.EMAIL else sms_channel()

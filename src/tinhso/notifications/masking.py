@@ -1,5 +1,7 @@
 """Masking of e-mail addresses and phone numbers for lists and logs."""
 
+from tinhso.accounts.identifiers import mask_phone
+
 
 def mask_recipient(recipient: str) -> str:
     """Hide most of an address: ``"nguyenvana@gmail.com"`` -> ``"ng***@gmail.com"``,
@@ -8,8 +10,6 @@ def mask_recipient(recipient: str) -> str:
     E-mail keeps the first two characters of the local part and the domain; phone numbers use the
     platform's one phone mask, ``tinhso.accounts.identifiers.mask_phone``.
     """
-    from tinhso.accounts.identifiers import mask_phone
-
     value = recipient.strip()
     if "@" in value:
         local, _, domain = value.rpartition("@")

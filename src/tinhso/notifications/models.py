@@ -1,7 +1,11 @@
-"""Deliveries: one row per message to an applicant, on one medium, for one dossier event.
+"""Deliveries: one row per message to one address (an e-mail address or a phone number).
 
-The unique constraint on (dossier, event, history_seq, channel) is what makes sending
-idempotent: a retried or duplicated task finds the row and does not send again.
+Every message the platform sends goes through this table: the applicant's messages about their
+dossier (topic ``applicant``, with the dossier, event and history entry filled in) and the
+alerts to officials and subscribers (``security_alert``, ``indicator_alert``,
+``salinity_alert``, …: any topic the caller names). The unique constraint on
+(topic, key, channel, recipient) is what makes sending idempotent: the caller's key names the
+message, and a retried or duplicated task finds the row and does not send it again.
 """
 
 import datetime
@@ -14,13 +18,37 @@ from tinhso.notifications.channels import Medium
 from tinhso.notifications.events import Event
 from tinhso.notifications.masking import mask_recipient
 
+APPLICANT_TOPIC = "applicant"
+"""The topic of the messages to the applicant of a dossier (``services.notify_applicant``)."""
+
 
 class Delivery(models.Model):
+    """One message to one address, and what became of it.
+
+    Status: ``pending`` — recorded, waiting for the task that sends it (``outbox.send_many``);
+    ``queued`` — claimed by a worker that is sending it now (or died while doing so: it is left
+    alone, a person gets a message at most once); ``sent``; ``failed`` — the channel refused or
+    could not be reached, and a retry may claim the row again.
+    """
+
     class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
         QUEUED = "queued", _("Đang gửi")
         SENT = "sent", _("Đã gửi")
         FAILED = "failed", _("Gửi không thành công")
 
+    topic = models.CharField(
+        _("loại tin"),
+        max_length=40,
+        help_text=_("Ví dụ applicant (tin cho người nộp hồ sơ), security_alert, salinity_alert"),
+    )
+    key = models.CharField(
+        _("khóa chống gửi lặp"),
+        max_length=200,
+        help_text=_(
+            "Mã của tin trong loại tin: cùng loại, khóa, kênh và người nhận thì chỉ gửi một lần"
+        ),
+    )
     dossier = models.ForeignKey(
         "dossiers.Dossier",
         verbose_name=_("hồ sơ"),
@@ -29,11 +57,14 @@ class Delivery(models.Model):
         on_delete=models.PROTECT,
         related_name="deliveries",
     )
-    event = models.CharField(_("sự kiện"), max_length=24, choices=Event.choices)
-    history_seq = models.PositiveIntegerField(_("số thứ tự quá trình xử lý"))
+    event = models.CharField(_("sự kiện"), max_length=24, choices=Event.choices, blank=True)
+    history_seq = models.PositiveIntegerField(_("số thứ tự quá trình xử lý"), null=True, blank=True)
     channel = models.CharField(_("kênh"), max_length=8, choices=Medium.choices)
     backend = models.CharField(
-        _("bộ gửi"), max_length=40, help_text=_("Mã kênh đã gửi tin, ví dụ email hoặc log")
+        _("bộ gửi"),
+        max_length=40,
+        blank=True,
+        help_text=_("Mã kênh đã gửi tin, ví dụ email hoặc log"),
     )
     recipient = models.CharField(_("người nhận"), max_length=254)
     subject = models.CharField(_("tiêu đề"), max_length=255, blank=True)
@@ -53,8 +84,8 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dossier", "event", "history_seq", "channel"],
-                name="delivery_once_per_event_and_channel",
+                fields=["topic", "key", "channel", "recipient"],
+                name="delivery_once_per_key_and_address",
             ),
             models.CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
@@ -64,9 +95,8 @@ class Delivery(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_event_display()} · {self.get_channel_display()} · {self.masked_recipient}"
-        )
+        what = self.get_event_display() if self.event else self.topic
+        return f"{what} · {self.get_channel_display()} · {self.masked_recipient}"
 
     @property
     def masked_recipient(self) -> str:

@@ -1,7 +1,12 @@
-"""Telling applicants about their dossiers.
+"""Sending messages and recording each one as a ``Delivery``.
 
-``notify_applicant`` is called by ``tasks.notify_applicant_task``, which the dossier services
-queue with ``transaction.on_commit`` after each transition the applicant cares about.
+Two entry points share the claim / attempt / record steps below:
+
+- ``notify_applicant`` tells the applicant of a dossier about an event (called by
+  ``tasks.notify_applicant_task``, queued on commit after each transition they care about);
+- ``deliver`` sends deliveries already recorded as pending by ``outbox.send_many`` (the alerts
+  to security staff, to the operations centre's subscribers and to salinity subscribers), called
+  by ``tasks.deliver_task``.
 
 It is deliberately not one big transaction: a message that has left through a channel cannot
 be rolled back, and holding the database write lock while talking to an SMTP server or an SMS
@@ -10,19 +15,22 @@ row is claimed before sending and updated after, each step committed on its own.
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError
 from django.utils import timezone
 
 from tinhso.dossiers.models import Dossier, HistoryEntry
-from tinhso.notifications import channels
-from tinhso.notifications.channels import Channel, DeliveryError, Medium
+from tinhso.notifications.channels import Channel, DeliveryError, Medium, channel_for
 from tinhso.notifications.events import Event
 from tinhso.notifications.messages import Message, render
-from tinhso.notifications.models import Delivery
+from tinhso.notifications.models import APPLICANT_TOPIC, Delivery
 
 logger = logging.getLogger(__name__)
+
+RETRYABLE = (Delivery.Status.PENDING, Delivery.Status.FAILED)
 
 
 @dataclass(frozen=True)
@@ -44,36 +52,28 @@ def _targets(dossier: Dossier, message: Message) -> list[_Target]:
     return targets
 
 
-def _channel_for(medium: Medium) -> Channel:
-    return channels.email_channel() if medium == Medium.EMAIL else channels.sms_channel()
+def applicant_key(dossier_id: int, event: str, history_seq: int) -> str:
+    """The idempotency key of the applicant's message about one history entry."""
+    return f"{dossier_id}:{event}:{history_seq}"
 
 
-def _claim(
-    dossier: Dossier, event: Event, history_seq: int, target: _Target, channel: Channel
-) -> Delivery | None:
+def _claim(identity: dict[str, Any], fields: dict[str, Any], channel: Channel) -> Delivery | None:
     """Return the delivery row this call may send, or ``None`` when it must not send.
 
     A new row is created in state queued and belongs to this call. An existing row is taken
-    over only if its last attempt failed (the retry case), by a conditional update so two
-    concurrent retries cannot both win. A row already sent, or queued by another worker that
-    is sending it right now (or died while sending: at most once is the safer side for a
-    citizen's phone), is left alone.
+    over only if it is pending or its last attempt failed (the retry case), by a conditional
+    update so two concurrent workers cannot both win. A row already sent, or queued by another
+    worker that is sending it right now (or died while sending: at most once is the safer side
+    for a person's phone), is left alone.
     """
-    key = {"dossier": dossier, "event": event, "history_seq": history_seq, "channel": target.medium}
-    fields = {
-        "backend": channel.id,
-        "recipient": target.recipient,
-        "subject": target.subject,
-        "body": target.body,
-        "status": Delivery.Status.QUEUED,
-    }
+    fields = {**fields, "backend": channel.id, "status": Delivery.Status.QUEUED}
     try:
-        delivery, created = Delivery.objects.get_or_create(**key, defaults=fields)
+        delivery, created = Delivery.objects.get_or_create(**identity, defaults=fields)
     except IntegrityError:  # lost a race with another worker creating the same row
         return None
     if created:
         return delivery
-    taken = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.FAILED).update(**fields)
+    taken = Delivery.objects.filter(pk=delivery.pk, status__in=RETRYABLE).update(**fields)
     if not taken:
         return None
     delivery.refresh_from_db()
@@ -89,7 +89,12 @@ def _attempt(delivery: Delivery, channel: Channel) -> None:
     except DeliveryError as exc:
         delivery.mark_failed(str(exc) or type(exc).__name__)
         # The error text (which may quote the address) is kept on the row, not in the log.
-        logger.warning("Delivery %s (%s via %s) failed", delivery.pk, delivery.event, channel.id)
+        logger.warning(
+            "Delivery %s (%s via %s) failed",
+            delivery.pk,
+            delivery.event or delivery.topic,
+            channel.id,
+        )
     except Exception as exc:
         # A bug in one channel must neither stop the other channel nor leave the row queued.
         delivery.mark_failed(f"{type(exc).__name__}: {exc}")
@@ -103,9 +108,11 @@ def notify_applicant(*, dossier_id: int, event: str, history_seq: int) -> list[D
     """Send the message for ``event`` to the applicant of a dossier, by e-mail and by SMS.
 
     E-mail goes out when the dossier has ``applicant_email``, SMS when it has
-    ``applicant_phone``. Each is recorded as a ``Delivery`` (sent, or failed with the error);
-    a failure on one medium never stops the other. Calling it again for the same
-    ``(dossier, event, history_seq)`` sends nothing already sent and retries only what failed.
+    ``applicant_phone``. Each is recorded as a ``Delivery`` of topic ``applicant`` (sent, or
+    failed with the error); a failure on one medium never stops the other. Calling it again for
+    the same ``(dossier, event, history_seq)`` sends nothing already sent and retries only what
+    failed (an address the applicant corrected in between is a new delivery: the failed one to
+    the old address stays as the record of what happened).
 
     Returns the deliveries of this event, one per medium the applicant can be reached on,
     e-mail first.
@@ -116,17 +123,52 @@ def notify_applicant(*, dossier_id: int, event: str, history_seq: int) -> list[D
     dossier = Dossier.objects.select_related("procedure_version", "agency").get(pk=dossier_id)
     entry = HistoryEntry.objects.get(dossier=dossier, seq=history_seq)
     message = render(dossier, entry, kind)
+    key = applicant_key(dossier.pk, kind, history_seq)
     deliveries = []
     for target in _targets(dossier, message):
-        channel = _channel_for(target.medium)
-        claimed = _claim(dossier, kind, history_seq, target, channel)
+        channel = channel_for(target.medium)
+        identity = {
+            "topic": APPLICANT_TOPIC,
+            "key": key,
+            "channel": target.medium,
+            "recipient": target.recipient,
+        }
+        fields = {
+            "dossier": dossier,
+            "event": kind,
+            "history_seq": history_seq,
+            "subject": target.subject,
+            "body": target.body,
+        }
+        claimed = _claim(identity, fields, channel)
         if claimed is None:
-            deliveries.append(
-                Delivery.objects.get(
-                    dossier=dossier, event=kind, history_seq=history_seq, channel=target.medium
-                )
-            )
+            deliveries.append(Delivery.objects.get(**identity))
             continue
         _attempt(claimed, channel)
         deliveries.append(claimed)
     return deliveries
+
+
+def deliver(delivery_ids: Sequence[int]) -> list[Delivery]:
+    """Send the pending or failed deliveries among ``delivery_ids``, each on its own.
+
+    Each row is claimed (pending or failed → queued, by a conditional update, so two workers
+    never both send it), handed to the channel of its medium and recorded as sent or failed.
+    Rows already sent, or queued by another worker, are not touched. Returns every delivery
+    found, in id order, with its status after this call.
+    """
+    rows = list(Delivery.objects.filter(pk__in=list(delivery_ids)).order_by("pk"))
+    for delivery in rows:
+        if delivery.status not in RETRYABLE:
+            continue
+        channel = channel_for(delivery.channel)
+        taken = Delivery.objects.filter(pk=delivery.pk, status=delivery.status).update(
+            status=Delivery.Status.QUEUED, backend=channel.id
+        )
+        if not taken:  # another worker claimed it first
+            delivery.refresh_from_db()
+            continue
+        delivery.status = Delivery.Status.QUEUED
+        delivery.backend = channel.id
+        _attempt(delivery, channel)
+    return rows

@@ -27,8 +27,8 @@ class SubscriptionAdmin(admin.ModelAdmin[models.Subscription]):
     exclude = ["confirm_code_hash", "token"]
 
 
-@admin.register(models.AlertEvent)
-class AlertEventAdmin(admin.ModelAdmin[models.AlertEvent]):
+@admin.register(models.SalinityAlert)
+class SalinityAlertAdmin(admin.ModelAdmin[models.SalinityAlert]):
     list_display = ["created_at", "datastream", "use", "kind", "level", "value", "phenomenon_time"]
     list_filter = ["use", "kind"]
 

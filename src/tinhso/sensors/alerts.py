@@ -11,20 +11,25 @@ Called inside the ingest transaction with the *new present* readings of salinity
   event ``cleared``. Salinity in the estuaries rises and falls with each tide, twice a day; without
   the wait a farmer would get "raised" and "cleared" every twelve hours of the dry season.
 
-Each event gets one :class:`AlertDelivery` per active subscription that follows the station
-and the use; sending happens after the commit (``tasks.deliver_alert``).
+Each event (a :class:`SalinityAlert` row) gets one message per active subscription that follows
+the station and the use, recorded in the ingest transaction as a notifications ``Delivery``
+(topic ``salinity_alert``, key ``<alert id>:<subscription id>``) and sent after the commit, with
+retries, by the notifications outbox.
 """
 
 import datetime
 from collections.abc import Sequence
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.utils import translation
 
-from tinhso.sensors.models import AlertDelivery, AlertEvent, AlertState, Datastream, Subscription
+from tinhso.notifications.outbox import Outgoing, send_many
+from tinhso.sensors.models import AlertState, Datastream, SalinityAlert, Subscription, Thing
 from tinhso.sensors.readings import Reading
+from tinhso.sensors.services import alert_text
 from tinhso.sensors.thresholds import uses
+
+TOPIC = "salinity_alert"  # the notifications topic of the messages to subscribers
 
 
 def clear_after() -> datetime.timedelta:
@@ -33,12 +38,12 @@ def clear_after() -> datetime.timedelta:
     )
 
 
-def evaluate(datastream: Datastream, readings: Sequence[Reading]) -> list[AlertEvent]:
+def evaluate(datastream: Datastream, readings: Sequence[Reading]) -> list[SalinityAlert]:
     """Run the readings (oldest first, all newer than the stored latest) through the states."""
     return evaluate_many({datastream: list(readings)})
 
 
-def evaluate_many(batch: dict[Datastream, list[Reading]]) -> list[AlertEvent]:
+def evaluate_many(batch: dict[Datastream, list[Reading]]) -> list[SalinityAlert]:
     """Run each datastream's present readings through its states; writes are set-based.
 
     One query loads the raised states of every datastream in the batch (a missing row means
@@ -51,7 +56,7 @@ def evaluate_many(batch: dict[Datastream, list[Reading]]) -> list[AlertEvent]:
     for state in raised:
         states[state.datastream_id][state.use] = state
     dwell = clear_after()
-    events: list[AlertEvent] = []
+    events: list[SalinityAlert] = []
     changed: list[AlertState] = []
     for ds, readings in batch.items():
         if not readings or _idle(states[ds.pk], readings, dwell):
@@ -71,9 +76,9 @@ def evaluate_many(batch: dict[Datastream, list[Reading]]) -> list[AlertEvent]:
         )
     if not events:
         return []
-    created = AlertEvent.objects.bulk_create(events)
+    created = SalinityAlert.objects.bulk_create(events)
     if any(e.pk is None for e in created):  # backends without RETURNING on bulk insert
-        created = list(AlertEvent.objects.order_by("-id")[: len(events)])[::-1]
+        created = list(SalinityAlert.objects.order_by("-id")[: len(events)])[::-1]
     _queue_deliveries(created)
     return created
 
@@ -108,7 +113,7 @@ def _run(
     states: dict[str, AlertState],
     readings: Sequence[Reading],
     dwell: datetime.timedelta,
-    events: list[AlertEvent],
+    events: list[SalinityAlert],
     changed: list[AlertState],
 ) -> None:
     """Move the states reading by reading (oldest first); append events and changed states."""
@@ -126,15 +131,15 @@ def _run(
             level = use.level(reading.result)
             kind = None
             if state.level == 0 and level > 0:
-                kind = AlertEvent.Kind.RAISED
+                kind = SalinityAlert.Kind.RAISED
             elif state.level > 0 and level > state.level:
-                kind = AlertEvent.Kind.ESCALATED
+                kind = SalinityAlert.Kind.ESCALATED
             elif state.level > 0 and reading.result < use.clear_below:
                 if state.below_since is None:
                     state.below_since = reading.phenomenon_time
                     touched[use.code] = state
                 if reading.phenomenon_time - state.below_since >= dwell:
-                    kind, level = AlertEvent.Kind.CLEARED, 0
+                    kind, level = SalinityAlert.Kind.CLEARED, 0
             elif state.level > 0 and state.below_since is not None:
                 state.below_since = None  # back above the clearing line: the wait restarts
                 touched[use.code] = state
@@ -147,7 +152,7 @@ def _run(
             state.last_time = reading.phenomenon_time
             touched[use.code] = state
             events.append(
-                AlertEvent(
+                SalinityAlert(
                     datastream=datastream,
                     use=use.code,
                     kind=kind,
@@ -160,25 +165,38 @@ def _run(
     changed += touched.values()
 
 
-def _queue_deliveries(events: list[AlertEvent]) -> None:
-    things = {event.datastream.thing_id for event in events}
+def _queue_deliveries(events: list[SalinityAlert]) -> None:
+    """Record one message per event and following subscription; sent after the commit."""
+    thing_ids = {event.datastream.thing_id for event in events}
     followers: dict[int, list[Subscription]] = {}
     links = Subscription.stations.through.objects.filter(
-        thing_id__in=things,
+        thing_id__in=thing_ids,
         subscription__confirmed_at__isnull=False,
         subscription__cancelled_at__isnull=True,
     ).select_related("subscription")
     for link in links:
         followers.setdefault(link.thing_id, []).append(link.subscription)
-    rows = [
-        AlertDelivery(event=event, subscription=sub)
+    pairs = [
+        (event, sub)
         for event in events
         for sub in followers.get(event.datastream.thing_id, ())
         if event.use in sub.uses
     ]
-    AlertDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
-        from tinhso.sensors.tasks import deliver_alert
-
-        for event_id in sorted({row.event.pk for row in rows}):
-            transaction.on_commit(partial(deliver_alert.delay, event_id))
+    if not pairs:
+        return
+    things = Thing.objects.in_bulk(thing_ids)
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for event, sub in pairs:
+            event.datastream.thing = things[event.datastream.thing_id]
+            subject, body = alert_text(event, event.datastream, sub.token)
+            messages.append(
+                Outgoing(
+                    key=f"{event.pk}:{sub.pk}",
+                    medium=sub.medium,
+                    recipient=sub.contact,
+                    subject=subject,
+                    body=body,
+                )
+            )
+    send_many(topic=TOPIC, messages=messages)

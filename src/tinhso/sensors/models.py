@@ -7,12 +7,13 @@ range queries of one datastream; PostgreSQL also gets a BRIN index on phenomenon
 0002). Charts read :class:`Rollup` (hourly and daily min/mean/max), maintained on ingest.
 """
 
-import datetime
 from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from tinhso.notifications.masking import mask_recipient
 
 
 class Thing(models.Model):
@@ -275,8 +276,6 @@ class Subscription(models.Model):
         indexes = [models.Index(fields=["confirmed_at", "cancelled_at"])]
 
     def __str__(self) -> str:
-        from tinhso.notifications.masking import mask_recipient
-
         return f"{self.get_medium_display()} {mask_recipient(self.contact)}"
 
     @property
@@ -306,7 +305,13 @@ class AlertState(models.Model):
         return f"{self.datastream_id}/{self.use}: {self.level}"
 
 
-class AlertEvent(models.Model):
+class SalinityAlert(models.Model):
+    """A salinity alert for one datastream and use: raised, escalated or cleared (``alerts``).
+
+    Each follower's message is a notifications ``Delivery`` of topic ``salinity_alert`` and key
+    ``<alert id>:<subscription id>``.
+    """
+
     class Kind(models.TextChoices):
         RAISED = "raised", _("Vượt ngưỡng")
         ESCALATED = "escalated", _("Tăng mức")
@@ -327,39 +332,3 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.datastream_id}/{self.use} {self.kind} {self.level}"
-
-
-class AlertDelivery(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Chờ gửi")
-        SENDING = "sending", _("Đang gửi")
-        SENT = "sent", _("Đã gửi")
-        FAILED = "failed", _("Gửi không thành công")
-
-    event = models.ForeignKey(AlertEvent, on_delete=models.CASCADE, related_name="deliveries")
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    backend = models.CharField(max_length=40, blank=True)
-    provider_id = models.CharField(max_length=255, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["event", "subscription"], name="alert_delivery_once"),
-            models.CheckConstraint(
-                condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
-                name="alert_delivery_sent_has_time",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.event_id} → {self.subscription_id}: {self.status}"
-
-    def mark_sent(self, backend: str, provider_id: str, at: datetime.datetime) -> None:
-        self.status = self.Status.SENT
-        self.backend = backend
-        self.provider_id = provider_id
-        self.sent_at = at
-        self.error = ""

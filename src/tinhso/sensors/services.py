@@ -2,9 +2,8 @@
 
 Subscriptions need no account: ``subscribe`` sends a six-digit code (and, by e-mail, a link to
 the page where it is entered); ``confirm_subscription`` activates the subscription;
-``unsubscribe`` ends it through the link carried by every message. ``deliver_alert`` sends the
-queued deliveries of one alert event, each claimed and committed on its own (a message that
-has left cannot be rolled back, and no write lock is held while talking to a provider).
+``unsubscribe`` ends it through the link carried by every message. ``alert_text`` writes the
+message of a salinity alert; ``alerts`` records one per follower in the notifications outbox.
 """
 
 import datetime
@@ -18,17 +17,15 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from tinhso.notifications import channels
-from tinhso.notifications.channels import Channel
+from tinhso.notifications.channels import channel_for
 from tinhso.sensors.models import (
-    AlertDelivery,
-    AlertEvent,
     Datastream,
     DeviceToken,
+    SalinityAlert,
     Subscription,
     Thing,
 )
@@ -53,12 +50,6 @@ def _hash(value: str) -> str:
 
 def _site(path: str) -> str:
     return str(getattr(settings, "TINHSO_SITE_URL", "")).rstrip("/") + path
-
-
-def _channel(medium: str) -> Channel:
-    return (
-        channels.email_channel() if medium == Subscription.Medium.EMAIL else channels.sms_channel()
-    )
 
 
 def subscribe(
@@ -111,8 +102,10 @@ def _send_code(subscription: Subscription, code: str) -> None:
         ) % {"code": code, "url": confirm}
     else:
         body = _("Tinh So: ma xac nhan nhan canh bao man la %(code)s") % {"code": code}
+    # Sent straight through the channel, not recorded as a delivery: the code is stored only
+    # as a hash, and a delivery row would keep it in clear.
     try:
-        _channel(subscription.medium).send(
+        channel_for(subscription.medium).send(
             recipient=subscription.contact, subject=subject, body=body
         )
     except Exception:
@@ -168,7 +161,7 @@ def device_for_token(key: str) -> DeviceToken | None:
     return found
 
 
-def alert_text(event: AlertEvent, datastream: Datastream, token: str) -> tuple[str, str]:
+def alert_text(event: SalinityAlert, datastream: Datastream, token: str) -> tuple[str, str]:
     """Subject and body of an alert message, in Vietnamese."""
     use = uses()[event.use]
     thing = datastream.thing
@@ -184,7 +177,7 @@ def alert_text(event: AlertEvent, datastream: Datastream, token: str) -> tuple[s
         "limit": number_format(use.threshold, 1),
         "level": event.level,
     }
-    if event.kind == AlertEvent.Kind.CLEARED:
+    if event.kind == SalinityAlert.Kind.CLEARED:
         subject = _("Hết cảnh báo mặn: %(place)s") % values
         text = _(
             "Độ mặn tại %(place)s đã giảm còn %(value)s g/L lúc %(time)s, dưới ngưỡng cho "
@@ -199,36 +192,3 @@ def alert_text(event: AlertEvent, datastream: Datastream, token: str) -> tuple[s
     stop = _site(reverse("sensors:unsubscribe", args=[token]))
     body = (text % values) + "\n" + _("Ngừng nhận tin: %(url)s") % {"url": stop}
     return subject, body
-
-
-def deliver_alert(*, event_id: int) -> list[AlertDelivery]:
-    """Send every queued delivery of the event; each one claimed, sent and saved on its own."""
-    event = AlertEvent.objects.select_related("datastream__thing").get(pk=event_id)
-    sent: list[AlertDelivery] = []
-    pending = AlertDelivery.objects.filter(
-        event=event, status__in=[AlertDelivery.Status.QUEUED, AlertDelivery.Status.FAILED]
-    ).select_related("subscription")
-    with translation.override(settings.LANGUAGE_CODE):
-        for delivery in pending:
-            sub = delivery.subscription
-            if not sub.active:
-                continue
-            claimed = AlertDelivery.objects.filter(pk=delivery.pk, status=delivery.status).update(
-                status=AlertDelivery.Status.SENDING
-            )
-            if not claimed:
-                continue
-            channel = _channel(sub.medium)
-            subject, body = alert_text(event, event.datastream, sub.token)
-            try:
-                provider_id = channel.send(recipient=sub.contact, subject=subject, body=body)
-            except Exception as exc:  # a channel's failure is recorded, never raised
-                delivery.status = AlertDelivery.Status.FAILED
-                delivery.backend = channel.id
-                delivery.error = f"{type(exc).__name__}: {exc}"[:1000]
-                delivery.save(update_fields=["status", "backend", "error"])
-                continue
-            delivery.mark_sent(channel.id, provider_id, timezone.now())
-            delivery.save(update_fields=["status", "backend", "provider_id", "sent_at", "error"])
-            sent.append(delivery)
-    return sent

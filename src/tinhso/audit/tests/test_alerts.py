@@ -12,9 +12,16 @@ from django.utils import timezone
 
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Role, StaffAssignment
-from tinhso.audit.alerts import ensure_default_rules, evaluate_rules, is_after_hours
-from tinhso.audit.models import Alert, AlertRule, AuditEntry
+from tinhso.audit.alerts import (
+    ensure_default_rules,
+    evaluate_rules,
+    is_after_hours,
+    raise_chain_alert,
+)
+from tinhso.audit.models import AuditEntry, SecurityAlert, SecurityAlertRule
 from tinhso.audit.services import log_event
+from tinhso.notifications.models import Delivery
+from tinhso.notifications.tests.fakes import install_sms_channel
 from tinhso.testing import make_cast
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +35,7 @@ def security() -> User:
     StaffAssignment.objects.create(user=user, agency=cast.other_dept, role=Role.SECURITY)
     # Creating the cast assigned roles: keep those privilege changes out of the other rules' tests.
     ensure_default_rules()
-    AlertRule.objects.filter(kind="privilege_changes").update(is_active=False)
+    SecurityAlertRule.objects.filter(kind="privilege_changes").update(is_active=False)
     return user
 
 
@@ -63,7 +70,7 @@ def test_failed_logins_over_threshold_alert_once_and_mail_security_staff(
     fail_logins(5)
     with django_capture_on_commit_callbacks(execute=True):
         assert evaluate_rules() == []  # same window: not again
-    assert Alert.objects.count() == 1 and len(mail.outbox) == 1
+    assert SecurityAlert.objects.count() == 1 and len(mail.outbox) == 1
     assert AuditEntry.objects.filter(action="soc.alert_raised").count() == 1
 
 
@@ -74,7 +81,7 @@ def test_a_new_window_may_alert_again(security: User) -> None:
     with time_machine.travel(later, tick=False):
         fail_logins(20)
         assert len(evaluate_rules()) == 1
-    assert Alert.objects.count() == 2
+    assert SecurityAlert.objects.count() == 2
 
 
 def test_many_attachment_downloads_by_one_official(security: User) -> None:
@@ -119,7 +126,7 @@ def test_after_hours_access_alerts(security: User) -> None:
 
 
 def test_privilege_change_alerts(security: User) -> None:
-    AlertRule.objects.filter(kind="privilege_changes").update(is_active=True)
+    SecurityAlertRule.objects.filter(kind="privilege_changes").update(is_active=True)
     user = User.objects.create_user("plain")
     user.is_superuser = True
     user.save()
@@ -154,7 +161,7 @@ def test_lockouts_logged_by_the_login_layer_alert(security: User) -> None:
 
 def test_inactive_rule_does_not_alert(security: User) -> None:
     evaluate_rules()
-    AlertRule.objects.filter(kind="failed_logins").update(is_active=False)
+    SecurityAlertRule.objects.filter(kind="failed_logins").update(is_active=False)
     fail_logins(25)
     assert all(a.rule.kind != "failed_logins" for a in evaluate_rules())
 
@@ -186,8 +193,39 @@ def test_alerts_command_and_a_broken_chain_alert(security: User, as_attacker: An
 
     with pytest.raises(Exception, match="not anchored"):
         call_command("audit", "anchor", stdout=StringIO(), stderr=StringIO())
-    alert = Alert.objects.get(rule__kind="chain_broken")
+    alert = SecurityAlert.objects.get(rule__kind="chain_broken")
     assert f"entry #{entry.pk}" in alert.details["problems"][0]
     out = StringIO()
     call_command("audit", "alerts", stdout=out)
     assert "new alert" in out.getvalue()
+
+
+def test_security_alerts_go_through_the_notifications_outbox_by_email_and_sms(
+    security: User, monkeypatch: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    sms = install_sms_channel(monkeypatch, settings, failures=1)  # refused once, then retried
+    settings.TINHSO_SECURITY_EMAILS = ["ttcntt@tinh.vn"]
+    security.phone = "0912345678"
+    security.save(update_fields=["phone"])
+    fail_logins(20)
+    with django_capture_on_commit_callbacks(execute=True):
+        [alert] = evaluate_rules()
+    with django_capture_on_commit_callbacks(execute=True):
+        raise_chain_alert(["entry #1: hash mismatch"])  # another alert, another message
+
+    deliveries = Delivery.objects.filter(topic="security_alert").order_by("id")
+    assert [(d.channel, d.recipient, d.status) for d in deliveries] == [
+        ("email", "soc@tinh.vn", "sent"),
+        ("email", "ttcntt@tinh.vn", "sent"),
+        ("sms", "0912345678", "sent"),
+    ] * 2
+    assert deliveries[2].attempts == 2 and deliveries[2].backend == sms.id
+    assert (
+        sorted(m.to[0] for m in mail.outbox)
+        == ["soc@tinh.vn", "soc@tinh.vn"] + ["ttcntt@tinh.vn"] * 2
+    )
+    assert mail.outbox[0].subject == "[Tỉnh Số] 1 cảnh báo an ninh mới"
+    assert "ip:203.0.113.9" in mail.outbox[0].body
+    assert [phone for phone, _ in sms.sent] == ["0912345678"] * 2
+    assert "/backoffice/kiem-soat/soc/" in sms.sent[0][1]
+    assert deliveries[0].key == f"alerts:{alert.pk}-{alert.pk}"

@@ -18,7 +18,7 @@ from tinhso.audit.anchors import (
     signed_payload,
 )
 from tinhso.audit.chain import canonical_time, entry_hash
-from tinhso.audit.models import Alert, AuditAnchor, AuditEntry, ChainCheck
+from tinhso.audit.models import AuditAnchor, AuditEntry, ChainCheck, SecurityAlert
 from tinhso.audit.services import log_event
 from tinhso.audit.tasks import anchor_audit_log
 from tinhso.audit.verify import verify_chain, verify_since_last_anchor
@@ -99,7 +99,7 @@ def test_anchor_refuses_when_an_entry_written_since_the_last_anchor_was_changed(
     assert AuditAnchor.objects.count() == anchors
     check = ChainCheck.objects.first()
     assert check is not None and not check.ok
-    assert Alert.objects.filter(rule__kind="chain_broken").exists()
+    assert SecurityAlert.objects.filter(rule__kind="chain_broken").exists()
 
 
 def test_anchor_refuses_an_entry_replaced_right_after_the_anchored_head(

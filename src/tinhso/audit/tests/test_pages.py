@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Role, StaffAssignment
-from tinhso.audit.models import Alert, AuditEntry
+from tinhso.audit.models import AuditEntry, SecurityAlert
 from tinhso.audit.services import log_event
 from tinhso.testing import make_cast
 
@@ -144,7 +144,7 @@ def test_verify_now_records_a_check_shown_on_the_soc_page(
     page = client.get("/backoffice/kiem-soat/soc/")
     assert page.context["o"].last_check.ok is True
     assert AuditEntry.objects.filter(action="audit.verify", actor=people["security"]).exists()
-    assert not Alert.objects.exists()
+    assert not SecurityAlert.objects.exists()
 
 
 def test_auditor_lands_on_the_audit_log_after_signing_in(db):

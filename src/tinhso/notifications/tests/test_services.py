@@ -201,6 +201,8 @@ def test_retry_after_a_failure_sends_only_what_failed(refusing_sms, settings, sm
 def test_delivery_being_sent_by_another_worker_is_not_sent_again(sms_log):
     dossier, entry = received_dossier(applicant_email="")
     Delivery.objects.create(
+        topic="applicant",
+        key=f"{dossier.pk}:{Event.RECEIVED}:{entry.seq}",
         dossier=dossier,
         event=Event.RECEIVED,
         history_seq=entry.seq,

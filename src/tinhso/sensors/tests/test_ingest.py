@@ -4,11 +4,11 @@ from django.core import mail
 
 from tinhso.sensors.ingest import ingest
 from tinhso.sensors.models import (
-    AlertEvent,
     Datastream,
     Observation,
     RejectedReading,
     Rollup,
+    SalinityAlert,
 )
 from tinhso.sensors.readings import Reading, parse_mqtt
 from tinhso.sensors.tests.conftest import T0, at
@@ -97,7 +97,9 @@ def test_alert_raised_once_escalates_only_higher_and_clears_with_hysteresis(
         for i, v in enumerate(values):
             ingest([r(my_hoa, i, v)], source="test")
     rice = list(
-        AlertEvent.objects.filter(use="rice").order_by("id").values_list("kind", "level", "value")
+        SalinityAlert.objects.filter(use="rice")
+        .order_by("id")
+        .values_list("kind", "level", "value")
     )
     assert rice == [
         ("raised", 1, 1.1),
@@ -106,7 +108,7 @@ def test_alert_raised_once_escalates_only_higher_and_clears_with_hysteresis(
         ("raised", 1, 1.0),
     ]
     # drinking water (0.5 g/L) raised at 1.1 (level 2 ≥ 1.0), escalated at 2.5 (level 3 ≥ 2.0)
-    drinking = list(AlertEvent.objects.filter(use="drinking").values_list("kind", flat=True))
+    drinking = list(SalinityAlert.objects.filter(use="drinking").values_list("kind", flat=True))
     assert sorted(drinking) == ["escalated", "raised"]
     # every event of the followed uses reached the subscriber once; other uses reached nobody
     assert len(mail.outbox) == len(rice) + len(drinking)
@@ -118,7 +120,7 @@ def test_late_reading_is_stored_but_does_not_alert(my_hoa, subscriber):
     ingest([r(my_hoa, 60, 0.2)], source="test")
     result = ingest([r(my_hoa, 30, 5.0)], source="test")
     assert len(result.stored) == 1
-    assert not AlertEvent.objects.exists()
+    assert not SalinityAlert.objects.exists()
     my_hoa.refresh_from_db()
     assert my_hoa.latest_result == 0.2 and my_hoa.phenomenon_time_end == at(60)
     assert Rollup.objects.get(datastream=my_hoa, resolution="hour", bucket=T0).maximum == 5.0
@@ -135,10 +137,12 @@ def test_tidal_dips_do_not_clear_before_a_tidal_day_below_the_line(my_hoa):
     high_low = [1.5, 0.4, 1.4, 0.3, 1.3, 0.5, 0.6, 0.5, 0.4]  # last salty tide at hour 12
     for hour, value in zip(hours, high_low, strict=True):
         ingest([r(my_hoa, hour * 60, value)], source="test")
-    assert list(AlertEvent.objects.filter(use="rice").values_list("kind", flat=True)) == ["raised"]
+    assert list(SalinityAlert.objects.filter(use="rice").values_list("kind", flat=True)) == [
+        "raised"
+    ]
     ingest([r(my_hoa, 15 * 60 + 25 * 60, 0.5)], source="test")  # 25 h below 0.8 since hour 15
     assert list(
-        AlertEvent.objects.filter(use="rice").order_by("id").values_list("kind", flat=True)
+        SalinityAlert.objects.filter(use="rice").order_by("id").values_list("kind", flat=True)
     ) == ["raised", "cleared"]
 
 

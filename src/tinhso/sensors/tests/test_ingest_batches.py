@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 
+from tinhso.notifications.models import Delivery
 from tinhso.sensors.ingest import ingest
-from tinhso.sensors.models import AlertDelivery, AlertEvent, AlertState, Datastream, Rollup
+from tinhso.sensors.models import AlertState, Datastream, Rollup, SalinityAlert
 from tinhso.sensors.readings import Invalid, Reading, parse_observation
 from tinhso.sensors.tests.conftest import T0, at
 
@@ -16,7 +17,7 @@ HOURS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 20, 30, 40, 41, 42, 80]
 
 def outcome(ds):
     events = list(
-        AlertEvent.objects.filter(datastream=ds)
+        SalinityAlert.objects.filter(datastream=ds)
         .order_by("phenomenon_time", "use")
         .values_list("use", "kind", "level", "value", "phenomenon_time")
     )
@@ -45,8 +46,10 @@ def test_alerts_of_a_batch_equal_alerts_reading_by_reading(network, subscriber, 
     assert batch_states == single_states
     # the subscriber follows Mỹ Hóa only: one delivery per rice or drinking event there
     followed = [e for e in single_events if e[0] in ("rice", "drinking")]
-    assert AlertDelivery.objects.filter(subscription=subscriber).count() == len(followed)
-    assert not AlertDelivery.objects.filter(event__datastream=many).exists()
+    deliveries = Delivery.objects.filter(topic="salinity_alert", recipient=subscriber.contact)
+    assert deliveries.count() == len(followed)
+    alerts_there = set(SalinityAlert.objects.filter(datastream=one).values_list("pk", flat=True))
+    assert {int(d.key.split(":")[0]) for d in deliveries} <= alerts_there
 
 
 def test_one_batch_over_many_datastreams_sets_ranges_and_rollups(network):
