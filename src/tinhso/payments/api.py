@@ -66,7 +66,8 @@ def list_payments(request: HttpRequest, code: str) -> list[dict[str, Any]]:
 
 @router.post("/dossiers/{code}/payments", response={201: PaymentOut}, summary="Start a payment")
 def create_payment(request: HttpRequest, code: str, payload: PaymentIn) -> Status[dict[str, Any]]:
-    """Online providers are started by the applicant; "counter" records a payment taken by a clerk."""
+    """Online providers are started by the applicant; a staff-only provider ("counter") records a
+    payment taken by a clerk."""
     user = request.user
     assert isinstance(user, User)
     try:
@@ -89,7 +90,7 @@ def create_payment(request: HttpRequest, code: str, payload: PaymentIn) -> Statu
         )
         if provider.staff_only:
             payment, _applied = services.confirm_payment(
-                reference=payment.reference, amount=payment.amount, source="counter", actor=user
+                reference=payment.reference, amount=payment.amount, source=provider.id, actor=user
             )
     except services.PaymentError as exc:
         raise ApiError(exc.status, exc.message, exc.field) from exc

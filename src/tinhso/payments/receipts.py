@@ -102,11 +102,9 @@ def amount_in_words(amount: int) -> str:
 
 
 def _method_label(payment: Payment) -> str:
-    label = str(get_provider(payment.provider).label)
     succeeded = payment.events.filter(kind="succeeded").order_by("seq").first()
-    method = (succeeded.data.get("method") if succeeded is not None else None) or ""
-    detail = {"cash": _("tiền mặt"), "card": _("thẻ ngân hàng")}.get(method)
-    return f"{label} — {detail}" if detail else label
+    confirmation = succeeded.data if succeeded is not None else {}
+    return get_provider(payment.provider).receipt_method(payment, confirmation)
 
 
 def _collector(payment: Payment) -> str:

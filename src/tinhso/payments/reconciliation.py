@@ -29,10 +29,9 @@ from tinhso.payments.models import (
     PaymentStatus,
     TransferStatus,
 )
-from tinhso.payments.providers import providers
+from tinhso.payments.providers import bank_credit_providers, providers
 
 PAID = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
-BANK_PROVIDERS = frozenset({"vietqr"})  # methods whose money is checked against bank credits
 
 
 def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -126,6 +125,7 @@ def agency_report(agency: Agency, day: datetime.date) -> AgencyReport:
         if provider not in names:
             names.append(provider)
     labels = {pid: str(p.label) for pid, p in providers().items()}
+    bank_methods = bank_credit_providers()  # their money is checked against bank credits
     rows = []
     for provider in names:
         row = ProviderRow(provider, labels.get(provider, provider))
@@ -133,7 +133,7 @@ def agency_report(agency: Agency, day: datetime.date) -> AgencyReport:
         row.pending_count, row.pending_amount = pending.get(provider, (0, 0))
         row.paid_count, row.paid_amount = paid.get(provider, (0, 0))
         row.refunded_amount = refunded.get(provider, 0)
-        if provider in BANK_PROVIDERS:
+        if provider in bank_methods:
             _check_bank(row, paid_qs.filter(provider=provider))
         rows.append(row)
     report = AgencyReport(agency=agency, day=day, rows=rows)

@@ -12,7 +12,13 @@ from tinhso.accounts.models import User
 from tinhso.dossiers.models import TERMINAL, Dossier, Status
 from tinhso.dossiers.services import record_payment
 from tinhso.payments.models import Payment, PaymentEvent, PaymentStatus
-from tinhso.payments.providers import ProviderError, Started, get_provider, providers
+from tinhso.payments.providers import (
+    ProviderError,
+    ProviderStatus,
+    Started,
+    get_provider,
+    providers,
+)
 
 # Payment references travel in bank-transfer purposes, which allow few characters and lose
 # punctuation: upper-case letters and digits only, without look-alikes (0/O, 1/I).
@@ -192,3 +198,27 @@ def refund_payment(*, payment_id: int, amount: int, reason: str, actor: User) ->
             actor,
         )
     return payment
+
+
+def query_payment(*, payment_id: int, actor: User) -> tuple[Payment, ProviderStatus, bool]:
+    """Ask the payment's provider for its state; confirm a pending payment the provider vouches
+    was paid, for the amount it reports (e.g. its callback never came). Returns (payment, the answer, applied now).
+
+    The question goes out before any row is locked (it may wait on the network); the answer is
+    then applied through ``confirm_payment``, so a callback arriving meanwhile is not applied twice.
+    """
+    payment = Payment.objects.get(pk=payment_id)
+    try:
+        answer = get_provider(payment.provider).query(payment)
+    except ProviderError as exc:
+        raise PaymentError(str(exc), "provider", 503) from exc
+    if not answer.paid or answer.amount is None or payment.status != PaymentStatus.PENDING:
+        return payment, answer, False
+    payment, applied = confirm_payment(
+        reference=payment.reference,
+        amount=answer.amount,
+        provider_txn=answer.provider_txn,
+        source="query",
+        actor=actor,
+    )
+    return payment, answer, applied

@@ -1,13 +1,13 @@
 """Officials' payment pages: the accountant's queue of bank transfers, statement import, daily
-reconciliation (page and Excel), payment at the counter, e-receipts; and the bank webhook.
+reconciliation (page and Excel), payment at the counter, e-receipts.
 
 Mounted at ``backoffice/thanh-toan/`` (namespace ``payments_staff``). Pages require a staff
 assignment (``accounts.access.staff_required``); the accountant's pages are for clerks,
-leaders and agency administrators, the counter for clerks. Everyone else gets 404.
+leaders and agency administrators, the counter for clerks (rules: ``payments.selectors``).
+Everyone else gets 404. The bank webhook is the VietQR provider's (``/payments/vietqr/webhook``).
 """
 
 import datetime
-import json
 from typing import Any
 
 from django import forms
@@ -16,22 +16,22 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.accounts.access import clerk_agency_ids, is_platform_admin, official, staff_required
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.documents.formatting import VN_TZ
-from tinhso.dossiers import selectors
 from tinhso.dossiers.models import Dossier
-from tinhso.payments import receipts, reconciliation, services, statements
+from tinhso.dossiers.selectors import DossierNotFound
+from tinhso.payments import receipts, reconciliation, selectors, services, statements
+from tinhso.payments.collecting import BANKS, collecting_account, collecting_agency
 from tinhso.payments.models import (
     OPEN_TRANSFER_STATUSES,
     BankStatement,
@@ -39,11 +39,9 @@ from tinhso.payments.models import (
     IncomingTransfer,
     Payment,
     PaymentStatus,
-    TransferSource,
     TransferStatus,
 )
-from tinhso.payments.providers import get_provider
-from tinhso.payments.providers.vietqr import BANKS, collecting_account
+from tinhso.payments.providers import bank_credit_providers, providers
 
 PAGE_SIZE = 50
 TABS = {
@@ -62,11 +60,11 @@ def _page(
     user = official(request)
     context = {
         "bo_is_clerk": bool(clerk_agency_ids(user)),
-        "bo_is_leader": statements.is_accountant(user),
+        "bo_is_leader": selectors.is_accountant(user),
         "bo_section": "payments",
         "pay_section": section,
-        "pay_is_accountant": statements.is_accountant(user),
-        "pay_can_import": statements.is_collecting_accountant(user),
+        "pay_is_accountant": selectors.is_accountant(user),
+        "pay_can_import": selectors.is_collecting_accountant(user),
         **context,
     }
     return render(request, f"payments/staff/{template}", context, status=status)
@@ -74,7 +72,7 @@ def _page(
 
 def _accountant(request: HttpRequest) -> User:
     user = official(request)
-    if not statements.is_accountant(user):
+    if not selectors.is_accountant(user):
         raise Http404
     return user
 
@@ -89,7 +87,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "can-xu-ly")
     if tab not in TABS:
         tab = "can-xu-ly"
-    visible = statements.visible_transfers(user)
+    visible = selectors.visible_transfers(user)
     counts = {
         slug: visible.filter(status__in=statuses).count() for slug, (_l, statuses) in TABS.items()
     }
@@ -104,7 +102,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _transfer_for(user: User, pk: int) -> IncomingTransfer:
-    transfer = statements.visible_transfers(user).filter(pk=pk).first()
+    transfer = selectors.visible_transfers(user).filter(pk=pk).first()
     if transfer is None:
         raise Http404
     return transfer
@@ -148,8 +146,12 @@ def _transfer_context(
     suggestions: list[Payment] = []
     if transfer.is_open:
         suggestions = list(
-            statements.visible_payments(user)
-            .filter(provider="vietqr", status=PaymentStatus.PENDING, amount=transfer.amount)
+            selectors.visible_payments(user)
+            .filter(
+                provider__in=bank_credit_providers(),
+                status=PaymentStatus.PENDING,
+                amount=transfer.amount,
+            )
             .select_related("dossier")
             .order_by("-created_at")[:10]
         )
@@ -218,24 +220,17 @@ def _match(user: User, transfer: IncomingTransfer, target: str, note: str) -> No
     if not target:
         raise services.PaymentError(_("Nhập mã thanh toán hoặc mã hồ sơ."), "target", 400)
     reference = statements.normalise_description(target)
-    payment = statements.visible_payments(user).filter(reference=reference).first()
+    payment = selectors.visible_payments(user).filter(reference=reference).first()
     if payment is not None:
         statements.match_to_payment(transfer_id=transfer.pk, payment=payment, actor=user, note=note)
         return
-    dossier = _dossier_for_accountant(user, target)
-    if dossier is None:
+    try:
+        dossier = selectors.dossier_for_accountant(user, target)
+    except DossierNotFound:
         raise services.PaymentError(
             _("Không tìm thấy khoản thanh toán hoặc hồ sơ này."), "target", 404
-        )
+        ) from None
     statements.match_to_dossier(transfer_id=transfer.pk, dossier=dossier, actor=user, note=note)
-
-
-def _dossier_for_accountant(user: User, code: str) -> Dossier | None:
-    dossiers = Dossier.objects.filter(code=code.strip())
-    if not statements.is_collecting_accountant(user):
-        ids = statements.accountant_agency_ids(user)
-        dossiers = dossiers.filter(agency_id__in=ids) | dossiers.filter(receiving_agency_id__in=ids)
-    return dossiers.first()
 
 
 # --- statements ----------------------------------------------------------------------------------
@@ -252,7 +247,7 @@ class StatementForm(forms.Form):
 @staff_required
 def statement_upload(request: HttpRequest) -> HttpResponse:
     user = official(request)
-    if not statements.is_collecting_accountant(user):
+    if not selectors.is_collecting_accountant(user):
         raise Http404
     form = StatementForm(request.POST or None, request.FILES or None)
     result = None
@@ -290,7 +285,7 @@ def _report_params(
         allowed = list(Agency.objects.filter(is_active=True).order_by("name"))
     else:
         allowed = list(
-            Agency.objects.filter(pk__in=statements.accountant_agency_ids(user)).order_by("name")
+            Agency.objects.filter(pk__in=selectors.accountant_agency_ids(user)).order_by("name")
         )
     today = timezone.localtime(timezone.now(), VN_TZ).date()
     raw_day = request.GET.get("ngay", "")
@@ -302,7 +297,7 @@ def _report_params(
     raw_agency = request.GET.get("co_quan", "")
     chosen = [a for a in allowed if str(a.pk) == raw_agency] if raw_agency else []
     if not chosen:
-        collecting = statements.collecting_agency()
+        collecting = collecting_agency()
         chosen = [collecting] if is_platform_admin(user) and collecting else allowed
     return day, allowed, chosen, bad_day
 
@@ -369,18 +364,11 @@ def counter_find(request: HttpRequest) -> HttpResponse:
     return _page(request, "counter_find.html", {}, section="counter")
 
 
-def _counter_dossier(user: User, code: str) -> Dossier:
-    dossier = selectors.dossier_for_official(user, code)
-    if "clerk" not in selectors.roles_on(user, dossier, "either"):
-        raise Http404
-    return dossier
-
-
 @require_http_methods(["GET", "POST"])
 @staff_required
 def counter(request: HttpRequest, code: str) -> HttpResponse:
     user = _clerk(request)
-    dossier = _counter_dossier(user, code)
+    dossier = selectors.dossier_for_clerk(user, code)
     form = CounterForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -408,12 +396,22 @@ def counter(request: HttpRequest, code: str) -> HttpResponse:
         "dossier": dossier,
         "due": services.amount_due(dossier),
         "form": form,
-        "payments": [
-            {"payment": p, "label": get_provider(p.provider).label, "receipt": p.pk in issued}
-            for p in payments
-        ],
+        "payments": [_counter_row(p, p.pk in issued) for p in payments],
     }
     return _page(request, "counter.html", context, section="counter", status=status)
+
+
+def _counter_row(payment: Payment, receipt: bool) -> dict[str, Any]:
+    provider = providers().get(payment.provider)
+    return {
+        "payment": payment,
+        "label": provider.label if provider else payment.provider,
+        "receipt": receipt,
+        # A pending payment whose provider can be asked (its callback may never have come).
+        "can_query": provider is not None
+        and provider.can_query
+        and payment.status == PaymentStatus.PENDING,
+    }
 
 
 def _record_counter_payment(user: User, dossier: Dossier, method: str) -> Payment:
@@ -439,7 +437,7 @@ def _record_counter_payment(user: User, dossier: Dossier, method: str) -> Paymen
 def receipt(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The e-receipt PDF of a paid payment; issued now if the background task has not yet."""
     user = official(request)
-    payment = _payment_for(user, pk)
+    payment = selectors.payment_for_official(user, pk=pk)
     if payment.status not in receipts.PAID_STATUSES:
         raise Http404
     issued = receipts.issue_receipt(payment.pk)
@@ -447,52 +445,3 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponseBase:
     return FileResponse(
         handle, content_type="application/pdf", filename=f"bien-lai-{issued.number}.pdf"
     )
-
-
-def _payment_for(user: User, pk: int) -> Payment:
-    payment = statements.visible_payments(user).filter(pk=pk).first()
-    if payment is None:
-        # Clerks who took the payment at the counter see it through the dossier's roles.
-        candidate = Payment.objects.select_related("dossier").filter(pk=pk).first()
-        if (
-            candidate is None
-            or not selectors.roles_on(user, candidate.dossier, "either")
-            & statements.ACCOUNTANT_ROLES
-        ):
-            raise Http404
-        payment = candidate
-    return payment
-
-
-# --- the bank webhook ----------------------------------------------------------------------------
-
-
-@csrf_exempt
-@require_POST
-def bank_webhook(request: HttpRequest) -> HttpResponse:
-    """A credit to the collecting account, pushed by the bank or an intermediary.
-
-    Authenticated by ``X-Tinhso-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." +
-    body)>`` and ``X-Tinhso-Timestamp: <unix seconds>`` (docs/payments-vietqr.md). Idempotent on
-    the bank reference: a repeated call answers ``duplicate: true`` and changes nothing.
-    """
-    secret = settings.TINHSO_BANK_WEBHOOK_SECRET
-    if not secret:
-        raise Http404
-    body = request.body
-    if not statements.signature_valid(
-        secret=secret,
-        timestamp=request.headers.get(statements.TIMESTAMP_HEADER, ""),
-        body=body,
-        signature=request.headers.get(statements.SIGNATURE_HEADER, ""),
-        now=timezone.now(),
-    ):
-        return JsonResponse({"error": "invalid signature or timestamp"}, status=401)
-    try:
-        data = statements.transfer_from_webhook(json.loads(body))
-    except ValueError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    transfer, created = statements.receive_transfer(data=data, source=TransferSource.WEBHOOK)
-    if not created and transfer.amount != data.amount:
-        return JsonResponse({"error": "reference already recorded with another amount"}, status=409)
-    return JsonResponse({"id": transfer.pk, "status": transfer.status, "duplicate": not created})

@@ -2,12 +2,14 @@
 
 A transfer to the collecting account is recorded once per (bank, bank reference), whether it
 arrives from a statement, from the webhook or from both. A new transfer is matched at once:
-when its description contains the reference of a pending VietQR payment (after normalising:
+when its description contains the reference of a pending payment of a provider settled by bank
+credit (``PaymentProvider.settles_by_bank_credit``: VietQR) (after normalising:
 banks drop punctuation and spaces and change case) and the amount is equal, the payment is
 confirmed with ``services.confirm_payment``. Everything else waits in the accountant's queue
 (status unmatched or mismatch) until an official matches it by hand, or marks it refunded or
 ignored. Nothing is ever applied twice: the bank reference is unique and a payment is confirmed
 once. See docs/payments-vietqr.md for the statement column mapping and the webhook contract.
+Who may see and resolve transfers: ``tinhso.payments.selectors``.
 """
 
 import csv
@@ -23,17 +25,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from tinhso.accounts.access import agency_roles, is_platform_admin
 from tinhso.accounts.models import User
-from tinhso.agencies.models import Agency, Role
 from tinhso.documents.formatting import VN_TZ, dong
 from tinhso.dossiers.models import Dossier
 from tinhso.payments import services
+from tinhso.payments.collecting import collecting_account, collecting_agency
 from tinhso.payments.models import (
     OPEN_TRANSFER_STATUSES,
     BankStatement,
@@ -44,10 +44,9 @@ from tinhso.payments.models import (
     TransferSource,
     TransferStatus,
 )
-from tinhso.payments.providers.vietqr import collecting_account
+from tinhso.payments.providers import bank_credit_providers
 from tinhso.text import fold
 
-PROVIDER_ID = "vietqr"
 MAX_ROWS = 20_000
 HEADER_SEARCH_ROWS = 30  # bank exports put account details above the header row
 
@@ -64,62 +63,6 @@ def references_in(text: str) -> list[str]:
     """Candidate payment references found in a transfer description, in order, without repeats."""
     found = REFERENCE_IN_TEXT.findall(normalise_description(text))
     return list(dict.fromkeys(found))
-
-
-# --- who sees what (read side) -----------------------------------------------------------------
-
-ACCOUNTANT_ROLES = frozenset({Role.CLERK, Role.LEADER, Role.AGENCY_ADMIN})
-
-
-def accountant_agency_ids(user: Any) -> set[int]:
-    """Agencies where ``user`` may handle payments (clerk, leader or agency administrator)."""
-    return {
-        agency_id for agency_id, roles in agency_roles(user).items() if roles & ACCOUNTANT_ROLES
-    }
-
-
-def is_accountant(user: Any) -> bool:
-    return is_platform_admin(user) or bool(accountant_agency_ids(user))
-
-
-def collecting_agency() -> Agency | None:
-    """The agency holding the collecting account (settings.TINHSO_VIETQR_AGENCY), if it exists."""
-    code = settings.TINHSO_VIETQR_AGENCY
-    return Agency.objects.filter(code=code).first() if code else None
-
-
-def is_collecting_accountant(user: Any) -> bool:
-    """May import statements and handle any transfer to the account: its holder's staff."""
-    if is_platform_admin(user):
-        return True
-    agency = collecting_agency()
-    return agency is not None and agency.pk in accountant_agency_ids(user)
-
-
-def visible_transfers(user: Any) -> QuerySet[IncomingTransfer]:
-    """Transfers ``user`` may see: the account holder's staff see all of them; other agencies'
-    staff those tied to a payment of a dossier they decide or received."""
-    transfers = IncomingTransfer.objects.select_related(
-        "payment__dossier", "statement", "resolved_by"
-    )
-    if is_platform_admin(user):
-        return transfers
-    ids = accountant_agency_ids(user)
-    return transfers.filter(
-        Q(agency_id__in=ids)
-        | Q(payment__dossier__agency_id__in=ids)
-        | Q(payment__dossier__receiving_agency_id__in=ids)
-    )
-
-
-def visible_payments(user: Any) -> QuerySet[Payment]:
-    """Payments ``user`` may act on: those of dossiers of their agencies (deciding or receiving);
-    the account holder's staff may match a transfer to any payment."""
-    payments = Payment.objects.select_related("dossier")
-    if is_collecting_accountant(user):
-        return payments
-    ids = accountant_agency_ids(user)
-    return payments.filter(Q(dossier__agency_id__in=ids) | Q(dossier__receiving_agency_id__in=ids))
 
 
 # --- recording and matching --------------------------------------------------------------------
@@ -174,7 +117,7 @@ def receive_transfer(
 
 
 def _match(transfer: IncomingTransfer) -> None:
-    """Confirm the pending VietQR payment the transfer names, or say why not."""
+    """Confirm the pending bank-transfer payment the transfer names, or say why not."""
     references = references_in(transfer.description)
     payments = list(Payment.objects.filter(reference__in=references))
     if len(payments) != 1:
@@ -189,7 +132,7 @@ def _match(transfer: IncomingTransfer) -> None:
         return
     payment = payments[0]
     transfer.payment = payment
-    if payment.provider != PROVIDER_ID:
+    if payment.provider not in bank_credit_providers():
         _set(transfer, TransferStatus.UNMATCHED, TransferProblem.WRONG_METHOD)
         return
     if payment.amount != transfer.amount:
@@ -246,9 +189,9 @@ def _open_transfer(transfer_id: int) -> IncomingTransfer:
 
 
 def _confirm_by_hand(transfer: IncomingTransfer, payment: Payment, actor: User, note: str) -> None:
-    if payment.provider != PROVIDER_ID:
+    if payment.provider not in bank_credit_providers():
         raise services.PaymentError(
-            _("Chỉ khớp được với khoản thanh toán bằng chuyển khoản VietQR."), "target"
+            _("Chỉ khớp được với khoản thanh toán bằng chuyển khoản ngân hàng."), "target"
         )
     if payment.amount != transfer.amount:
         raise services.PaymentError(
@@ -275,7 +218,7 @@ def _confirm_by_hand(transfer: IncomingTransfer, payment: Payment, actor: User, 
 def match_to_payment(
     *, transfer_id: int, payment: Payment, actor: User, note: str = ""
 ) -> IncomingTransfer:
-    """Match an open transfer to a pending VietQR payment of the same amount and confirm it."""
+    """Match an open transfer to a pending bank-transfer payment of the same amount and confirm it."""
     with transaction.atomic():
         transfer = _open_transfer(transfer_id)
         if payment.status != PaymentStatus.PENDING:
@@ -289,20 +232,24 @@ def match_to_payment(
 def match_to_dossier(
     *, transfer_id: int, dossier: Dossier, actor: User, note: str = ""
 ) -> IncomingTransfer:
-    """Match an open transfer to what a dossier owes: its pending VietQR payment of that amount,
-    or a new VietQR payment opened for the amount due, then confirm it."""
+    """Match an open transfer to what a dossier owes: its pending bank-transfer payment of that
+    amount, or a new one opened for the amount due (with the first provider settled by bank
+    credit: VietQR), then confirm it."""
+    methods = bank_credit_providers()
+    if not methods:
+        raise services.PaymentError(_("Không có hình thức chuyển khoản nào được bật."), "target")
     with transaction.atomic():
         transfer = _open_transfer(transfer_id)
         payment = (
             dossier.payments.filter(
-                provider=PROVIDER_ID, status=PaymentStatus.PENDING, amount=transfer.amount
+                provider__in=methods, status=PaymentStatus.PENDING, amount=transfer.amount
             )
             .order_by("-created_at")
             .first()
         )
         if payment is None:
             payment, _started = services.start_payment(
-                user=actor, dossier=dossier, provider_id=PROVIDER_ID
+                user=actor, dossier=dossier, provider_id=methods[0]
             )
         _confirm_by_hand(transfer, payment, actor, note)
     return transfer

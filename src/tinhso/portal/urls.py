@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import payments, registration, views
+from tinhso.accounts import views as accounts_views
+
+from . import registration, views
 
 app_name = "portal"
 urlpatterns = [
@@ -17,9 +19,9 @@ urlpatterns = [
     path("ho-so/<str:code>/bo-sung/", views.supplement, name="supplement"),
     path("ho-so/<str:code>/rut/", views.withdraw, name="withdraw"),
     path("ho-so/<str:code>/danh-gia/", views.rate, name="rate"),
-    path("ho-so/<str:code>/thanh-toan/", payments.pay, name="pay"),
     path("tra-cuu/", views.lookup, name="lookup"),
-    path("dang-nhap/", views.LoginView.as_view(), name="login"),
+    # The sign-in page is the accounts app's; its name stays "portal:login" (LOGIN_URL).
+    path("dang-nhap/", accounts_views.LoginView.as_view(), name="login"),
     path("dang-ky/", registration.register, name="register"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
 ]

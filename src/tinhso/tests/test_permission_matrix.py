@@ -24,14 +24,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from tinhso.accounts.models import Consent, SecondFactor, WebAuthnCredential
-from tinhso.audit.models import Alert as SecurityAlert
-from tinhso.audit.models import AuditEntry, ChainCheck
+from tinhso.audit.models import AuditEntry, ChainCheck, SecurityAlert
 from tinhso.datasets.models import Dataset, DatastoreRow, ResourceVersion
 from tinhso.datasets.testing import catalogue_for
 from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating
-from tinhso.dossiers.uploads import check_upload
 from tinhso.indicators.models import AlertSubscription, SectorUpload, TargetValue, TaskReport
 from tinhso.payments import services as payment_services
 from tinhso.payments.models import EReceipt, IncomingTransfer, Payment
@@ -51,6 +49,7 @@ from tinhso.tests.matrix_world import (
     make_programme,
 )
 from tinhso.units.selectors import today_in_vietnam
+from tinhso.uploads import check_upload
 
 ACTORS = [
     "anonymous",
@@ -435,9 +434,6 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
             {"citizen"}, "post", {"reason": "Không cần nữa", "confirm": "on"}, kwargs={"code": main}
         ),
         "portal:rate": Rule({"citizen"}, "post", {"score": "5"}, kwargs={"code": done}),
-        # No on-line provider is offered for this pay-at-the-counter test procedure: nobody can start one,
-        # strangers get 404 and the owner a message; the rule checks that refusal changes nothing.
-        "portal:pay": Rule(set(), "post", {"provider": "counter"}, kwargs={"code": main}),
         "backoffice:inbox": Rule(STAFF),
         "backoffice:dossier": Rule(STAFF_OF_DOSSIER, kwargs={"code": main}),
         "backoffice:attachment": Rule(STAFF_OF_DOSSIER, kwargs={"code": main, "pk": str(att)}),
@@ -451,7 +447,26 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         # Protocol endpoints answer everyone as their protocol defines (never a login page) and change nothing
         # without a valid signature.
         "payments:vnpay_ipn": Rule(EVERYONE, protocol=True),
-        "payments:vnpay_return": Rule(EVERYONE, protocol=True),
+        "payments:return": [
+            Rule(EVERYONE, protocol=True, kwargs={"provider": p}) for p in ("vnpay", "vietqr")
+        ],
+        "payments:callback": [
+            Rule(EVERYONE, protocol=True, kwargs={"provider": p}) for p in ("vnpay", "counter")
+        ],
+        "payments:webhook": Rule(set(), "post", {"amount": 1}, kwargs={"provider": "vietqr"}),
+        # Nobody can start a payment of the dossier, already paid at the counter: strangers get 404,
+        # the owner a message; the counter is never started by payers (404).
+        "payments:start": [
+            Rule(set(), "post", {}, kwargs={"provider": p, "code": main})
+            for p in ("vnpay", "counter")
+        ],
+        # The counter cannot be asked about a payment: its clerk gets a message, others 404.
+        "payments:query": Rule(
+            set(),
+            "post",
+            {},
+            kwargs={"provider": "counter", "reference": w["receipt"].payment.reference},
+        ),
         "payments:sandbox_vnpay_pay": Rule(EVERYONE, protocol=True),
         "payments:sandbox_vnpay_api": Rule(EVERYONE, "post", {}, protocol=True),
         "payments_staff:bank_webhook": Rule(set(), "post", {"amount": 1}),

@@ -1,10 +1,11 @@
-"""How the sandbox reaches the merchant, and how the merchant reaches the sandbox's API.
+"""How the sandbox reaches the merchant's IPN URL.
 
 ``TINHSO_VNPAY_SANDBOX_DELIVERY`` chooses the road:
 
-* ``inprocess`` (default): the view mounted at the IPN URL (or the sandbox API view) is called
-  in this thread with a request built by ``RequestFactory``, so the demo and the tests run the
-  real views without a listening server;
+* ``inprocess`` (default): the view mounted at the IPN URL is called in this thread with a
+  request built by ``RequestFactory``, so the demo and the tests run the real views without a
+  listening server (the merchant reaches the sandbox's API the same way:
+  ``tinhso.payments.providers.vnpay.transport``);
 * ``http``: a real HTTP call, as VNPay makes (used with ``runserver`` or pytest's live_server).
 """
 
@@ -25,8 +26,8 @@ from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from tinhso.payments import vnpay_protocol as protocol
-from tinhso.payments.providers.vnpay import resolve_url, site_url
+from tinhso.payments.providers.vnpay import protocol
+from tinhso.payments.providers.vnpay.config import resolve_url
 from tinhso.payments.sandbox import gateway, store
 from tinhso.payments.sandbox.store import SandboxTransaction
 
@@ -136,25 +137,3 @@ def wait_for_deliveries(timeout: float = 30) -> None:
     """Block until the delayed IPN calls started so far are done (tests, management commands)."""
     while _threads:
         _threads.pop().join(timeout)
-
-
-def handles_in_process(url: str) -> bool:
-    """True when ``url`` is this site's sandbox API and calls to it should stay in-process."""
-    if not settings.TINHSO_VNPAY_SANDBOX or mode() != "inprocess":
-        return False
-    if not url.startswith(site_url() + "/"):
-        return False
-    try:
-        return resolve(urlsplit(url).path).url_name == "sandbox_vnpay_api"
-    except Resolver404:
-        return False
-
-
-def call_api_in_process(url: str, body: dict[str, str]) -> dict[str, Any]:
-    """POST ``body`` to the sandbox API view in this thread and decode its JSON answer."""
-    from tinhso.payments.sandbox.views import api
-
-    path = urlsplit(url).path
-    response = api(RequestFactory().post(path, json.dumps(body), content_type="application/json"))
-    answer: dict[str, Any] = json.loads(response.content)
-    return answer

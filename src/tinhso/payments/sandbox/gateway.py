@@ -10,8 +10,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tinhso.payments import vnpay_protocol as protocol
-from tinhso.payments.providers.vnpay import vnpay_config
+from tinhso.payments.providers.vnpay import protocol
+from tinhso.payments.providers.vnpay.config import vnpay_config
 from tinhso.payments.sandbox import store
 from tinhso.payments.sandbox.store import SandboxTransaction
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tinhso.payments import vnpay_protocol as protocol
+from tinhso.payments.providers.vnpay import protocol
 from tinhso.payments.sandbox import delivery, gateway
 
 

@@ -1,8 +1,8 @@
 import pytest
 
 from tinhso.dossiers import services as dossier_services
-from tinhso.dossiers.uploads import check_upload
 from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.uploads import check_upload
 
 
 @pytest.fixture

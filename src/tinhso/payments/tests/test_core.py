@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 
 from tinhso.dossiers import services as dossier_services
-from tinhso.dossiers.uploads import check_upload
 from tinhso.payments import services
 from tinhso.payments.models import Payment, PaymentStatus
 from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.uploads import check_upload
 
 
 def waiting_dossier(cast):

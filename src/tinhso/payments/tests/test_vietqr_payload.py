@@ -3,7 +3,7 @@ and malformed payloads are refused."""
 
 import pytest
 
-from tinhso.payments import vietqr_payload as vq
+from tinhso.payments.providers.vietqr import payload as vq
 
 # (payload, bank BIN, account, amount, purpose) from the NAPAS-profile vectors of
 # test-vectors/payments.json (vietqr.io API sample, giautm/emvqr-go, liopayvn/vietqr-php,

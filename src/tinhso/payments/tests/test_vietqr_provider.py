@@ -7,10 +7,10 @@ import subprocess
 import pytest
 
 from tinhso.documents import pdf
-from tinhso.payments import vietqr_payload
 from tinhso.payments.models import Payment
 from tinhso.payments.providers import providers
-from tinhso.payments.providers.vietqr import qr_data_uri, qr_png, qr_svg
+from tinhso.payments.providers.vietqr import payload as vietqr_payload
+from tinhso.payments.providers.vietqr.qr import qr_data_uri, qr_png, qr_svg
 from tinhso.payments.tests.vietqr_support import ACCOUNT, BIN, configure, filed, vietqr_payment
 from tinhso.testing import make_cast
 

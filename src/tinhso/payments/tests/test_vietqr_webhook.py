@@ -7,6 +7,8 @@ import pytest
 
 from tinhso.payments.models import IncomingTransfer, Payment
 from tinhso.payments.tests.vietqr_support import (
+    OLD_WEBHOOK,
+    WEBHOOK,
     configure,
     post_webhook,
     signed_headers,
@@ -15,7 +17,7 @@ from tinhso.payments.tests.vietqr_support import (
 )
 from tinhso.testing import make_cast
 
-URL = "/backoffice/thanh-toan/ngan-hang/bao-co/"
+URL = WEBHOOK
 
 
 @pytest.fixture
@@ -42,6 +44,18 @@ def test_signed_credit_with_the_reference_confirms_the_payment(
     assert payment.dossier.paid_online is True
     transfer = IncomingTransfer.objects.get()
     assert transfer.payment == payment and transfer.source == "webhook"
+
+
+def test_the_address_banks_were_given_first_still_records_the_credit(cast, client):
+    payment, _ = vietqr_payment(cast)
+    body = webhook_body("FT25329000009", 100000, payment.reference)
+    response = post_webhook(client, body, url=OLD_WEBHOOK)
+    assert response.status_code == 200 and response.json()["status"] == "matched"
+    assert Payment.objects.get(pk=payment.pk).status == "succeeded"
+    # The same credit through the generic route is a duplicate: one transfer, applied once.
+    assert post_webhook(client, body).json()["duplicate"] is True
+    assert IncomingTransfer.objects.count() == 1
+    assert client.get(OLD_WEBHOOK).status_code == 405
 
 
 def test_repeated_call_is_a_duplicate_and_applies_nothing_twice(cast, client):

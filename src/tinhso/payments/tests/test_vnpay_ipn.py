@@ -9,11 +9,11 @@ from django.db import connection
 from django.test import Client, RequestFactory
 
 from tinhso.dossiers import services as dossier_services
-from tinhso.dossiers.uploads import check_upload
 from tinhso.payments import services
-from tinhso.payments import vnpay_protocol as protocol
 from tinhso.payments.models import Payment, PaymentEvent, PaymentStatus
+from tinhso.payments.providers.vnpay import protocol
 from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.uploads import check_upload
 
 IPN = "/payments/vnpay/ipn"
 RETURN = "/payments/vnpay/return"

@@ -8,7 +8,7 @@ import zoneinfo
 
 import pytest
 
-from tinhso.payments import vnpay_protocol as protocol
+from tinhso.payments.providers.vnpay import protocol
 
 # External vector (lehuygiang28/vnpay test fixtures, secret "test_secret"), confirmed by its tests.
 RETURN_SECRET = "test_secret"

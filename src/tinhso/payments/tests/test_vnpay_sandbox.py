@@ -11,9 +11,9 @@ import time_machine
 from django.test import Client
 
 from tinhso.payments import services
-from tinhso.payments import vnpay_protocol as protocol
 from tinhso.payments.models import Payment
 from tinhso.payments.providers import ProviderError, get_provider
+from tinhso.payments.providers.vnpay import protocol
 from tinhso.payments.sandbox import delivery, gateway, store
 from tinhso.payments.services import PaymentError
 from tinhso.payments.tests.test_vnpay_ipn import start_vnpay, waiting_dossier
@@ -198,12 +198,12 @@ def test_query_and_refunds_against_the_sandbox(cast):
     payment, started = start_vnpay(cast, dossier)
     provider = get_provider("vnpay")
     unknown = provider.query(payment)
-    assert unknown.response_code == "91" and not unknown.paid
+    assert unknown.raw["vnp_ResponseCode"] == "91" and not unknown.known and not unknown.paid
     pay_through_sandbox(Client(), started.redirect_url)
     payment.refresh_from_db()
     found = provider.query(payment)
-    assert found.paid and found.amount == 100000
-    assert found.transaction_no == payment.provider_txn
+    assert found.paid and found.known and found.amount == 100000
+    assert found.provider_txn == payment.provider_txn
     services.refund_payment(
         payment_id=payment.pk, amount=40000, reason="Giảm phí", actor=cast.clerk
     )

@@ -1,7 +1,8 @@
 """VNPay API 2.1.0 as pure functions: signing, the payment URL, IPN/Return parsing, querydr and refund.
 
 Nothing here reads settings or the database, so the same code serves the merchant side
-(``providers/vnpay.py``, ``vnpay_views.py``) and the in-project sandbox gateway (``sandbox/``).
+(``provider.py``, ``notifications.py``) and the in-project sandbox gateway
+(``tinhso.payments.sandbox``), which depends on this module and never the reverse.
 The rules are those of VNPay's integration guide (docs/payments-vnpay.md):
 
 * Payment URL, Return URL and IPN: HMAC-SHA512 over the ``vnp_*`` parameters sorted by name,

@@ -1,74 +1,35 @@
 """VNPay (cards, bank accounts, bank QR) through the VNPay 2.1.0 payment gateway.
 
 The payer is sent to VNPay with a signed URL; VNPay tells us the result server-to-server on the
-IPN URL (``vnpay_views.ipn``), which is the only place a VNPay payment is confirmed. Refunds and
-status queries use VNPay's JSON API. Configuration (``TINHSO_VNPAY_*`` settings) is documented
-in docs/payments-vnpay.md; by default everything points at the in-project sandbox gateway.
+IPN URL (``handle_callback``, ``notifications.ipn``), which is the only place a VNPay payment is
+confirmed. Refunds and status queries use VNPay's JSON API (``transport.post_json``).
+Configuration (``TINHSO_VNPAY_*`` settings, ``config.py``) is documented in
+docs/payments-vnpay.md; by default everything points at the in-project sandbox gateway.
 """
 
-import json
 import logging
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
-from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tinhso.payments import vnpay_protocol as protocol
-from tinhso.payments.providers import PaymentProvider, ProviderError, Started, register
+from tinhso.payments.providers import (
+    PaymentProvider,
+    ProviderError,
+    ProviderStatus,
+    Started,
+    register,
+)
+from tinhso.payments.providers.vnpay import notifications, protocol
+from tinhso.payments.providers.vnpay.config import PROVIDER_ID, VNPayConfig, vnpay_config
+from tinhso.payments.providers.vnpay.transport import post_json
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-
     from tinhso.payments.models import Payment
 
 logger = logging.getLogger(__name__)
-
-#: The demo secret of settings.py; refused with any gateway other than the in-project sandbox.
-DEMO_HASH_SECRET = "DEMO-ONLY-SECRET-NOT-FOR-PRODUCTION"
-
-
-@dataclass(frozen=True)
-class VNPayConfig:
-    tmn_code: str
-    hash_secret: str
-    pay_url: str
-    api_url: str
-    return_url: str
-    server_ip: str
-    timeout: int
-
-
-def site_url() -> str:
-    return str(settings.TINHSO_SITE_URL).rstrip("/")
-
-
-def resolve_url(template: str) -> str:
-    """Settings may say ``{site_url}/...``; the site URL is filled in when the value is used."""
-    return template.replace("{site_url}", site_url())
-
-
-def vnpay_config() -> VNPayConfig:
-    """The merchant's VNPay settings, read at call time (tests and deployments override them)."""
-    config = VNPayConfig(
-        tmn_code=settings.TINHSO_VNPAY_TMN_CODE,
-        hash_secret=settings.TINHSO_VNPAY_HASH_SECRET,
-        pay_url=resolve_url(settings.TINHSO_VNPAY_URL),
-        api_url=resolve_url(settings.TINHSO_VNPAY_API_URL),
-        return_url=resolve_url(settings.TINHSO_VNPAY_RETURN_URL),
-        server_ip=settings.TINHSO_VNPAY_SERVER_IP,
-        timeout=settings.TINHSO_VNPAY_API_TIMEOUT,
-    )
-    if not config.tmn_code or not config.hash_secret:
-        raise ProviderError(_("Chưa cấu hình mã website và khóa bí mật VNPay."))
-    if config.hash_secret == DEMO_HASH_SECRET and not config.pay_url.startswith(site_url()):
-        raise ProviderError(_("Khóa bí mật VNPay mẫu chỉ dùng với cổng thử nghiệm trong dự án."))
-    return config
 
 
 def client_ip(request: "HttpRequest | None") -> str:
@@ -81,39 +42,9 @@ def order_info(payment: "Payment") -> str:
     return f"Thanh toan phi, le phi ho so {payment.dossier.code} ma {payment.reference}"
 
 
-def post_json(url: str, body: dict[str, str], timeout: int) -> dict[str, Any]:
-    """POST ``body`` as JSON and decode the JSON answer; ProviderError on any failure.
-
-    When the URL is the in-project sandbox and ``TINHSO_VNPAY_SANDBOX_DELIVERY`` is "inprocess",
-    the sandbox view is called in this thread instead (no server needs to be running, and a
-    caller holding an SQLite write lock is not blocked by its own gateway).
-    """
-    from tinhso.payments.sandbox import delivery
-
-    if delivery.handles_in_process(url):
-        return delivery.call_api_in_process(url, body)
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise ProviderError(_("Địa chỉ API VNPay không hợp lệ."))
-    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            answer = json.loads(response.read().decode("utf-8"))
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        logger.warning("VNPay API call to %s failed: %s", url, exc)
-        raise ProviderError(_("Không kết nối được với VNPay: %(error)s") % {"error": exc}) from exc
-    if not isinstance(answer, dict):
-        raise ProviderError(_("VNPay trả lời không đúng định dạng."))
-    return answer
-
-
 @register
 class VNPayProvider(PaymentProvider):
-    id = "vnpay"
+    id = PROVIDER_ID
     label = "VNPay (thẻ, tài khoản, QR ngân hàng)"
     online = True
 
@@ -169,9 +100,26 @@ class VNPayProvider(PaymentProvider):
             )
         return answer.transaction_no or body["vnp_RequestId"]
 
-    def query(self, payment: "Payment") -> protocol.ApiResponse:
-        """Ask VNPay for the state of ``payment`` (querydr). ``.paid`` is True only for a verified
-        answer of a successful payment; a "91" answer means VNPay has no such transaction."""
+    def query(self, payment: "Payment") -> ProviderStatus:
+        """Ask VNPay for the state of ``payment`` (querydr). ``paid`` only for a verified answer
+        of a successful payment (type 01, status 00); a "91" answer means VNPay has no such
+        transaction (``known`` False). ``raw`` is VNPay's answer."""
+        answer = self.querydr(payment)
+        return ProviderStatus(
+            paid=answer.paid,
+            known=answer.response_code != "91",
+            amount=answer.amount,
+            provider_txn=answer.transaction_no,
+            message=str(
+                protocol.TRANSACTION_STATUSES.get(answer.transaction_status, answer.reason)
+                if answer.ok
+                else answer.reason
+            ),
+            raw=answer.raw,
+        )
+
+    def querydr(self, payment: "Payment") -> protocol.ApiResponse:
+        """The ``querydr`` call itself, VNPay's answer decoded and its checksum checked."""
         config = vnpay_config()
         now = timezone.now()
         body = protocol.querydr_request(
@@ -186,6 +134,15 @@ class VNPayProvider(PaymentProvider):
             transaction_no=payment.provider_txn,
         )
         return self.call(config, "querydr", body)
+
+    def handle_callback(self, request: HttpRequest) -> HttpResponse:
+        """VNPay's IPN (GET with signed ``vnp_*`` parameters): always HTTP 200 with
+        ``{"RspCode", "Message"}``, checks in VNPay's order (``notifications.handle_ipn``)."""
+        return notifications.ipn(request)
+
+    def handle_return(self, request: HttpRequest) -> HttpResponse:
+        """The payer back from VNPay (``vnp_ReturnUrl``): the outcome as the database knows it."""
+        return notifications.return_page(request)
 
     @staticmethod
     def created(payment: "Payment") -> datetime:

@@ -1,21 +1,21 @@
 """VNPay's two calls back to us: the IPN (server to server, the only one that changes anything)
-and the Return URL (the payer's browser, which only shows the outcome)."""
+and the Return URL (the payer's browser, which only shows the outcome). ``VNPayProvider`` serves
+them as its ``handle_callback`` and ``handle_return`` (``/payments/vnpay/callback``, its alias
+``/payments/vnpay/ipn``, and ``/payments/vnpay/return``)."""
 
 import logging
 from collections.abc import Mapping
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 
 from tinhso.payments import services
-from tinhso.payments import vnpay_protocol as protocol
 from tinhso.payments.models import Payment, PaymentStatus
-from tinhso.payments.providers.vnpay import VNPayProvider, vnpay_config
-from tinhso.payments.vnpay_protocol import IpnAnswer
+from tinhso.payments.providers import payer_page
+from tinhso.payments.providers.vnpay import protocol
+from tinhso.payments.providers.vnpay.config import PROVIDER_ID, vnpay_config
+from tinhso.payments.providers.vnpay.protocol import IpnAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def handle_ipn(params: Mapping[str, str]) -> tuple[str, str]:
         logger.warning("VNPay IPN with a wrong checksum for %r", params.get("vnp_TxnRef"))
         return IpnAnswer.INVALID_SIGNATURE
     note = protocol.parse_notification(params)
-    payment = Payment.objects.filter(reference=note.txn_ref, provider=VNPayProvider.id).first()
+    payment = Payment.objects.filter(reference=note.txn_ref, provider=PROVIDER_ID).first()
     if payment is None:
         return IpnAnswer.ORDER_NOT_FOUND
     if note.amount != payment.amount:
@@ -74,10 +74,8 @@ def handle_ipn(params: Mapping[str, str]) -> tuple[str, str]:
     return IpnAnswer.ALREADY_CONFIRMED
 
 
-@csrf_exempt
-@never_cache
 def ipn(request: HttpRequest) -> JsonResponse:
-    """``GET /payments/vnpay/ipn``: always HTTP 200 with ``{"RspCode", "Message"}``."""
+    """The IPN: always HTTP 200 with ``{"RspCode", "Message"}`` (any method; VNPay sends GET)."""
     try:
         code, message = handle_ipn(protocol.single_values(request.GET))
     except Exception:
@@ -86,9 +84,8 @@ def ipn(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"RspCode": code, "Message": message})
 
 
-@never_cache
-def vnpay_return(request: HttpRequest) -> HttpResponse:
-    """``GET /payments/vnpay/return``: show the outcome to the payer; never changes anything.
+def return_page(request: HttpRequest) -> HttpResponse:
+    """The Return URL: show the outcome to the payer; never changes anything.
 
     The IPN may come before or after the payer: while the payment is still pending after a
     successful gateway answer, the page says so and reloads itself.
@@ -98,7 +95,7 @@ def vnpay_return(request: HttpRequest) -> HttpResponse:
         return _invalid(request, _("Dữ liệu trả về không hợp lệ (sai chữ ký)."), 400)
     note = protocol.parse_notification(params)
     payment = (
-        Payment.objects.filter(reference=note.txn_ref, provider=VNPayProvider.id)
+        Payment.objects.filter(reference=note.txn_ref, provider=PROVIDER_ID)
         .select_related("dossier")
         .first()
     )
@@ -109,15 +106,15 @@ def vnpay_return(request: HttpRequest) -> HttpResponse:
         "state": state,
         "payment": payment,
         "reason": note.reason,
-        "dossier_url": reverse("portal:dossier", args=[payment.dossier.code]),
+        "dossier_url": payer_page(payment.dossier),
         "refresh": RETURN_REFRESH_SECONDS if state == "waiting" else None,
     }
-    return render(request, "payments/vnpay_return.html", context)
+    return render(request, "payments/vnpay/return.html", context)
 
 
 def _invalid(request: HttpRequest, message: str, status: int) -> HttpResponse:
     context = {"state": "invalid", "message": message}
-    return render(request, "payments/vnpay_return.html", context, status=status)
+    return render(request, "payments/vnpay/return.html", context, status=status)
 
 
 def return_state(payment: Payment, note: protocol.Notification) -> str:

@@ -1,0 +1,1 @@
+"""Payment at the counter (cash or card terminal), recorded by the clerk: ``provider.py``."""
