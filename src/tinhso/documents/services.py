@@ -5,9 +5,9 @@
 ``IssuedSlip`` (R-FORM-2). The control slip grows with the dossier, so it is usually rendered on
 demand with ``render_control_slip``.
 
-``issue_slip`` runs after the transition has committed (``issue_slip_task`` enqueued with
-``transaction.on_commit``): it must not be called inside a transaction that may still roll
-back, or the stored PDF would outlive its row.
+``issue_slip`` runs after the transition has committed (``issue_slip_task``, enqueued by the
+slips subscriber of the dossier-changed event): it must not be called inside a transaction that
+may still roll back, or the stored PDF would outlive its row.
 """
 
 import datetime

@@ -9,6 +9,6 @@ from tinhso.documents import services
 def issue_slip_task(dossier_id: int, kind: str, history_seq: int) -> int:
     """Issue slip ``kind`` for history entry ``history_seq``; returns the IssuedSlip id.
 
-    Enqueue with ``transaction.on_commit`` after the transition that calls for the slip.
+    Enqueued by the slips subscriber of the dossier-changed event (``documents.subscribers``).
     """
     return services.issue_slip(dossier_id=dossier_id, kind=kind, history_seq=history_seq).pk

@@ -14,12 +14,12 @@ from tinhso.accounts.api import bearer, session_user
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.apierrors import ApiError
-from tinhso.audit.services import log_event
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, HistoryEntry
-from tinhso.dossiers.uploads import UploadRejected, check_upload
+from tinhso.dossiers.signals import personal_data_read
 from tinhso.dossiers.workflow import action_label
 from tinhso.procedures.selectors import version_by_code
+from tinhso.uploads import UploadRejected, check_upload
 
 router = Router(tags=["dossiers"], auth=[bearer, session_user])
 
@@ -189,12 +189,8 @@ def create_dossier(request: HttpRequest, payload: DossierIn) -> Status[dict[str,
 def get_dossier(request: HttpRequest, code: str) -> dict[str, Any]:
     dossier = _load(request, code)
     if not selectors.is_owner(request.user, dossier):  # an official reads personal data: audited
-        log_event(
-            action="dossier.view",
-            actor=_user(request),
-            target=f"dossier:{dossier.code}",
-            details={"channel": "api"},
-            request=request,
+        personal_data_read.send(
+            sender=Dossier, dossier=dossier, user=_user(request), channel="api", request=request
         )
     return dossier_out(request.user, dossier)
 

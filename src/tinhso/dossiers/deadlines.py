@@ -1,22 +1,24 @@
-"""Due-soon and overdue dossiers: found periodically and brought to the responsible officials."""
+"""Due-soon and overdue dossiers: found periodically and brought to the responsible officials.
+
+The scan flags each running dossier once per level and records a ``DEADLINE_ALERT`` dossier
+event naming the officials responsible; the notifications app e-mails them (ADR 0009).
+"""
 
 import datetime
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import User
 from tinhso.agencies.models import StaffAssignment
 from tinhso.calendars.worktime import get_calendar
-from tinhso.dossiers.models import CLOCK_RUNNING, Dossier
+from tinhso.dossiers import events
+from tinhso.dossiers.models import CLOCK_RUNNING, Dossier, DossierEvent
 from tinhso.dossiers.selectors import current_step
 
-logger = logging.getLogger(__name__)
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 
@@ -25,7 +27,7 @@ OVERDUE = "overdue"
 class ScanReport:
     due_soon: int = 0
     overdue: int = 0
-    notified: int = 0
+    alerted: int = 0  # dossiers newly flagged (one alert event each)
 
 
 def running_dossiers() -> QuerySet[Dossier]:
@@ -57,9 +59,7 @@ def responsible_officials(dossier: Dossier) -> list[User]:
 
 
 def scan_deadlines(now: datetime.datetime | None = None) -> ScanReport:
-    """Flag each running dossier once per level and e-mail its responsible officials."""
-    from tinhso.notifications.channels import DeliveryError, email_channel
-
+    """Flag each running dossier once per level and record an alert for its officials."""
     now = now or timezone.now()
     report = ScanReport()
     for dossier in running_dossiers().iterator(chunk_size=500):
@@ -74,27 +74,18 @@ def scan_deadlines(now: datetime.datetime | None = None) -> ScanReport:
             updated = Dossier.objects.filter(
                 pk=dossier.pk, deadline_alert=dossier.deadline_alert
             ).update(deadline_alert=level)
-        if not updated or not level:
-            continue
-        subject = (
-            _("Hồ sơ %(code)s đã quá hạn") if level == OVERDUE else _("Hồ sơ %(code)s sắp đến hạn")
-        ) % {"code": dossier.code}
-        body = _("Hồ sơ %(code)s (%(procedure)s) hẹn trả lúc %(due)s. Xem: %(url)s") % {
-            "code": dossier.code,
-            "procedure": dossier.procedure_version.name,
-            "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")
-            if dossier.due_at
-            else "",
-            "url": f"{settings.TINHSO_SITE_URL}/backoffice/ho-so/{dossier.code}/",
-        }
-        for official in responsible_officials(dossier):
-            if not official.email:
-                continue
-            try:
-                email_channel().send(recipient=official.email, subject=subject, body=body)
-                report.notified += 1
-            except DeliveryError:
-                logger.warning(
-                    "Deadline alert for %s to official %s failed", dossier.code, official.pk
+            if updated and level:
+                events.record(
+                    dossier_id=dossier.pk,
+                    kind=DossierEvent.Kind.DEADLINE_ALERT,
+                    action=level,
+                    from_status=dossier.status,
+                    to_status=dossier.status,
+                    at=now,
+                    payload={
+                        "level": level,
+                        "officials": [u.pk for u in responsible_officials(dossier)],
+                    },
                 )
+                report.alerted += 1
     return report

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.text import fold
 from tinhso.writeonce import WriteOnceModel
 
 
@@ -188,8 +189,6 @@ class Dossier(models.Model):
         return self.channel == Channel.ONLINE
 
     def refresh_search_text(self) -> None:
-        from tinhso.text import fold
-
         self.search_text = fold(f"{self.code or ''} {self.applicant_name} {self.applicant_phone}")
 
     def is_overdue(self, now: datetime.datetime) -> bool:
@@ -337,3 +336,94 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.score}/5"
+
+
+class DossierEvent(models.Model):
+    """One change of a dossier, written in the transaction of the change (ADR 0009).
+
+    Written by ``tinhso.dossiers.events.record`` only, never updated except for ``position``,
+    which the dispatcher stamps once the row is committed; subscribers read events in that order.
+    """
+
+    class Kind(models.TextChoices):
+        DRAFT_SAVED = "draft_saved", _("Lưu bản nháp")
+        FILED = "filed", _("Nộp hồ sơ")
+        SUBMITTED = "submitted", _("Nộp bản nháp")
+        ACTION = "action", _("Thao tác xử lý")
+        ATTACHMENT = "attachment", _("Thêm tệp")
+        SUPPLEMENT = "supplement", _("Bổ sung hồ sơ")
+        PAYMENT = "payment", _("Nhận thanh toán")
+        RATING = "rating", _("Đánh giá")
+        RESULT_SIGNED = "result_signed", _("Ký số kết quả")
+        SYSTEM = "system", _("Sự kiện hệ thống")
+        DEADLINE_ALERT = "deadline_alert", _("Cảnh báo hạn")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("loại"), max_length=16, choices=Kind.choices)
+    action = models.CharField(_("thao tác"), max_length=32, blank=True)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("thời điểm"))
+    history_seq = models.PositiveIntegerField(null=True, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    # Order of delivery: stamped by the dispatcher after commit (ids can commit out of order).
+    position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("sự kiện hồ sơ")
+        verbose_name_plural = _("sự kiện hồ sơ")
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(position__isnull=True), name="dossier_event_unstamped"
+            ),
+            models.Index(fields=["dossier", "kind"], name="dossier_event_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.dossier_id} {self.kind} {self.action}".rstrip()
+
+
+class EventSequence(models.Model):
+    """The last delivery position given to a dossier event; one row, locked while stamping."""
+
+    last = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.last)
+
+
+class SubscriberCursor(models.Model):
+    """How far one subscriber of the dossier events has got, and why it is stuck if it is."""
+
+    name = models.CharField(_("bên nhận"), max_length=64, unique=True)
+    position = models.BigIntegerField(_("đã xử lý đến vị trí"), default=0)
+    # The event it is failing on, the number of failed attempts and the last error.
+    failing_event = models.BigIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    # Events given up on after too many attempts: how many, and the last one with its error.
+    skipped = models.PositiveIntegerField(default=0)
+    last_skipped_event = models.BigIntegerField(null=True, blank=True)
+    last_skipped_error = models.TextField(blank=True)
+    # A dispatcher working on this subscriber holds the lease (no database lock is held).
+    lease_token = models.CharField(max_length=32, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("bên nhận sự kiện hồ sơ")
+        verbose_name_plural = _("bên nhận sự kiện hồ sơ")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.position}"

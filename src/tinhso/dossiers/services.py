@@ -1,13 +1,17 @@
 """Dossier use cases. Each function is one atomic, recorded step; views and the API call these.
 
-Side effects (slips, notifications) are queued with ``transaction.on_commit``; files written
-to storage inside a failed transaction are deleted again (no orphan files).
+Each action of the transition table (``workflow.ACTIONS``) has a named use case
+(``receive_dossier``, ``approve_dossier`` …); ``perform_action`` is the dispatch table over them
+that the API and the pages call with an action name. Every use case records a "dossier changed"
+event (``tinhso.dossiers.events.record``) in its transaction; the apps that react to dossiers
+(slips, notifications, e-results) subscribe to it, so this module imports none of them (ADR 0009).
+Files written to storage inside a failed transaction are deleted again (no orphan files).
 """
 
 import datetime
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,11 +27,12 @@ from tinhso.accounts.access import agency_roles
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.calendars.worktime import get_calendar
-from tinhso.dossiers import batching
+from tinhso.dossiers import batching, events
 from tinhso.dossiers.models import (
     Attachment,
     Channel,
     Dossier,
+    DossierEvent,
     HistoryEntry,
     IdempotencyKey,
     Pause,
@@ -36,10 +41,12 @@ from tinhso.dossiers.models import (
     Timeliness,
 )
 from tinhso.dossiers.selectors import acting_role, current_step, is_owner
-from tinhso.dossiers.uploads import CheckedUpload
 from tinhso.dossiers.workflow import ACTIONS, APPLICANT, SYSTEM_EVENTS
 from tinhso.procedures.models import FeeQuote, ProcedureVersion, WorkflowStep, quote_fee
+from tinhso.procedures.selectors import competent_agencies
 from tinhso.stores.models import StoredDocument
+from tinhso.stores.services import download_name
+from tinhso.uploads import CheckedUpload
 
 
 class DossierError(Exception):
@@ -179,12 +186,6 @@ def quote_dossier_fee(
     )
 
 
-def competent_agencies(version: ProcedureVersion) -> list[Agency]:
-    if version.level == ProcedureVersion.Level.COMMUNE:
-        return list(Agency.objects.filter(kind=Agency.Kind.COMMUNE_COMMITTEE, is_active=True))
-    return list(version.agencies.filter(is_active=True))
-
-
 def choose_agency(
     version: ProcedureVersion, requested: Agency | None, applicant: User | None
 ) -> Agency:
@@ -275,8 +276,6 @@ def _store_reused(
     dossier: Dossier, document_code: str, stored: StoredDocument, user: User, written: list[str]
 ) -> None:
     """Copy a document of the applicant's store into the dossier, recorded as reuse (R-DIG-5)."""
-    from tinhso.stores.services import download_name
-
     if stored.revoked or dossier.applicant_id is None or stored.owner_id != dossier.applicant_id:
         raise InvalidInput(_("Giấy tờ đã chọn không có trong kho của chủ hồ sơ."), "document")
     with stored.file.open("rb") as source:
@@ -299,20 +298,21 @@ def _store_reused(
     attachment.save()
 
 
-def _after_commit(
-    dossier: Dossier, entry: HistoryEntry, slip: str | None, event: str | None
-) -> None:
-    from tinhso.documents.tasks import issue_slip_task
-    from tinhso.notifications.tasks import notify_applicant_task
-    from tinhso.results.tasks import sign_result_task
-
-    dossier_id, seq = dossier.pk, entry.seq
-    if event == "result_ready":  # sign the e-result before telling the applicant it is ready
-        transaction.on_commit(lambda: sign_result_task.delay(dossier_id))
-    if slip:
-        transaction.on_commit(lambda: issue_slip_task.delay(dossier_id, slip, seq))
-    if event:
-        transaction.on_commit(lambda: notify_applicant_task.delay(dossier_id, event, seq))
+def _announce(
+    entry: HistoryEntry, kind: str, payload: dict[str, Any] | None = None
+) -> DossierEvent:
+    """Record the dossier-changed event of a history row, in the same transaction."""
+    return events.record(
+        dossier_id=entry.dossier_id,
+        kind=kind,
+        action=entry.action,
+        from_status=entry.from_status,
+        to_status=entry.to_status,
+        actor=entry.actor,
+        at=entry.at,
+        history_seq=entry.seq,
+        payload=payload,
+    )
 
 
 # --- filing -----------------------------------------------------------------------------
@@ -394,7 +394,15 @@ def file_dossier(
                     at=now,
                 )
                 dossier.save(update_fields=["history_seq"])
-                _after_commit(dossier, entry, None, None)
+                _announce(entry, DossierEvent.Kind.FILED)
+            else:
+                events.record(
+                    dossier_id=dossier.pk,
+                    kind=DossierEvent.Kind.DRAFT_SAVED,
+                    to_status=dossier.status,
+                    actor=user,
+                    at=now,
+                )
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     user=user, key=idempotency_key, request_hash=fingerprint, dossier=dossier
@@ -417,6 +425,14 @@ def update_draft(
         dossier.data = data if isinstance(data, dict) else {}
         dossier.save(update_fields=["data", "updated_at"])
         _store_files(dossier, files, user, written)
+        events.record(
+            dossier_id=dossier.pk,
+            kind=DossierEvent.Kind.DRAFT_SAVED,
+            from_status=dossier.status,
+            to_status=dossier.status,
+            actor=user,
+            payload={"files": len(files)},
+        )
     return dossier
 
 
@@ -433,10 +449,11 @@ def submit_draft(*, user: User, dossier: Dossier) -> Dossier:
         locked.status = Status.SUBMITTED
         locked.submitted_at = now
         locked.refresh_search_text()
-        _record(
+        entry = _record(
             locked, action="submit", actor=user, role="applicant", from_status=Status.DRAFT, at=now
         )
         locked.save()
+        _announce(entry, DossierEvent.Kind.SUBMITTED)
     return locked
 
 
@@ -460,7 +477,16 @@ def add_attachment(
         if locked.status not in allowed:
             raise ActionNotAllowed(_("Hồ sơ đã được tiếp nhận; không thể bổ sung tệp."))
         _store_files(locked, [NewFile(document_code, upload, digitised)], user, written)
-    return Attachment.objects.filter(dossier=dossier).latest("pk")
+        attachment = Attachment.objects.filter(dossier=locked).latest("pk")
+        events.record(
+            dossier_id=locked.pk,
+            kind=DossierEvent.Kind.ATTACHMENT,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=user,
+            payload={"attachment": attachment.pk, "document_code": document_code},
+        )
+    return attachment
 
 
 def supplement_dossier(
@@ -479,8 +505,12 @@ def supplement_dossier(
             raise ActionNotAllowed(_("Hồ sơ không ở trạng thái chờ bổ sung."), "action")
         files = [NewFile(document_code, upload, digitised) for upload in uploads]
         _store_files(locked, files, user, written)
-        return perform_action(
-            user=user, dossier=locked, request=ActionRequest("supplement", comment=comment)
+        return _act(
+            user=user,
+            dossier=locked,
+            request=ActionRequest("supplement", comment=comment),
+            kind=DossierEvent.Kind.SUPPLEMENT,
+            payload={"document_code": document_code, "files": len(files)},
         )
 
 
@@ -497,12 +527,173 @@ def missing_documents(dossier: Dossier) -> list[str]:
 
 
 def perform_action(*, user: User, dossier: Dossier, request: ActionRequest) -> Dossier:
-    """Apply one action of the transition table, atomically, with a history row."""
+    """Apply one action of the transition table by name: the dispatch table over the use cases
+    below, for the API and the pages."""
     spec = ACTIONS.get(request.action)
     if spec is None:
         raise InvalidInput(_("Thao tác “%(a)s” không tồn tại.") % {"a": request.action}, "action")
-    if spec.name == "submit":
-        return submit_draft(user=user, dossier=dossier)
+    return _USE_CASES[spec.name](user, dossier, request)
+
+
+def receive_dossier(*, user: User, dossier: Dossier, comment: str = "") -> Dossier:
+    """Tiếp nhận: start the deadline clock (or wait for the fee); issues the receipt."""
+    return _act(user=user, dossier=dossier, request=ActionRequest("receive", comment=comment))
+
+
+def refuse_dossier(*, user: User, dossier: Dossier, comment: str) -> Dossier:
+    """Từ chối tiếp nhận, with the reason; issues the refusal slip."""
+    return _act(user=user, dossier=dossier, request=ActionRequest("refuse", comment=comment))
+
+
+def request_supplement(
+    *, user: User, dossier: Dossier, items: Sequence[str], comment: str
+) -> Dossier:
+    """Yêu cầu bổ sung: pause the clock until the listed items come; issues the supplement slip."""
+    return _act(
+        user=user,
+        dossier=dossier,
+        request=ActionRequest("request_supplement", comment=comment, items=list(items)),
+    )
+
+
+def resume_after_supplement(*, user: User, dossier: Dossier, comment: str = "") -> Dossier:
+    """The supplement has come (its files already attached): resume the clock.
+    ``supplement_dossier`` attaches the files and resumes in one step."""
+    return _act(user=user, dossier=dossier, request=ActionRequest("supplement", comment=comment))
+
+
+def complete_step(*, user: User, dossier: Dossier, comment: str = "") -> Dossier:
+    """Hoàn thành bước xử lý: hand the dossier on to the next workflow step."""
+    return _act(user=user, dossier=dossier, request=ActionRequest("complete_step", comment=comment))
+
+
+def approve_dossier(*, user: User, dossier: Dossier, comment: str = "") -> Dossier:
+    """Phê duyệt (the leader's step): hand the dossier on to the next workflow step."""
+    return _act(user=user, dossier=dossier, request=ActionRequest("approve", comment=comment))
+
+
+def issue_result(*, user: User, dossier: Dossier, comment: str = "") -> Dossier:
+    """Ban hành kết quả: the dossier has its result (the e-result is signed after the commit)."""
+    return _act(user=user, dossier=dossier, request=ActionRequest("issue_result", comment=comment))
+
+
+def return_result(
+    *,
+    user: User,
+    dossier: Dossier,
+    return_method: str = "",
+    postal_tracking: str = "",
+    postal_address: str = "",
+    comment: str = "",
+) -> Dossier:
+    """Trả kết quả at the counter, by post (tracking number required) or online."""
+    request = ActionRequest(
+        "return_result",
+        comment=comment,
+        return_method=return_method,
+        postal_tracking=postal_tracking,
+        postal_address=postal_address,
+    )
+    return _act(user=user, dossier=dossier, request=request)
+
+
+def request_payment(*, user: User, dossier: Dossier, comment: str = "") -> Dossier:
+    """Yêu cầu thực hiện nghĩa vụ tài chính: pause the clock until the fee is paid."""
+    return _act(
+        user=user, dossier=dossier, request=ActionRequest("request_payment", comment=comment)
+    )
+
+
+def confirm_payment(*, user: User, dossier: Dossier, comment: str = "") -> Dossier:
+    """The clerk confirms the fee was paid at the counter: resume the clock."""
+    return _act(
+        user=user, dossier=dossier, request=ActionRequest("confirm_payment", comment=comment)
+    )
+
+
+def apologize(
+    *, user: User, dossier: Dossier, new_due_at: datetime.datetime | None, comment: str
+) -> Dossier:
+    """Xin lỗi và hẹn lại (once, at the latest one working day before the due date)."""
+    return _act(
+        user=user,
+        dossier=dossier,
+        request=ActionRequest("apologize", comment=comment, new_due_at=new_due_at),
+    )
+
+
+def stop_dossier(*, user: User, dossier: Dossier, comment: str) -> Dossier:
+    """Dừng xử lý, with the reason; issues the stop slip."""
+    return _act(user=user, dossier=dossier, request=ActionRequest("stop", comment=comment))
+
+
+def withdraw_dossier(*, user: User, dossier: Dossier, comment: str = "") -> Dossier:
+    """Rút hồ sơ, by its owner online or by a clerk at the counter."""
+    return _act(user=user, dossier=dossier, request=ActionRequest("withdraw", comment=comment))
+
+
+def claim_dossier(*, user: User, dossier: Dossier, comment: str = "") -> Dossier:
+    """Nhận xử lý: the official takes the dossier."""
+    return _act(user=user, dossier=dossier, request=ActionRequest("claim", comment=comment))
+
+
+def assign_dossier(
+    *, user: User, dossier: Dossier, assignee: User | None, comment: str = ""
+) -> Dossier:
+    """Phân công xử lý: a leader gives the dossier to an official of the agency."""
+    return _act(
+        user=user,
+        dossier=dossier,
+        request=ActionRequest("assign", comment=comment, assignee=assignee),
+    )
+
+
+UseCase = Callable[[User, Dossier, ActionRequest], Dossier]
+
+# Action name → use case, for ``perform_action``: every action of ``workflow.ACTIONS``.
+_USE_CASES: dict[str, UseCase] = {
+    "submit": lambda u, d, r: submit_draft(user=u, dossier=d),
+    "receive": lambda u, d, r: receive_dossier(user=u, dossier=d, comment=r.comment),
+    "refuse": lambda u, d, r: refuse_dossier(user=u, dossier=d, comment=r.comment),
+    "request_supplement": lambda u, d, r: request_supplement(
+        user=u, dossier=d, items=r.items, comment=r.comment
+    ),
+    "supplement": lambda u, d, r: resume_after_supplement(user=u, dossier=d, comment=r.comment),
+    "complete_step": lambda u, d, r: complete_step(user=u, dossier=d, comment=r.comment),
+    "approve": lambda u, d, r: approve_dossier(user=u, dossier=d, comment=r.comment),
+    "issue_result": lambda u, d, r: issue_result(user=u, dossier=d, comment=r.comment),
+    "return_result": lambda u, d, r: return_result(
+        user=u,
+        dossier=d,
+        return_method=r.return_method,
+        postal_tracking=r.postal_tracking,
+        postal_address=r.postal_address,
+        comment=r.comment,
+    ),
+    "request_payment": lambda u, d, r: request_payment(user=u, dossier=d, comment=r.comment),
+    "confirm_payment": lambda u, d, r: confirm_payment(user=u, dossier=d, comment=r.comment),
+    "apologize": lambda u, d, r: apologize(
+        user=u, dossier=d, new_due_at=r.new_due_at, comment=r.comment
+    ),
+    "stop": lambda u, d, r: stop_dossier(user=u, dossier=d, comment=r.comment),
+    "withdraw": lambda u, d, r: withdraw_dossier(user=u, dossier=d, comment=r.comment),
+    "claim": lambda u, d, r: claim_dossier(user=u, dossier=d, comment=r.comment),
+    "assign": lambda u, d, r: assign_dossier(
+        user=u, dossier=d, assignee=r.assignee, comment=r.comment
+    ),
+}
+
+
+def _act(
+    *,
+    user: User,
+    dossier: Dossier,
+    request: ActionRequest,
+    kind: str = DossierEvent.Kind.ACTION,
+    payload: dict[str, Any] | None = None,
+) -> Dossier:
+    """Apply one action of the transition table, atomically, with a history row and its event."""
+    spec = ACTIONS[request.action]
     comment = request.comment.strip()
     if spec.comment_required and not comment:
         raise InvalidInput(_("Vui lòng nhập lý do (bắt buộc với thao tác này)."), "comment")
@@ -542,7 +733,10 @@ def perform_action(*, user: User, dossier: Dossier, request: ActionRequest) -> D
             agency=_acting_agency(user, locked, role, spec.scope),
         )
         locked.save()
-        _after_commit(locked, entry, slip, event)
+        effects = {"slip": slip, "notify": event}  # read by the slips and notifications apps
+        _announce(
+            entry, kind, (payload or {}) | {key: value for key, value in effects.items() if value}
+        )
     return locked
 
 
@@ -689,7 +883,9 @@ def _issue_result(d: Dossier, user: User, req: ActionRequest, now: datetime.date
     d.timeliness = classify(now, d.due_at)
     d.step_position += 1
     d.assignee = None
-    return None, "result_ready", details | {"timeliness": d.timeliness}, outcome
+    # No notice here: the results app signs the e-result and then records "result signed",
+    # which is what tells the applicant the result is ready.
+    return None, None, details | {"timeliness": d.timeliness}, outcome
 
 
 def classify(done: datetime.datetime, due: datetime.datetime | None) -> str:
@@ -848,9 +1044,18 @@ def rate_dossier(*, user: User, dossier: Dossier, score: int, comment: str = "")
         raise InvalidInput(_("Mức đánh giá từ 1 đến 5."), "score")
     try:
         with transaction.atomic():
-            return Rating.objects.create(
+            rating = Rating.objects.create(
                 dossier=dossier, score=score, comment=comment.strip()[:2000]
             )
+            events.record(
+                dossier_id=dossier.pk,
+                kind=DossierEvent.Kind.RATING,
+                from_status=dossier.status,
+                to_status=dossier.status,
+                actor=user,
+                payload={"score": score},
+            )
+            return rating
     except IntegrityError as exc:
         raise ActionNotAllowed(_("Hồ sơ này đã được đánh giá.")) from exc
 
@@ -883,6 +1088,7 @@ def record_event(
             at=timezone.now(),
         )
         locked.save(update_fields=["history_seq", "updated_at"])
+        _announce(entry, DossierEvent.Kind.SYSTEM)
     return entry
 
 
@@ -915,5 +1121,5 @@ def record_payment(*, dossier_id: int, amount: int, online: bool, reference: str
             at=now,
         )
         locked.save()
-        _after_commit(locked, entry, None, None)
+        _announce(entry, DossierEvent.Kind.PAYMENT)
     return locked

@@ -6,9 +6,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from tinhso.apierrors import ApiError
-from tinhso.dossiers.services import competent_agencies
 from tinhso.procedures.models import ProcedureVersion
-from tinhso.procedures.selectors import search_procedures, version_by_code
+from tinhso.procedures.selectors import competent_agencies, search_procedures, version_by_code
 
 router = Router(tags=["procedures"])
 

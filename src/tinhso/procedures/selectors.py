@@ -5,6 +5,7 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from tinhso.agencies.models import Agency
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.text import fold
 
@@ -32,3 +33,11 @@ def search_procedures(
 
 def version_by_code(code: str, day: datetime.date | None = None) -> ProcedureVersion | None:
     return current_versions(day).filter(procedure__code=code).first()
+
+
+def competent_agencies(version: ProcedureVersion) -> list[Agency]:
+    """The active agencies that decide on ``version``: every commune committee for a commune-level
+    procedure, else the agencies the procedure lists."""
+    if version.level == ProcedureVersion.Level.COMMUNE:
+        return list(Agency.objects.filter(kind=Agency.Kind.COMMUNE_COMMITTEE, is_active=True))
+    return list(version.agencies.filter(is_active=True))

@@ -11,9 +11,9 @@ from ninja.files import UploadedFile
 
 from tinhso.accounts.api import bearer, session_user
 from tinhso.apierrors import ApiError, ErrorOut
-from tinhso.dossiers.uploads import UploadRejected
 from tinhso.results import selectors, verification
 from tinhso.results.views import pdf_response
+from tinhso.uploads import UploadRejected
 
 router = Router(tags=["results"])
 

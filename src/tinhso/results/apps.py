@@ -6,3 +6,10 @@ class ResultsConfig(AppConfig):
     name = "tinhso.results"
     verbose_name = _("Kết quả điện tử")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Models are loaded only now: subscribe to the dossier events here (ADR 0009).
+        from tinhso.dossiers import events
+        from tinhso.results import subscribers
+
+        events.register("results", subscribers.sign_results)

@@ -1,15 +1,18 @@
 """Issuing and revoking signed e-results (docs/results.md).
 
 ``issue_result`` runs after the ``issue_result`` transition has committed (``sign_result_task``,
-queued with ``transaction.on_commit``). It works in three idempotent steps, so a retry after any
-failure finishes the same register entry and a number is never used twice nor skipped:
+queued by the results subscriber of the dossier-changed event, ADR 0009). It works in four
+idempotent steps, so a retry after any failure finishes the same register entry and a number is
+never used twice nor skipped:
 
 1. *reserve* — in one transaction, with the dossier row locked: the next number of the agency's
    register for the year (one upsert, like the dossier codes) and a ``ResultDocument`` holding it;
 2. *sign* — outside any transaction (a token or a time-stamping server may be slow): render the
    PDF, sign it, store the file, then record it with a conditional update (a second worker that
    signed concurrently deletes its own file and uses the first one's);
-3. *deliver* — a copy in the applicant's personal store, when the dossier has an applicant account.
+3. *deliver* — a copy in the applicant's personal store, when the dossier has an applicant account;
+4. *announce* — a "result signed" dossier event, once per result, with the notice "result ready"
+   for the ``issue_result`` history entry: the notifications app then tells the applicant.
 """
 
 import datetime
@@ -29,11 +32,13 @@ from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import User
 from tinhso.documents import pdf
-from tinhso.dossiers.models import Dossier, Status
+from tinhso.dossiers import events
+from tinhso.dossiers.models import Dossier, DossierEvent, HistoryEntry, Status
 from tinhso.dossiers.services import record_event
 from tinhso.results import selectors, signing
 from tinhso.results.models import ResultCounter, ResultDocument
 from tinhso.stores.models import StoredDocument
+from tinhso.stores.services import store_document
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +80,37 @@ def issue_result(*, dossier_id: int) -> ResultDocument:
     if not document.is_signed:
         document = _sign(document)
     deliver_to_store(document)
+    announce_signed(document)
     return document
+
+
+def announce_signed(document: ResultDocument) -> DossierEvent | None:
+    """Record the "result signed" dossier event of a signed result, once (it is what tells the
+    applicant that the result is ready). Returns the event, or None when it was recorded before."""
+    if not document.is_signed:
+        return None
+    with transaction.atomic():
+        ResultDocument.objects.select_for_update().filter(pk=document.pk).first()
+        signed = DossierEvent.Kind.RESULT_SIGNED
+        if DossierEvent.objects.filter(dossier_id=document.dossier_id, kind=signed).exists():
+            return None
+        dossier = Dossier.objects.get(pk=document.dossier_id)
+        entry = (
+            HistoryEntry.objects.filter(dossier_id=dossier.pk, action="issue_result")
+            .order_by("-seq")
+            .first()
+        )
+        return events.record(
+            dossier_id=dossier.pk,
+            kind=signed,
+            action="result_signed",
+            from_status=dossier.status,
+            to_status=dossier.status,
+            at=document.signed_at,
+            history_seq=entry.seq if entry is not None else None,
+            payload={"result": document.pk, "number": document.number}
+            | ({"notify": "result_ready"} if entry is not None else {}),
+        )
 
 
 def reserve_result(*, dossier_id: int) -> ResultDocument:
@@ -278,8 +313,6 @@ def _html_title(page: str) -> str:
 
 def deliver_to_store(document: ResultDocument) -> StoredDocument | None:
     """Put a copy of the signed result in the applicant's store (R-ERES-7), once."""
-    from tinhso.stores.services import store_document
-
     dossier = document.dossier
     if dossier.applicant_id is None or not document.is_signed:
         return None

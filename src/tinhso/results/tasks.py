@@ -14,7 +14,8 @@ RETRY_ON = (OSError, TimestampRequestError, SigningError)
 def sign_result_task(dossier_id: int) -> int:
     """Number, sign, store and deliver the result of a dossier; returns the ResultDocument id.
 
-    Enqueue with ``transaction.on_commit`` after the ``issue_result`` transition. Running it again
-    (a retry, a duplicate message) finishes or returns the same register entry.
+    Enqueued by the results subscriber of the dossier-changed event after the ``issue_result``
+    transition. Running it again (a retry, a duplicate event or message) finishes or returns the
+    same register entry and records its "result signed" event once.
     """
     return services.issue_result(dossier_id=dossier_id).pk

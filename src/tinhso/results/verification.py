@@ -38,10 +38,10 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from tinhso.documents.formatting import vn_datetime
-from tinhso.dossiers.uploads import UploadRejected
 from tinhso.results import pki
 from tinhso.results.models import ResultDocument
 from tinhso.results.signing import certificate_fingerprint, common_name
+from tinhso.uploads import UploadRejected
 
 logger = logging.getLogger(__name__)
 

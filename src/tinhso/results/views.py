@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.audit.services import log_event
-from tinhso.dossiers.uploads import UploadRejected
 from tinhso.results import selectors, verification
 from tinhso.results.models import ResultDocument
+from tinhso.uploads import UploadRejected
 
 
 class VerifyForm(forms.Form):

@@ -9,8 +9,8 @@ from django.core import mail
 
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Pause
-from tinhso.dossiers.uploads import check_upload
 from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.uploads import check_upload
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 pytestmark = pytest.mark.django_db(transaction=False)

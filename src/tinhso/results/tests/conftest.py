@@ -11,9 +11,9 @@ import time_machine
 
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Channel, Dossier
-from tinhso.dossiers.uploads import check_upload
 from tinhso.results import pki
 from tinhso.testing import FORM_DATA, Cast, make_cast, make_version, pdf_upload
+from tinhso.uploads import check_upload
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -11,5 +11,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = scan_deadlines()
         self.stdout.write(
-            f"Sắp đến hạn: {report.due_soon}; quá hạn: {report.overdue}; đã báo: {report.notified} thư."
+            f"Sắp đến hạn: {report.due_soon}; quá hạn: {report.overdue}; "
+            f"cảnh báo mới: {report.alerted} hồ sơ."
         )

@@ -1,0 +1,337 @@
+"""The "dossier changed" event: recorded with the change, delivered to subscribers after commit.
+
+Every use case of the dossier core calls :func:`record` after its own writes, inside its
+transaction, so the event commits or rolls back with the change (ADR 0009). Apps that react to
+dossiers (slips, notifications, e-results …) register a handler from their ``AppConfig.ready``::
+
+    events.register("slips", issue_slips)
+
+The dossier core imports none of them. After commit, :func:`record` queues
+:func:`dispatch_events` once per transaction; it hands each subscriber the events after its
+durable cursor, in order, and advances the cursor after each success. Delivery is at least once:
+a handler may see an event again (a crash after the handler and before the cursor moved, or a
+lease that expired), so handlers must be idempotent. A handler that raises stops its subscriber at
+that event (the others go on); the periodic task (beat, every minute) retries it with a growing
+delay and, after ``MAX_ATTEMPTS``, skips the event, keeping its id and error on the cursor and
+logging at ERROR. A process that dies after the commit loses nothing: the next dispatch catches up.
+"""
+
+import datetime
+import logging
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from celery import shared_task
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tinhso.accounts.models import User
+from tinhso.dossiers.models import DossierEvent, EventSequence, SubscriberCursor
+
+logger = logging.getLogger(__name__)
+
+Kind = DossierEvent.Kind
+Handler = Callable[[DossierEvent], None]
+HandlerT = TypeVar("HandlerT", bound=Handler)
+
+MAX_ATTEMPTS = 10  # then the event is skipped for that subscriber (logged at ERROR)
+MAX_RETRY_DELAY = datetime.timedelta(hours=1)
+LEASE = datetime.timedelta(minutes=5)  # a dispatcher that holds a subscriber longer loses it
+BATCH = 200
+MAX_ROUNDS = 20  # a handler's own events (e.g. "result signed") are delivered in the next round
+
+_subscribers: dict[str, Handler] = {}
+_local = threading.local()
+
+
+# --- recording ------------------------------------------------------------------------------
+
+
+def record(
+    *,
+    dossier_id: int,
+    kind: str,
+    action: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    actor: User | None = None,
+    at: datetime.datetime | None = None,
+    history_seq: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> DossierEvent:
+    """Write one event in the current transaction and have it dispatched after the commit.
+
+    Must run inside ``transaction.atomic()``: an event outside the change it describes could
+    announce a change that then rolls back, or miss one that commits.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("dossier events are recorded inside the transaction of the change")
+    event = DossierEvent.objects.create(
+        dossier_id=dossier_id,
+        kind=Kind(kind),
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        at=at or timezone.now(),
+        history_seq=history_seq,
+        payload=payload or {},
+    )
+    _dispatch_after_commit()
+    return event
+
+
+def _dispatch_after_commit() -> None:
+    """Queue one dispatch for the transaction, however many events it records.
+
+    The callback is kept on the outermost atomic block of the change (a test case's own blocks
+    do not count: there each use case is its own transaction). It is queued again if a rolled-back
+    savepoint took it off the list.
+    """
+    connection = transaction.get_connection()
+    outer = next((b for b in connection.atomic_blocks if not b._from_testcase), None)
+    queued = getattr(outer, "_tinhso_dispatch", None)
+    if queued is not None and any(cb is queued for _, cb, _ in connection.run_on_commit):
+        return
+
+    def enqueue() -> None:
+        dispatch_events.delay()
+
+    if outer is not None:
+        outer._tinhso_dispatch = enqueue
+    # robust: a broker that is down must not turn a committed change into an error page; the
+    # periodic task delivers the events later.
+    transaction.on_commit(enqueue, robust=True)
+
+
+# --- subscribers ----------------------------------------------------------------------------
+
+
+def register(name: str, handler: HandlerT) -> HandlerT:
+    """Subscribe ``handler`` to every dossier event under ``name`` (its cursor's name).
+
+    Call it from the subscribing app's ``AppConfig.ready``. A name is taken once: registering
+    another handler under a name in use is refused, so two apps cannot share a cursor.
+    """
+    existing = _subscribers.get(name)
+    if existing is not None and existing is not handler:
+        raise ValueError(f"dossier event subscriber {name!r} is already registered")
+    _subscribers[name] = handler
+    return handler
+
+
+def unregister(name: str) -> None:
+    """Remove a subscriber (tests); its cursor row stays."""
+    _subscribers.pop(name, None)
+
+
+def subscribers() -> dict[str, Handler]:
+    return dict(_subscribers)
+
+
+# --- dispatching ----------------------------------------------------------------------------
+
+
+@shared_task
+def dispatch_events() -> dict[str, int]:
+    """Deliver the pending events to every subscriber (after each commit, and every minute)."""
+    return dispatch()
+
+
+def dispatch(*, retry_now: bool = False) -> dict[str, int]:
+    """Deliver pending events; returns the number each subscriber handled.
+
+    Called again from inside a handler (an eager task whose use case records an event), it only
+    asks the running dispatch for one more round: no recursion. ``retry_now`` retries failing
+    subscribers without waiting for their delay (the management command's ``--retry``).
+    """
+    if getattr(_local, "active", False):
+        _local.again = True
+        return {}
+    _local.active = True
+    handled: Counter[str] = Counter()
+    try:
+        for _round in range(MAX_ROUNDS):
+            _local.again = False
+            stamp_positions()
+            for name, handler in list(_subscribers.items()):
+                handled[name] += _deliver(name, handler, retry_now=retry_now)
+            if not _local.again:  # no handler recorded an event of its own: all delivered
+                break
+    finally:
+        _local.active = False
+    return dict(handled)
+
+
+def stamp_positions() -> int:
+    """Give the committed events that have none the next delivery positions, in id order.
+
+    Ids are allocated at insert time, so on PostgreSQL a later id can commit first; a cursor on
+    the id could then pass over an event still in flight. The position is given only to rows
+    already committed, under the sequence row's lock, so positions only ever grow.
+    """
+    stamped = 0
+    while True:
+        if not DossierEvent.objects.filter(position__isnull=True).exists():
+            return stamped
+        with transaction.atomic():
+            EventSequence.objects.bulk_create([EventSequence(pk=1)], ignore_conflicts=True)
+            sequence = EventSequence.objects.select_for_update().get(pk=1)
+            ids = list(
+                DossierEvent.objects.filter(position__isnull=True)
+                .order_by("id")
+                .values_list("id", flat=True)[:BATCH]
+            )
+            for offset, event_id in enumerate(ids, start=1):
+                DossierEvent.objects.filter(pk=event_id).update(position=sequence.last + offset)
+            if ids:
+                sequence.last += len(ids)
+                sequence.save(update_fields=["last"])
+        stamped += len(ids)
+        if len(ids) < BATCH:
+            return stamped
+
+
+def _deliver(name: str, handler: Handler, *, retry_now: bool) -> int:
+    """Hand one subscriber its pending events; returns how many it handled."""
+    handled = 0
+    while True:
+        cursor = _claim(name, retry_now=retry_now)
+        if cursor is None:
+            return handled
+        try:
+            count, stuck = _run(cursor, handler)
+        finally:
+            SubscriberCursor.objects.filter(name=name, lease_token=cursor.lease_token).update(
+                lease_token="", leased_until=None
+            )
+        handled += count
+        # Another dispatcher may have found the lease taken while we were finishing: look once
+        # more after releasing it, so its events do not wait for the periodic task.
+        if stuck or not DossierEvent.objects.filter(position__gt=_position(name)).exists():
+            return handled
+
+
+def _position(name: str) -> int:
+    return SubscriberCursor.objects.filter(name=name).values_list("position", flat=True).get()
+
+
+def _claim(name: str, *, retry_now: bool) -> SubscriberCursor | None:
+    """Take the subscriber's lease (a conditional update, no lock held); None when it has
+    nothing to do, another dispatcher holds it, or it waits before retrying a failed event."""
+    position = SubscriberCursor.objects.filter(name=name).values_list("position", flat=True).first()
+    if position is None:  # a new subscriber starts at the beginning
+        SubscriberCursor.objects.bulk_create([SubscriberCursor(name=name)], ignore_conflicts=True)
+        position = 0
+    if not DossierEvent.objects.filter(position__gt=position).exists():
+        return None
+    now = timezone.now()
+    free = Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+    due = Q() if retry_now else Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+    token = uuid.uuid4().hex
+    taken = SubscriberCursor.objects.filter(free, due, name=name, position=position).update(
+        lease_token=token, leased_until=now + LEASE, updated_at=now
+    )
+    if not taken:
+        return None
+    return SubscriberCursor.objects.get(name=name)
+
+
+def _run(cursor: SubscriberCursor, handler: Handler) -> tuple[int, bool]:
+    """Deliver events after the cursor in order; returns (handled, stuck on a failing event)."""
+    handled = 0
+    while True:
+        batch = list(
+            DossierEvent.objects.filter(position__gt=cursor.position).order_by("position")[:BATCH]
+        )
+        if not batch:
+            return handled, False
+        for event in batch:
+            try:
+                handler(event)
+            except Exception as exc:
+                if not _give_up(cursor, event, exc):
+                    return handled, True
+            if not _advance(cursor, event):
+                return handled, True  # lost the lease: the other dispatcher goes on
+            handled += 1
+
+
+def _advance(cursor: SubscriberCursor, event: DossierEvent) -> bool:
+    """Move the cursor past ``event`` if we still hold the lease and nobody moved it."""
+    assert event.position is not None
+    now = timezone.now()
+    moved = SubscriberCursor.objects.filter(
+        name=cursor.name, lease_token=cursor.lease_token, position=cursor.position
+    ).update(
+        position=event.position,
+        leased_until=now + LEASE,
+        failing_event=None,
+        attempts=0,
+        last_error="",
+        retry_at=None,
+        updated_at=now,
+    )
+    if moved:
+        cursor.position = event.position
+    return bool(moved)
+
+
+def _give_up(cursor: SubscriberCursor, event: DossierEvent, exc: Exception) -> bool:
+    """Note a failed attempt; True when this was the last one and the event is skipped."""
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    attempts = cursor.attempts + 1 if cursor.failing_event == event.pk else 1
+    now = timezone.now()
+    fields: dict[str, Any] = {"updated_at": now}
+    if attempts >= MAX_ATTEMPTS:
+        logger.error(
+            "Dossier event %s skipped by subscriber %s after %s attempts: %s",
+            event.pk,
+            cursor.name,
+            attempts,
+            error,
+            exc_info=exc,
+        )
+        fields |= {
+            "skipped": cursor.skipped + 1,
+            "last_skipped_event": event.pk,
+            "last_skipped_error": error,
+        }
+        cursor.skipped += 1
+    else:
+        logger.warning(
+            "Subscriber %s failed on dossier event %s (attempt %s): %s",
+            cursor.name,
+            event.pk,
+            attempts,
+            error,
+            exc_info=exc,
+        )
+        delay = min(datetime.timedelta(minutes=2 ** (attempts - 1)), MAX_RETRY_DELAY)
+        fields |= {
+            "failing_event": event.pk,
+            "attempts": attempts,
+            "last_error": error,
+            "retry_at": now + delay,
+        }
+        cursor.failing_event, cursor.attempts = event.pk, attempts
+    SubscriberCursor.objects.filter(name=cursor.name, lease_token=cursor.lease_token).update(
+        **fields
+    )
+    return attempts >= MAX_ATTEMPTS
+
+
+def lag() -> list[tuple[str, int, SubscriberCursor | None]]:
+    """For each registered subscriber: its name, the events it has yet to handle, its cursor."""
+    last = EventSequence.objects.filter(pk=1).values_list("last", flat=True).first() or 0
+    unstamped = DossierEvent.objects.filter(position__isnull=True).count()
+    cursors = {c.name: c for c in SubscriberCursor.objects.filter(name__in=_subscribers)}
+    rows = []
+    for name in _subscribers:
+        cursor = cursors.get(name)
+        rows.append((name, last - (cursor.position if cursor else 0) + unstamped, cursor))
+    return rows
