@@ -60,12 +60,6 @@ class TokenOut(Schema):
     token: str
 
 
-def _lock_detail(lock: lockout.Lock) -> str:
-    return _("Đã nhập sai quá nhiều lần; tài khoản tạm khóa %(minutes)d phút.") % {
-        "minutes": max(1, lock.seconds // 60)
-    }
-
-
 def _check_otp(request: HttpRequest, user: User, code: str) -> None:
     if not SecondFactor.objects.filter(user=user).exists():
         raise ApiError(
@@ -81,7 +75,7 @@ def _check_otp(request: HttpRequest, user: User, code: str) -> None:
     if not twofactor.check_second_factor(user=user, code=code, request=request):
         lock = lockout.record_failure(user.username, request)
         if lock is not None:
-            raise ApiError(429, _lock_detail(lock), "otp")
+            raise ApiError(429, lockout.lock_message(lock), "otp")
         raise ApiError(401, _("Mã xác thực hai bước không đúng hoặc đã được dùng."), "otp")
     lockout.clear_account(user.username)
 
@@ -103,7 +97,7 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     if user is None:
         lock = lockout.current_lock(payload.username, request)
         if lock is not None:
-            raise ApiError(429, _lock_detail(lock), "username")
+            raise ApiError(429, lockout.lock_message(lock), "username")
         raise ApiError(401, _("Tên đăng nhập hoặc mật khẩu không đúng."), "password")
     assert isinstance(user, User)
     if twofactor.needs_second_factor(user):

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from tinhso.accounts import personal_data
 from tinhso.accounts.auditing import audit
-from tinhso.accounts.models import ApiToken, Consent, User
+from tinhso.accounts.models import Consent, User
 
 PURPOSE = Consent.Purpose.PUBLIC_SERVICES
 # The notice version this session's user is known to have agreed to: saves a query per request.
@@ -72,10 +73,9 @@ def record(*, user: User, given: bool, method: str, request: HttpRequest | None 
             request=request,
         )
         if not given:
-            # No processing on the person's behalf after a refusal or withdrawal: their API
-            # tokens go, and so do their other sessions (which remember an earlier consent).
-            ApiToken.objects.filter(user=user).delete()
-            user.end_sessions()
+            # No processing on the person's behalf after a refusal or withdrawal: each app
+            # stops what it does for them (accounts: API tokens and other sessions end).
+            personal_data.withdraw_consent(user)
     if request is not None:
         if given:
             request.session[SESSION_KEY] = consent.notice_version

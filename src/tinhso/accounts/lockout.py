@@ -14,12 +14,26 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
 class Lock:
     scope: str  # "account" or "address"
     seconds: int
+
+
+def lock_message(lock: Lock) -> str:
+    """What the person is told, on every sign-in step (password, code, security key, API)."""
+    minutes = max(1, lock.seconds // 60)
+    if lock.scope == "address":
+        return _(
+            "Có quá nhiều lần đăng nhập sai từ địa chỉ mạng này. Vui lòng thử lại sau %(minutes)d phút."
+        ) % {"minutes": minutes}
+    return _(
+        "Tài khoản tạm khóa %(minutes)d phút vì đăng nhập sai quá nhiều lần. "
+        "Vui lòng thử lại sau, hoặc liên hệ quản trị để được hỗ trợ."
+    ) % {"minutes": minutes}
 
 
 def client_address(request: HttpRequest | None) -> str:

@@ -22,7 +22,7 @@ from tinhso.accounts.auditing import audit
 from tinhso.accounts.middleware import is_verified, mark_verified
 from tinhso.accounts.models import SecondFactor, User, WebAuthnCredential
 from tinhso.accounts.securitykeys import SecurityKeyError
-from tinhso.accounts.views import lock_message, next_url
+from tinhso.accounts.views import next_url
 
 MAX_BODY = 64 * 1024
 
@@ -153,9 +153,9 @@ def _locked(request: HttpRequest, user: User, lock: lockout.Lock) -> JsonRespons
         outcome="failure",
     )
     logout(request)
-    messages.error(request, lock_message(lock))
+    messages.error(request, lockout.lock_message(lock))
     return JsonResponse(
-        {"error": lock_message(lock), "redirect": reverse("portal:login")}, status=403
+        {"error": lockout.lock_message(lock), "redirect": reverse("portal:login")}, status=403
     )
 
 

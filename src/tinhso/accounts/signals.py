@@ -11,11 +11,11 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from tinhso.accounts.middleware import LAST_SEEN_KEY, VERIFIED_KEY
+
 
 @receiver(user_logged_in, dispatch_uid="tinhso.accounts.programmatic_login")
 def trust_programmatic_login(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
-    from tinhso.accounts.middleware import LAST_SEEN_KEY, VERIFIED_KEY
-
     if request is None or request.method is not None:
         return  # a real HTTP request: the second factor is asked for
     if getattr(settings, "TINHSO_TRUST_PROGRAMMATIC_LOGIN", False):

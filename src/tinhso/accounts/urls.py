@@ -1,6 +1,7 @@
 from django.urls import URLPattern, path
 
-from tinhso.accounts import oidc, privacy, views
+from tinhso.accounts import oidc, views
+from tinhso.accounts import privacy_views as privacy
 from tinhso.accounts import securitykey_views as keys
 
 app_name = "accounts"

@@ -1,13 +1,21 @@
-"""Second-factor pages: the code step after the password, enrolment, and resets by agency admins."""
+"""Sign-in pages: the password (with its lockout and rate limit), the code step after it,
+second-factor enrolment, and resets by agency admins.
+
+The password page is routed as ``portal:login`` (``/dang-nhap/``, Django's ``LOGIN_URL``) by the
+portal's URLconf; where a user lands afterwards is ``tinhso.accounts.landing``."""
 
 from collections import Counter
 from typing import Any
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,11 +24,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tinhso.accounts import lockout, securitykeys, twofactor
+from tinhso.accounts import lockout, ratelimit, securitykeys, twofactor
 from tinhso.accounts.auditing import audit
+from tinhso.accounts.landing import home_url
 from tinhso.accounts.middleware import is_verified, mark_verified
 from tinhso.accounts.models import SecondFactor, User, WebAuthnCredential
-from tinhso.navigation import home_url
 
 PENDING_SECRET_KEY = "tinhso_2fa_pending_secret"
 
@@ -55,11 +63,48 @@ def next_url(request: HttpRequest, candidate: object = None) -> str:
     return home_url(request.user)
 
 
-def lock_message(lock: lockout.Lock) -> str:
-    return _(
-        "Đã nhập sai quá nhiều lần. Tài khoản tạm khóa %(minutes)d phút; "
-        "vui lòng thử lại sau hoặc liên hệ quản trị cơ quan."
-    ) % {"minutes": max(1, lock.seconds // 60)}
+# --- password --------------------------------------------------------------------------
+
+
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form, saying clearly when an account or address is locked out."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        try:
+            return super().clean()
+        except ValidationError:
+            lock = lockout.current_lock(username, self.request)
+            if lock is not None:
+                raise ValidationError(lockout.lock_message(lock), code="locked") from None
+            raise
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        address = lockout.client_address(request)
+        if ratelimit.over_limit(f"login:{address}", settings.TINHSO_LOGIN_RATE_PER_MINUTE, 60):
+            form = self.get_form()
+            form.add_error(
+                None, _("Quá nhiều lần đăng nhập trong một phút. Vui lòng đợi rồi thử lại.")
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["oidc_label"] = settings.TINHSO_OIDC_LABEL if settings.TINHSO_OIDC_ISSUER else ""
+        return context
+
+    def get_default_redirect_url(self) -> str:
+        return home_url(self.request.user)
+
+
+# --- second factor ---------------------------------------------------------------------
 
 
 @login_required
@@ -89,7 +134,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 outcome="failure",
             )
             logout(request)
-            messages.error(request, lock_message(lock))
+            messages.error(request, lockout.lock_message(lock))
             return redirect("portal:login")
         form.add_error("otp", _("Mã xác thực không đúng hoặc đã được dùng."))
     context = {

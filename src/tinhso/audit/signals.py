@@ -12,10 +12,12 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.http import HttpRequest
 
+from tinhso.accounts.auditing import security_event
 from tinhso.accounts.models import User
 from tinhso.agencies.models import StaffAssignment
 from tinhso.audit.services import log_event
-from tinhso.dossiers.models import HistoryEntry
+from tinhso.dossiers.models import Dossier, HistoryEntry
+from tinhso.dossiers.signals import personal_data_read
 
 PRIVILEGE_FIELDS = ("is_active", "is_staff", "is_superuser", "kind")
 ADMIN_FLAGS = {ADDITION: "add", CHANGE: "change", DELETION: "delete"}
@@ -48,6 +50,28 @@ def on_login_failed(
     )
 
 
+def on_security_event(
+    sender: Any,
+    *,
+    action: str,
+    actor: User | None,
+    target: str,
+    details: dict[str, Any] | None,
+    request: HttpRequest | None,
+    outcome: str,
+    **kwargs: Any,
+) -> None:
+    """The accounts app's own events (``tinhso.accounts.auditing.audit``)."""
+    log_event(
+        action=action,
+        actor=actor,
+        target=target,
+        details=details,
+        request=request,
+        outcome=outcome,
+    )
+
+
 def on_history(sender: Any, instance: HistoryEntry, created: bool, **kwargs: Any) -> None:
     if not created:
         return
@@ -63,6 +87,23 @@ def on_history(sender: Any, instance: HistoryEntry, created: bool, **kwargs: Any
             "role": instance.actor_role,
             "agency_id": instance.agency_id,
         },
+    )
+
+
+def on_personal_data_read(
+    sender: Any,
+    dossier: Dossier,
+    user: User,
+    channel: str,
+    request: HttpRequest | None = None,
+    **kwargs: Any,
+) -> None:
+    log_event(
+        action="dossier.view",
+        actor=user,
+        target=f"dossier:{dossier.code}",
+        details={"channel": channel},
+        request=request,
     )
 
 
@@ -184,7 +225,9 @@ def connect() -> None:
     user_logged_in.connect(on_login, dispatch_uid="audit.login")
     user_logged_out.connect(on_logout, dispatch_uid="audit.logout")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit.login_failed")
+    security_event.connect(on_security_event, dispatch_uid="audit.security_event")
     post_save.connect(on_history, sender=HistoryEntry, dispatch_uid="audit.history")
+    personal_data_read.connect(on_personal_data_read, dispatch_uid="audit.personal_data_read")
     post_save.connect(on_assignment_saved, sender=StaffAssignment, dispatch_uid="audit.assign")
     post_delete.connect(
         on_assignment_deleted, sender=StaffAssignment, dispatch_uid="audit.unassign"

@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.accounts.identifiers import normalize_phone, validate_personal_id
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.backoffice.display import return_method_labels
@@ -201,14 +202,10 @@ class ApplicantForm(forms.Form):
                 self.initial.setdefault("agency", agencies.first())
 
     def clean_personal_id(self) -> str:
-        from tinhso.accounts.identifiers import validate_personal_id
-
         value: str = self.cleaned_data["personal_id"].strip()
         return validate_personal_id(value) if value else ""
 
     def clean_phone(self) -> str:
-        from tinhso.accounts.identifiers import normalize_phone
-
         value: str = self.cleaned_data["phone"].strip()
         return normalize_phone(value) if value else ""
 

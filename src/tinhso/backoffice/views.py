@@ -39,7 +39,7 @@ from tinhso.documents.services import render_control_slip
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import CLOCK_RUNNING, Channel, Dossier
 from tinhso.dossiers.workflow import ACTIONS
-from tinhso.portal.forms import SchemaForm, check_documents, document_inputs
+from tinhso.procedures.forms import SchemaForm, check_documents, document_inputs
 from tinhso.procedures.models import ProcedureVersion, WorkflowStep
 
 # The next step of the work: shown open and first. "claim" is a plain button after them.

@@ -13,11 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -27,33 +24,36 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from tinhso.accounts import lockout, ratelimit
+from tinhso.accounts import lockout
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
-from tinhso.dossiers.uploads import CheckedUpload, UploadRejected, check_upload
 from tinhso.dossiers.workflow import action_label, is_public
-from tinhso.navigation import home_url
 from tinhso.portal.forms import (
     ACCEPT,
     DocumentInput,
     LookupForm,
     RatingForm,
-    SchemaForm,
     SupplementForm,
     WithdrawForm,
-    check_documents,
     check_reuse,
     document_inputs,
 )
 from tinhso.portal.payments import payment_context
+from tinhso.procedures.forms import SchemaForm, check_documents
 from tinhso.procedures.models import ProcedureVersion
-from tinhso.procedures.selectors import current_versions, search_procedures, version_by_code
+from tinhso.procedures.selectors import (
+    competent_agencies,
+    current_versions,
+    search_procedures,
+    version_by_code,
+)
 from tinhso.results.models import ResultDocument
 from tinhso.stores.models import StoredDocument
 from tinhso.stores.selectors import documents_for
+from tinhso.uploads import CheckedUpload, UploadRejected, check_upload
 
 PAGE_SIZE = 20
 # History comments addressed to the applicant (the others are internal notes of officials).
@@ -144,7 +144,7 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
         {
             "version": version,
             "documents": version.documents.all(),
-            "agencies": [] if is_commune else services.competent_agencies(version),
+            "agencies": [] if is_commune else competent_agencies(version),
             "is_commune": is_commune,
             "fee_counter": version.fee_for(online=False),
             "fee_online": version.fee_for(online=True),
@@ -201,7 +201,7 @@ class Application:
 def _commune_agencies(version: ProcedureVersion) -> list[Agency]:
     if version.level != ProcedureVersion.Level.COMMUNE:
         return []
-    return sorted(services.competent_agencies(version), key=lambda a: a.name)
+    return sorted(competent_agencies(version), key=lambda a: a.name)
 
 
 def _home_agency(agencies: list[Agency], user: User) -> Agency | None:
@@ -607,56 +607,3 @@ def lookup(request: HttpRequest) -> HttpResponse:
     status = 429 if throttled else 404 if not_found else 400 if form.errors else 200
     context = {"form": form, "result": result, "not_found": not_found, "throttled": throttled}
     return render(request, "portal/lookup.html", context, status=status)
-
-
-# --- sign in / out ---------------------------------------------------------------------
-
-
-class LoginForm(AuthenticationForm):
-    """Django's sign-in form, saying clearly when an account or address is locked out."""
-
-    def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username") or ""
-        try:
-            return super().clean()
-        except ValidationError:
-            lock = lockout.current_lock(username, self.request)
-            if lock is not None:
-                raise ValidationError(_lockout_message(lock), code="locked") from None
-            raise
-
-
-def _lockout_message(lock: lockout.Lock) -> str:
-    minutes = max(1, lock.seconds // 60)
-    if lock.scope == "address":
-        return _(
-            "Có quá nhiều lần đăng nhập sai từ địa chỉ mạng này. Vui lòng thử lại sau %(minutes)d phút."
-        ) % {"minutes": minutes}
-    return _(
-        "Tài khoản tạm khóa %(minutes)d phút vì đăng nhập sai quá nhiều lần. "
-        "Vui lòng thử lại sau, hoặc liên hệ quản trị để được hỗ trợ."
-    ) % {"minutes": minutes}
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "registration/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        address = lockout.client_address(request)
-        if ratelimit.over_limit(f"login:{address}", settings.TINHSO_LOGIN_RATE_PER_MINUTE, 60):
-            form = self.get_form()
-            form.add_error(
-                None, _("Quá nhiều lần đăng nhập trong một phút. Vui lòng đợi rồi thử lại.")
-            )
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["oidc_label"] = settings.TINHSO_OIDC_LABEL if settings.TINHSO_OIDC_ISSUER else ""
-        return context
-
-    def get_default_redirect_url(self) -> str:
-        return home_url(self.request.user)

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tinhso.dossiers.uploads import CheckedUpload, UploadRejected, check_upload
+from tinhso.uploads import CheckedUpload, UploadRejected, check_upload
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png"
 

@@ -14,16 +14,15 @@ import filetype
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
-from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.uploads import ALLOWED_TYPES, CheckedUpload
 from tinhso.stores.models import StoredDocument
 from tinhso.text import fold
+from tinhso.uploads import ALLOWED_TYPES, CheckedUpload
 
 TITLE_MAX = 300
 NUMBER_MAX = 60
@@ -85,14 +84,16 @@ def store_document(
     content: bytes,
     content_type: str,
     document_number: str = "",
-    dossier: Dossier | None = None,
+    dossier: models.Model | None = None,
     issuer: Agency | None = None,
     issued_at: datetime.datetime | None = None,
 ) -> StoredDocument:
     """Put an issued document (an e-result, a receipt) into ``owner``'s store.
 
     ``content`` must be a PDF, JPEG or PNG (checked by content, like uploads) and match
-    ``content_type``; ``issued_at`` must be timezone-aware.
+    ``content_type``; ``issued_at`` must be timezone-aware. ``dossier`` is the dossier the
+    document was issued for (typed as a plain model: the store knows dossiers only by its
+    foreign key).
     """
     if kind not in StoredDocument.Kind.values:
         raise StoreError(_("Loại giấy tờ không hợp lệ."), "kind")
@@ -111,7 +112,7 @@ def store_document(
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         document_number=document_number.strip()[:NUMBER_MAX],
-        dossier=dossier,
+        dossier_id=dossier.pk if dossier is not None else None,
         issuer=issuer,
         issued_at=issued_at,
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from tinhso.accounts.models import SecondFactor, WebAuthnCredential
 from tinhso.agencies.models import Agency, Role
 from tinhso.audit.alerts import raise_chain_alert
-from tinhso.audit.models import Alert, AuditEntry
+from tinhso.audit.models import AuditEntry, SecurityAlert
 from tinhso.indicators import services as indicator_services
 from tinhso.indicators.models import ActionTask, SchemeTarget, SectorPanel, SectorUpload
 from tinhso.indicators.scheme import load_targets
@@ -115,7 +115,7 @@ def make_programme(cast: Any) -> Programme:
 @dataclass
 class AuditObjects:
     entry: AuditEntry
-    alert: Alert
+    alert: SecurityAlert
 
 
 def make_audit_objects() -> AuditObjects:

@@ -15,8 +15,8 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-from tinhso.dossiers.uploads import UploadRejected, check_upload
 from tinhso.testing import PDF_BYTES, PNG_BYTES
+from tinhso.uploads import UploadRejected, check_upload
 
 EICAR_NAME = "Eicar-Test-Signature"
 VALID_PNG = (  # 1×1 transparent pixel, as Pillow writes it

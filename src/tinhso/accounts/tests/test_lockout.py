@@ -102,3 +102,20 @@ def test_public_lookup_throttle_is_a_setting(cast, settings):
     assert client.post("/tra-cuu/", data).status_code == 404
     assert client.post("/tra-cuu/", data).status_code == 404
     assert client.post("/tra-cuu/", data).status_code == 429
+
+
+def test_one_lockout_wording_on_the_sign_in_page_and_the_api(cast, settings):
+    settings.TINHSO_LOGIN_FAILURES_PER_ACCOUNT = 2
+    client = Client()
+    _attempt(client, "citizen1", "wrong")
+    _attempt(client, "citizen1", "wrong")
+    wording = "Tài khoản tạm khóa 15 phút vì đăng nhập sai quá nhiều lần."
+    assert wording in _attempt(client, "citizen1", "pw").content.decode()
+    api = Client().post(
+        "/api/v1/auth/token",
+        {"username": "citizen1", "password": "pw"},
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert api.status_code == 429
+    assert wording in api.json()["detail"]

@@ -3,8 +3,10 @@
 import json
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
+from tinhso.accounts import consent, personal_data
 from tinhso.accounts.models import Consent, User
 from tinhso.audit.models import AuditEntry
 from tinhso.dossiers.models import Dossier
@@ -94,3 +96,89 @@ def test_export_lists_the_citizens_dossiers_with_history_and_not_others(cast):
 def test_anonymous_cannot_download(db):
     response = Client().post("/tai-khoan/du-lieu-cua-toi/tai-ve/")
     assert response.status_code == 302 and response["Location"].startswith("/dang-nhap/")
+
+
+def _download(user: User) -> dict:
+    client = Client()
+    client.force_login(user)
+    return json.loads(client.post("/tai-khoan/du-lieu-cua-toi/tai-ve/").content)
+
+
+def test_the_export_is_the_envelope_then_each_apps_sections_in_order(cast):
+    assert list(_download(cast.citizen)) == [
+        "format",
+        "version",
+        "generated_at",
+        "profile",
+        "consents",
+        "dossiers",
+        "payments",
+        "stored_documents",
+    ]
+
+
+class _Library(personal_data.PersonalData):
+    """A throw-away app holding one record per person, and remembering withdrawals."""
+
+    id = "library"
+    order = 40
+    withdrawn: list[str] = []
+
+    def export(self, user: User) -> dict:
+        return {"library_cards": [{"holder": user.username, "number": "TV-0001"}]}
+
+    def withdraw_consent(self, user: User) -> None:
+        self.withdrawn.append(user.username)
+
+
+@pytest.fixture
+def library(monkeypatch):
+    monkeypatch.setattr(personal_data, "_registry", dict(personal_data._registry))
+    monkeypatch.setattr(_Library, "withdrawn", [])
+    personal_data.register(_Library)
+    return _Library
+
+
+def test_an_exporter_registered_by_an_app_appears_in_the_citizens_export(cast, library):
+    data = _download(cast.citizen)
+    assert data["library_cards"] == [{"holder": cast.citizen.username, "number": "TV-0001"}]
+    assert list(data)[-2:] == ["stored_documents", "library_cards"]
+
+
+def test_withdrawing_consent_reaches_every_registered_app(cast, library):
+    client = Client()
+    client.force_login(cast.citizen)
+    client.post("/tai-khoan/du-lieu-cua-toi/rut-dong-y/")
+    assert library.withdrawn == [cast.citizen.username]
+    assert not Consent.objects.filter(user=cast.citizen).order_by("-pk").first().given
+
+
+def test_a_failing_withdrawal_handler_undoes_the_recorded_decision(cast, monkeypatch):
+    class Failing(personal_data.PersonalData):
+        id = "failing"
+        order = 41
+
+        def export(self, user: User) -> dict:
+            return {}
+
+        def withdraw_consent(self, user: User) -> None:
+            raise RuntimeError("the app could not stop processing")
+
+    monkeypatch.setattr(personal_data, "_registry", dict(personal_data._registry))
+    personal_data.register(Failing)
+    before = Consent.objects.filter(user=cast.citizen).count()
+    with pytest.raises(RuntimeError):
+        consent.record(user=cast.citizen, given=False, method="withdrawal")
+    assert Consent.objects.filter(user=cast.citizen).count() == before
+
+
+def test_two_apps_may_not_share_an_id_or_a_place(library):
+    class SameOrder(_Library):
+        id = "other"
+
+    class SameId(_Library):
+        order = 99
+
+    for cls in (SameOrder, SameId):
+        with pytest.raises(ImproperlyConfigured):
+            personal_data.register(cls)

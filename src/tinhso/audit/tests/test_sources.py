@@ -13,8 +13,8 @@ from tinhso.audit.models import AuditEntry
 from tinhso.audit.services import log_event
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.uploads import check_upload
 from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.uploads import check_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tinhso.dossiers import services
-from tinhso.dossiers.uploads import check_upload
 from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.uploads import check_upload
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

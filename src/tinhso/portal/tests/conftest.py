@@ -37,7 +37,7 @@ def other_client(cast) -> Client:
 
 def file_province_dossier(cast: Cast) -> Dossier:
     """A dossier filed online by the citizen for the province procedure, with its form attached."""
-    from tinhso.dossiers.uploads import check_upload
+    from tinhso.uploads import check_upload
 
     dossier, _ = services.file_dossier(
         user=cast.citizen,

@@ -9,8 +9,8 @@ from django.urls import reverse
 from tinhso.documents.services import issue_slip
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Attachment, Dossier, Rating, Status
-from tinhso.dossiers.uploads import check_upload
 from tinhso.testing import PDF_BYTES, as_file, pdf_upload
+from tinhso.uploads import check_upload
 
 from .conftest import act, drive_to_returned, file_province_dossier
 

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from tinhso.dossiers.uploads import check_upload
 from tinhso.stores import services
 from tinhso.stores.models import StoredDocument
 from tinhso.testing import FORM_DATA, pdf_upload
+from tinhso.uploads import check_upload
 
 from .conftest import store_result
 

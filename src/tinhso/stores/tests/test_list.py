@@ -4,10 +4,10 @@ import pytest
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
-from tinhso.dossiers.uploads import check_upload
 from tinhso.stores import services
 from tinhso.stores.models import StoredDocument
 from tinhso.testing import pdf_upload
+from tinhso.uploads import check_upload
 
 from .conftest import store_result
 

@@ -6,9 +6,9 @@ import pytest
 
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Attachment, Dossier
-from tinhso.dossiers.uploads import check_upload
 from tinhso.stores.models import StoredDocument
 from tinhso.testing import FORM_DATA, PDF_BYTES, pdf_upload
+from tinhso.uploads import check_upload
 
 from .conftest import media_files, store_result
 

@@ -8,10 +8,10 @@ import pytest
 from django.db import IntegrityError
 
 from tinhso.dossiers import services as dossier_services
-from tinhso.dossiers.uploads import check_upload
 from tinhso.stores import services
 from tinhso.stores.models import StoredDocument
 from tinhso.testing import FORM_DATA, PDF_BYTES, PNG_BYTES, as_file, pdf_upload
+from tinhso.uploads import check_upload
 
 from .conftest import ISSUED, media_files, store_result
 

@@ -2,7 +2,7 @@
 
 from django.http import QueryDict
 
-from tinhso.portal.forms import SchemaForm
+from tinhso.procedures.forms import SchemaForm
 
 SCHEMA = {
     "type": "object",
