@@ -309,10 +309,10 @@ def naive(
 def filing_cost(count: int) -> dict[str, dict[str, float]]:
     """What the live aggregates add to a dossier change, in rolled-back transactions."""
     from django.db import transaction
+    from tinhso.dossiers.uploads import check_upload
 
     from tinhso.accounts.models import User
     from tinhso.dossiers import services
-    from tinhso.dossiers.uploads import check_upload
     from tinhso.ioc import aggregates, receivers
     from tinhso.procedures.models import ProcedureVersion
     from tinhso.testing import FORM_DATA, make_version, pdf_upload

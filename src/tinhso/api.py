@@ -8,7 +8,6 @@ from tinhso.accounts.api import router as auth_router
 from tinhso.accounts.throttling import api_throttles
 from tinhso.agencies.api import router as agencies_router
 from tinhso.apierrors import install_handlers
-from tinhso.audit.api import router as audit_router
 from tinhso.calendars.api import router as calendar_router
 from tinhso.dossiers.api import public_router as lookup_router
 from tinhso.dossiers.api import router as dossiers_router
@@ -16,7 +15,6 @@ from tinhso.ioc.api import router as ioc_router
 from tinhso.payments.api import router as payments_router
 from tinhso.procedures.api import router as procedures_router
 from tinhso.results.api import router as results_router
-from tinhso.sensors.api import router as sensors_router
 
 api = NinjaAPI(
     title="Tỉnh Số API",
@@ -44,5 +42,3 @@ api.add_router("", payments_router)
 api.add_router("", calendar_router)
 api.add_router("", results_router)
 api.add_router("", ioc_router)
-api.add_router("", audit_router)
-api.add_router("", sensors_router)

@@ -3,21 +3,26 @@
 Only ``tinhso load_demo`` calls this; production never creates these accounts. The agencies'
 electronic identifier codes below are illustrative: the real codes of the Vĩnh Long
 departments and communes are not published in our sources (R-CODE-8, UNCONFIRMED).
+
+This module composes the apps' demo loaders (``<app>/demo.py``), which share their helpers
+(password, accounts, units, the production guard) through ``tinhso.accounts.demo``, never
+through this module.
 """
 
-import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from tinhso.accounts.demo import demo_user, enrol_demo_second_factor, ensure_demo_allowed, unit
 from tinhso.accounts.models import Consent, User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
-from tinhso.units.models import AdministrativeUnit
-
-DEMO_PASSWORD = "tinhso-demo"
-REFORM_DAY = datetime.date(2025, 7, 1)
+from tinhso.audit.demo import load as load_audit
+from tinhso.datasets.demo import load as load_datasets
+from tinhso.indicators.demo import load as load_indicators
+from tinhso.ioc.demo import load as load_ioc
+from tinhso.results.pki import init_demo_pki
+from tinhso.sensors.stations import ensure_network
 
 
 @dataclass(frozen=True)
@@ -71,33 +76,9 @@ CITIZENS = [
 ]
 
 
-def unit(code: str, day: datetime.date = REFORM_DAY) -> AdministrativeUnit:
-    found = (
-        AdministrativeUnit.objects.filter(code=code, valid_from__lte=day)
-        .order_by("-valid_from")
-        .first()
-    )
-    if found is None:
-        raise ImproperlyConfigured(
-            f"Administrative unit {code} missing: run `tinhso load_units` first"
-        )
-    return found
-
-
-def _user(username: str, **fields: object) -> User:
-    user, created = User.objects.get_or_create(username=username, defaults=fields)
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-    return user
-
-
 @transaction.atomic
 def load_demo() -> dict[str, int]:
-    if not settings.DEBUG and not getattr(settings, "TINHSO_ALLOW_DEMO", False):
-        raise ImproperlyConfigured(
-            "Demo data is never loaded with production settings (TINHSO_DEBUG=false)."
-        )
+    ensure_demo_allowed()
     agencies = {}
     for spec in AGENCIES:
         agency, _ = Agency.objects.update_or_create(
@@ -115,7 +96,7 @@ def load_demo() -> dict[str, int]:
             (Role.SPECIALIST, "Chuyên viên"),
             (Role.LEADER, "Lãnh đạo"),
         ):
-            staff = _user(
+            staff = demo_user(
                 f"{spec.slug}.{role}",
                 kind=User.Kind.OFFICIAL,
                 full_name=f"{title} {spec.name.split(' tỉnh')[0]}",
@@ -123,7 +104,7 @@ def load_demo() -> dict[str, int]:
             )
             StaffAssignment.objects.get_or_create(user=staff, agency=agency, role=role)
     for username, name, pid, phone, commune, address in CITIZENS:
-        citizen = _user(
+        citizen = demo_user(
             username,
             kind=User.Kind.CITIZEN,
             full_name=name,
@@ -141,10 +122,8 @@ def load_demo() -> dict[str, int]:
             notice_version=settings.TINHSO_PRIVACY_NOTICE_VERSION,
             defaults={"method": "demo_data"},
         )
-    from tinhso.results.pki import init_demo_pki
-
     init_demo_pki()
-    admin = _user(
+    admin = demo_user(
         "admin",
         kind=User.Kind.ADMIN,
         full_name="Quản trị nền tảng",
@@ -157,13 +136,6 @@ def load_demo() -> dict[str, int]:
 
 def load_other_apps() -> None:
     """Demo data of the apps built on the core: each loader is idempotent."""
-    from tinhso.accounts.demo import enrol_demo_second_factor
-    from tinhso.audit.demo import load as load_audit
-    from tinhso.datasets.demo import load as load_datasets
-    from tinhso.indicators.demo import load as load_indicators
-    from tinhso.ioc.demo import load as load_ioc
-    from tinhso.sensors.stations import ensure_network
-
     load_ioc()
     load_audit()
     load_indicators()

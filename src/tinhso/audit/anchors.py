@@ -1,7 +1,7 @@
 """Signed anchors: the last (seq, hash) of every stream, signed with the platform's audit key.
 
 The key is an Ed25519 key in ``TINHSO_AUDIT_ANCHOR_KEY`` (PKCS#8 PEM encrypted with the PKI
-passphrase, see ``tinhso.results.pki.passphrase``); it is created on first use when missing.
+passphrase, see ``tinhso.keys.passphrase``); it is created on first use when missing.
 Each anchor is stored twice: a row in ``AuditAnchor`` and a line appended to
 ``TINHSO_AUDIT_ANCHOR_DIR/anchors-YYYY-MM.jsonl`` — a directory meant to live apart from the
 database (another disk, a WORM bucket, a syslog forwarder), so that rewriting the database
@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from tinhso.audit.chain import canonical_json, canonical_time
 from tinhso.audit.models import AuditAnchor, AuditEntry
-from tinhso.results.pki import passphrase
+from tinhso.keys import passphrase
 
 ALGORITHM = "ed25519"
 

@@ -8,10 +8,10 @@ agency has no procedures in the demo catalogue, so the assignment gives no dossi
 
 from django.db import transaction
 
+from tinhso.accounts.demo import demo_user, unit
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
 from tinhso.audit.alerts import ensure_default_rules
-from tinhso.demo import DEMO_PASSWORD, unit
 
 AGENCY_CODE = "000.00.08.H61"  # illustrative, like the other demo agencies' codes
 PEOPLE = [
@@ -32,16 +32,11 @@ def load() -> None:
         },
     )
     for username, role, name in PEOPLE:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "kind": User.Kind.OFFICIAL,
-                "full_name": name,
-                "email": f"{username}@demo.tinhso",
-            },
+        user = demo_user(
+            username,
+            kind=User.Kind.OFFICIAL,
+            full_name=name,
+            email=f"{username}@demo.tinhso",
         )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save()
         StaffAssignment.objects.get_or_create(user=user, agency=agency, role=role)
     ensure_default_rules()

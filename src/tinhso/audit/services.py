@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from tinhso.accounts.lockout import client_address
 from tinhso.audit.chain import entry_hash
 from tinhso.audit.models import GENESIS_HASH, AuditEntry, AuditStreamHead
 
@@ -67,8 +68,6 @@ def clean_details(details: Any) -> Any:
 
 def client_ip(request: HttpRequest | None) -> str:
     """The client's address as the lockout counts it (X-Forwarded-For behind trusted proxies)."""
-    from tinhso.accounts.lockout import client_address
-
     return client_address(request)[:45]
 
 

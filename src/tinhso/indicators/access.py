@@ -11,14 +11,9 @@ from typing import Any
 
 from tinhso.accounts.access import agency_roles, is_platform_admin
 from tinhso.agencies.models import Agency, Role
+from tinhso.ioc.selectors import ioc_access
 
 EDITING_ROLES = {Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN}
-
-
-def ioc_access(user: Any) -> Any:
-    from tinhso.ioc.selectors import ioc_access as access
-
-    return access(user)
 
 
 def sees_all(user: Any) -> bool:

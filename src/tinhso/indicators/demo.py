@@ -12,19 +12,18 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from tinhso.accounts.demo import demo_user, ensure_demo_allowed, unit
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
-from tinhso.demo import DEMO_PASSWORD, unit
+from tinhso.documents.pdf import html_to_pdf
 from tinhso.indicators import scheme, services
 from tinhso.indicators.models import (
     ActionTask,
-    AlertRule,
     AlertSubscription,
+    IndicatorAlertRule,
     PilotUnit,
     SchemeTarget,
     SectorPanel,
@@ -94,24 +93,17 @@ TASKS = [  # title, target code, agency slug, deadline, status, progress, pilot 
 
 
 def _staff(slug: str, agency: Agency, role: str, title: str) -> User:
-    user, created = User.objects.get_or_create(
-        username=f"{slug}.{role}",
-        defaults={
-            "kind": User.Kind.OFFICIAL,
-            "full_name": f"{title} {agency.name.split(' tỉnh')[0]}",
-            "email": f"{slug}.{role}@demo.tinhso",
-        },
+    user = demo_user(
+        f"{slug}.{role}",
+        kind=User.Kind.OFFICIAL,
+        full_name=f"{title} {agency.name.split(' tỉnh')[0]}",
+        email=f"{slug}.{role}@demo.tinhso",
     )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save()
     StaffAssignment.objects.get_or_create(user=user, agency=agency, role=role)
     return user
 
 
 def _demo_pdf() -> bytes:
-    from tinhso.documents.pdf import html_to_pdf
-
     return html_to_pdf(
         "<html><body><h1>Tài liệu minh họa (demo)</h1>"
         "<p>Văn bản nguồn giả định, chỉ dùng cho bản demo của Tỉnh Số.</p></body></html>"
@@ -120,10 +112,7 @@ def _demo_pdf() -> bytes:
 
 @transaction.atomic
 def load() -> None:
-    if not settings.DEBUG and not getattr(settings, "TINHSO_ALLOW_DEMO", False):
-        raise ImproperlyConfigured(
-            "Demo data is never loaded with production settings (TINHSO_DEBUG=false)."
-        )
+    ensure_demo_allowed()
     scheme.load_targets(SchemeTarget, SectorPanel)
     agencies: dict[str, Agency] = {}
     specialists: dict[str, User] = {}
@@ -151,10 +140,11 @@ def load() -> None:
     _tasks(agencies)
     for sector, slug in SECTOR_AGENCY.items():
         _sector_files(sector, specialists[slug])
-    if not AlertRule.objects.exists():
-        AlertRule.objects.create(kind=AlertRule.Kind.OVERDUE, threshold=Decimal(1))
-        AlertRule.objects.create(kind=AlertRule.Kind.ON_TIME_DROP, threshold=Decimal(5))
-        AlertRule.objects.create(kind=AlertRule.Kind.TARGET_BEHIND, threshold=Decimal(5))
+    if not IndicatorAlertRule.objects.exists():
+        kinds = IndicatorAlertRule.Kind
+        IndicatorAlertRule.objects.create(kind=kinds.OVERDUE, threshold=Decimal(1))
+        IndicatorAlertRule.objects.create(kind=kinds.ON_TIME_DROP, threshold=Decimal(5))
+        IndicatorAlertRule.objects.create(kind=kinds.TARGET_BEHIND, threshold=Decimal(5))
     leader = User.objects.filter(username="province.leader").first()
     if leader is not None:
         AlertSubscription.objects.get_or_create(user=leader)

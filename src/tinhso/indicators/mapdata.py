@@ -12,10 +12,13 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from tinhso.indicators import access, periods
+from tinhso.indicators import access
 from tinhso.indicators.models import Sector, SectorUpload
-from tinhso.indicators.periods import Period
 from tinhso.indicators.sectors import INDICATORS, indicator
+from tinhso.indicators.selectors import latest_upload
+from tinhso.ioc import periods
+from tinhso.ioc.periods import Period
+from tinhso.ioc.selectors import Scope, breakdown, ioc_access
 from tinhso.units.models import AdministrativeUnit
 
 SEATS_FILE = Path(__file__).parent / "data" / "seats.csv"
@@ -144,8 +147,6 @@ class MapChoice:
 
 
 def _service_values(choice: MapChoice, user: Any) -> tuple[dict[int, float | None], str]:
-    from tinhso.ioc.selectors import Scope, breakdown, ioc_access
-
     scope = Scope()
     note = ""
     grants = ioc_access(user)
@@ -210,8 +211,6 @@ def map_data(choice: MapChoice, user: Any) -> dict[str, Any]:
         measure = _(SERVICE_METRICS[choice.metric][1])
     else:
         sector, code = choice.metric.split(":", 1)
-        from tinhso.indicators.selectors import latest_upload
-
         upload = latest_upload(sector)
         latest: dict[str, tuple[str, float, bool]] = {}
         if upload is not None:

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tinhso.indicators.models import SchemeTarget, SectorUpload, SectorValue, TargetValue
+from tinhso.ioc.selectors import Scope, summary
 from tinhso.procedures.models import ProcedureVersion
 
 HUNDRED = Decimal(100)
@@ -70,8 +71,6 @@ def full_online_share(day: datetime.date) -> tuple[int, int]:
 
 def online_dossier_share(day: datetime.date) -> tuple[int, int]:
     """(dossiers received online, dossiers received) from 1 January to ``day``, province-wide."""
-    from tinhso.ioc.selectors import Scope, summary
-
     figures = summary(scope=Scope(), start=day.replace(month=1, day=1), end=day)
     return figures.online_rate.numerator, figures.online_rate.denominator
 

@@ -12,7 +12,6 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import User
-from tinhso.dossiers.uploads import UploadRejected, check_upload
 from tinhso.indicators import access, sectorfiles
 from tinhso.indicators.models import (
     ActionTask,
@@ -26,6 +25,7 @@ from tinhso.indicators.models import (
     TaskStatus,
 )
 from tinhso.units.models import AdministrativeUnit
+from tinhso.uploads import UploadRejected, check_upload
 
 
 class NotAllowed(Exception):

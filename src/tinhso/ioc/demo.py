@@ -4,13 +4,11 @@ Called by ``tinhso load_demo`` (idempotent). The e-ID code 000.00.00.H61 is illu
 real code of UBND tỉnh Vĩnh Long is not in our sources.
 """
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from tinhso.accounts.demo import demo_user, ensure_demo_allowed, unit
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
-from tinhso.demo import _user, unit
 
 COMMITTEE_SLUG = "ubnd-tinh"
 COMMITTEE_CODE = "000.00.00.H61"  # illustrative
@@ -20,10 +18,7 @@ LEADER_USERNAME = "province.leader"
 
 @transaction.atomic
 def load() -> None:
-    if not settings.DEBUG and not getattr(settings, "TINHSO_ALLOW_DEMO", False):
-        raise ImproperlyConfigured(
-            "Demo data is never loaded with production settings (TINHSO_DEBUG=false)."
-        )
+    ensure_demo_allowed()
     committee, _ = Agency.objects.update_or_create(
         slug=COMMITTEE_SLUG,
         defaults={
@@ -33,7 +28,7 @@ def load() -> None:
             "unit": unit("86"),
         },
     )
-    leader = _user(
+    leader = demo_user(
         LEADER_USERNAME,
         kind=User.Kind.OFFICIAL,
         full_name="Lãnh đạo UBND tỉnh",

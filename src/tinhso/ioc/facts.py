@@ -14,6 +14,7 @@ from django.utils import timezone
 from tinhso.agencies.models import Agency
 from tinhso.dossiers.models import Attachment, Channel, Dossier, Rating, Status
 from tinhso.procedures.models import ProcedureVersion
+from tinhso.results.models import ResultDocument
 
 GENERATED_PREFIX = "GEN-"  # codes of dossiers written by ``tinhso generate``
 CLOSED_WITHOUT_RESULT = (Status.WITHDRAWN, Status.STOPPED, Status.REFUSED)
@@ -118,8 +119,6 @@ def fact_for(dossier: Dossier) -> Fact | None:
 
 
 def _has_eresult(dossier_id: int) -> bool:
-    from tinhso.results.models import ResultDocument
-
     return (
         ResultDocument.objects.filter(dossier_id=dossier_id, revoked=False, signed_at__isnull=False)
         .exclude(file="")

@@ -12,7 +12,9 @@ from typing import Any
 from django.db.models.signals import post_save
 
 from tinhso.dossiers import batching
+from tinhso.dossiers.models import Attachment, Dossier, Rating
 from tinhso.ioc import aggregates
+from tinhso.results.models import ResultDocument
 
 DISPATCH_PREFIX = "ioc-aggregates"
 # Dossier fields that never change a fact: a save touching only these is ignored.
@@ -55,9 +57,6 @@ def batch_done(sender: Any, dossier_ids: frozenset[int], **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    from tinhso.dossiers.models import Attachment, Dossier, Rating
-    from tinhso.results.models import ResultDocument
-
     post_save.connect(dossier_saved, sender=Dossier, dispatch_uid=f"{DISPATCH_PREFIX}-dossier")
     batching.dossiers_changed.connect(batch_done, dispatch_uid=f"{DISPATCH_PREFIX}-batch")
     for model in (Attachment, Rating, ResultDocument):
@@ -68,9 +67,6 @@ def connect() -> None:
 
 def disconnect() -> None:
     """For benchmarks and bulk loads that build the aggregates afterwards in one pass."""
-    from tinhso.dossiers.models import Attachment, Dossier, Rating
-    from tinhso.results.models import ResultDocument
-
     post_save.disconnect(sender=Dossier, dispatch_uid=f"{DISPATCH_PREFIX}-dossier")
     batching.dossiers_changed.disconnect(dispatch_uid=f"{DISPATCH_PREFIX}-batch")
     for model in (Attachment, Rating, ResultDocument):

@@ -24,6 +24,7 @@ from tinhso.ioc.models import (
     OpenStat,
     RollupStat,
 )
+from tinhso.procedures.models import ProcedureVersion
 from tinhso.units.models import AdministrativeUnit
 from tinhso.units.selectors import today_in_vietnam
 
@@ -466,8 +467,6 @@ def breakdown(
 
 def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
     from django.utils.translation import gettext as _
-
-    from tinhso.procedures.models import ProcedureVersion
 
     if by == "agency":
         return dict(Agency.objects.filter(pk__in=keys).values_list("pk", "name"))

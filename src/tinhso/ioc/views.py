@@ -20,9 +20,8 @@ from django.views.decorators.http import require_GET
 from tinhso.accounts.access import is_platform_admin
 from tinhso.agencies.models import Agency
 from tinhso.dossiers import selectors as dossier_selectors
-from tinhso.indicators import periods
-from tinhso.indicators.periods import Period
-from tinhso.ioc import exports, selectors
+from tinhso.ioc import dashboard_alerts, exports, index766, periods, selectors
+from tinhso.ioc.periods import Period
 from tinhso.ioc.selectors import IocAccess, Scope
 from tinhso.units.models import AdministrativeUnit
 
@@ -276,8 +275,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     points = selectors.trend(
         scope=filters.scope, start=period.start, end=period.end, grain=period.grain
     )
-    from tinhso.indicators.alerts import open_alerts_for
-
     context = {
         "filters": filters,
         "cards": cards(current, before),
@@ -285,7 +282,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "chart": chart_data(points, period.grain),
         "rows": breakdown_rows(filters),
         "by_choices": [(key, _(label), filters.query(by=key)) for key, label in BY_LABELS.items()],
-        "alerts": open_alerts_for(request.user)[:10],
+        "alerts": dashboard_alerts.open_alerts(request.user)[:10],
         "ioc_section": "dashboard",
     }
     return render(request, "ioc/dashboard.html", context)
@@ -368,8 +365,6 @@ def index766_view(request: HttpRequest) -> HttpResponse:
 
 
 def _index766(request: HttpRequest, access: IocAccess) -> tuple[str, str, list[Any], str]:
-    from tinhso.ioc import index766
-
     today = periods.today_in_vietnam()
     default = f"{today:%Y-%m}"
     month = request.GET.get("period", default)

@@ -5,7 +5,8 @@ agencies, the Government Cryptography Committee's CA) held in a PKCS#12 file or 
 token (see ``tinhso.results.signing`` and docs/adr/0004-signing.md). The demo root is trusted by
 the verifier only where it exists, i.e. where ``tinhso init_demo_pki`` ran.
 
-Layout of the directory (private keys are PKCS#8 PEM encrypted with ``passphrase()``, mode 0600)::
+Layout of the directory (private keys are PKCS#8 PEM encrypted with ``tinhso.keys.passphrase()``,
+mode 0600)::
 
     root-ca.pem  root-ca.key
     agencies/<slug>.pem  agencies/<slug>.key
@@ -21,8 +22,6 @@ an EKU extension is present, and RFC 9336's id-kp-documentSigning states the int
 import contextlib
 import datetime
 import fcntl
-import hashlib
-import hmac
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tinhso.agencies.models import Agency
+from tinhso.keys import passphrase
 
 ROOT_COMMON_NAME = "Tỉnh Số Demo Root CA"
 ROOT_VALIDITY = datetime.timedelta(days=20 * 365)
@@ -85,15 +85,6 @@ class PkiReport:
 
 def pki_dir() -> Path:
     return Path(settings.TINHSO_PKI_DIR)
-
-
-def passphrase() -> bytes:
-    """TINHSO_PKI_PASSPHRASE, or a value derived from SECRET_KEY when it is empty."""
-    configured: str = settings.TINHSO_PKI_PASSPHRASE
-    if configured:
-        return configured.encode()
-    derived = hmac.new(settings.SECRET_KEY.encode(), b"tinhso-demo-pki", hashlib.sha256)
-    return derived.hexdigest().encode()
 
 
 def fingerprint(certificate: x509.Certificate) -> str:

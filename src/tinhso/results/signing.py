@@ -56,6 +56,7 @@ from tinhso.agencies.models import Agency
 from tinhso.documents.formatting import VN_TZ
 from tinhso.documents.pdf import FONT_DIR
 from tinhso.env import env_int, env_str
+from tinhso.keys import passphrase
 from tinhso.results import pki
 
 FIELD_NAME = "ChuKySo"
@@ -169,7 +170,7 @@ def _demo_key(path: str, mtime_ns: int) -> asn1_keys.PrivateKeyInfo:
     modification time in the cache key picks up a re-issued one)."""
     try:
         with open(path, "rb") as handle:
-            return load_private_key_from_pemder_data(handle.read(), passphrase=pki.passphrase())
+            return load_private_key_from_pemder_data(handle.read(), passphrase=passphrase())
     except ValueError as exc:
         raise SigningError(
             f"Cannot decrypt {path}: TINHSO_PKI_PASSPHRASE (or SECRET_KEY) changed"

@@ -7,8 +7,8 @@ import time_machine
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
 from tinhso.dossiers import services
-from tinhso.dossiers.uploads import check_upload
 from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.uploads import check_upload
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -7,9 +7,9 @@ from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Channel
-from tinhso.dossiers.uploads import check_upload
 from tinhso.ioc.tests.scenario import at
 from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.uploads import check_upload
 
 
 def act(user, dossier, action, moment, **kw):

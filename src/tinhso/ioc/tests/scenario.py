@@ -10,8 +10,8 @@ import time_machine
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Channel, Dossier, Status
 from tinhso.dossiers.selectors import available_actions
-from tinhso.dossiers.uploads import check_upload
 from tinhso.testing import FORM_DATA, Cast, pdf_upload
+from tinhso.uploads import check_upload
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

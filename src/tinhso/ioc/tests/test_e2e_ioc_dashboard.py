@@ -11,9 +11,9 @@ import pytest
 
 from tinhso.accounts.models import User
 from tinhso.dossiers import services
-from tinhso.dossiers.uploads import check_upload
 from tinhso.testing import FORM_DATA, make_version, pdf_upload
 from tinhso.tests.test_e2e_browser import login
+from tinhso.uploads import check_upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[4] / "var" / "artifacts"

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.demo import load_demo, load_other_apps
+from tinhso.sensors.demo import load as load_salinity_history
 
 
 class Command(BaseCommand):
@@ -25,8 +26,6 @@ class Command(BaseCommand):
         call_command("load_catalogue", stdout=self.stdout, stderr=self.stderr)
         load_other_apps()
         if options["with_history"]:
-            from tinhso.sensors.demo import load as load_salinity_history
-
             call_command("generate", dossiers=20_000, years=2, if_empty=True, stdout=self.stdout)
             load_salinity_history()
             call_command("publish_statistics", stdout=self.stdout)

@@ -21,7 +21,7 @@ from tinhso.sensors.ingest import ingest
 from tinhso.sensors.readings import Invalid, Reading, Rejection, parse_observation
 from tinhso.sensors.sta.entities import SETS
 from tinhso.sensors.sta.query import Options
-from tinhso.sensors.sta.views import base_url, entity_json, error
+from tinhso.sensors.sta.serialise import base_url, entity_json, error
 
 MAX_BODY = 5 * 1024 * 1024
 DATASTREAM_OBSERVATIONS = re.compile(r"^Datastreams\((\d{1,18})\)/Observations/?$")

@@ -2,8 +2,8 @@
 
 Paths are walked segment by segment: ``Things``, ``Things(1)``, ``Things(1)/Datastreams``,
 ``Datastreams(1)/Observations``, ``Observations(5)/Datastream/Thing``, ``Things(1)/name``,
-``Things(1)/name/$value``. Errors answer ``{"code": <status>, "type": "error", "message": …}``
-as FROST-Server does (OGC 18-088 does not fix an error body).
+``Things(1)/name/$value``. The JSON of one entity and the error body are in ``serialise``, shared
+with the ingest endpoints (``create``), which POSTs are handed to.
 """
 
 import re
@@ -13,11 +13,12 @@ from urllib.parse import urlencode
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from tinhso.sensors.sta.create import create
 from tinhso.sensors.sta.entities import SETS, EntitySet
 from tinhso.sensors.sta.query import Options, QueryError, parse_filter, parse_options, parse_orderby
+from tinhso.sensors.sta.serialise import StaError, base_url, entity_json, error
 
 SEGMENT_RE = re.compile(r"^(?P<name>[A-Za-z]+|\$value)(?:\((?P<id>\d{1,18})\))?$")
 CONFORMANCE = [
@@ -27,21 +28,6 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
 ]
-
-
-class StaError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"code": status, "type": "error", "message": message}, status=status)
-
-
-def base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri(reverse("sensorthings:root")).rstrip("/")
 
 
 @dataclass
@@ -107,28 +93,6 @@ def resolve(path: str) -> Collection | Entity | Property:
     if target is None:
         raise StaError(404, "Empty path")
     return target
-
-
-def entity_json(
-    entity_set: EntitySet, obj: Any, base: str, opts: Options, expanded: dict[str, Any]
-) -> dict[str, Any]:
-    link = f"{base}/{entity_set.name}({obj.pk})"
-    body = entity_set.body(obj)
-    selected = set(opts.select) or {"@iot.id", "@iot.selfLink", *body, *entity_set.navs}
-    unknown = selected - {"id", "@iot.id", "@iot.selfLink", *body, *entity_set.navs}
-    if unknown:
-        raise StaError(400, f"Cannot $select {sorted(unknown)[0]!r} on {entity_set.name}")
-    out: dict[str, Any] = {}
-    if selected & {"id", "@iot.id"}:
-        out["@iot.id"] = obj.pk
-    if "@iot.selfLink" in selected:
-        out["@iot.selfLink"] = link
-    out.update({k: v for k, v in body.items() if k in selected})
-    for nav in entity_set.navs:
-        if nav in selected:
-            out[f"{nav}@iot.navigationLink"] = f"{link}/{nav}"
-    out.update(expanded)
-    return out
 
 
 def _apply(entity_set: EntitySet, qs: QuerySet[Any], opts: Options) -> QuerySet[Any]:
@@ -221,8 +185,6 @@ def root(request: HttpRequest) -> HttpResponse:
 def resource(request: HttpRequest, path: str) -> HttpResponse:
     """Every path under the service root; POSTs go to the ingest endpoints."""
     if request.method == "POST":
-        from tinhso.sensors.sta.create import create
-
         return create(request, path)
     if request.method != "GET":
         return error(405, "Method not allowed")

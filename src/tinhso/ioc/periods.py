@@ -2,7 +2,8 @@
 
 ``period`` is ``month`` (``month=YYYY-MM``), ``quarter`` (``quarter=YYYY-Qn``), ``year``
 (``year=YYYY``) or ``custom`` (``from``/``to`` as ``YYYY-MM-DD``); the default is the current
-month. Bad values fall back to the default with an error message, never a 500.
+month. Bad values fall back to the default with an error message, never a 500. The programme pages
+(the indicators app: map, alerts) read their periods with the same functions.
 """
 
 import calendar
