@@ -15,7 +15,8 @@ from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.apierrors import ApiError
 from tinhso.dossiers import selectors, services
-from tinhso.dossiers.models import Dossier, HistoryEntry
+from tinhso.dossiers.models import STATUS_CODES, Dossier, HistoryEntry
+from tinhso.dossiers.models import Status as DossierStatus
 from tinhso.dossiers.signals import personal_data_read
 from tinhso.dossiers.workflow import action_label
 from tinhso.procedures.selectors import version_by_code
@@ -98,8 +99,6 @@ def _load(request: HttpRequest, code: str) -> Dossier:
 
 
 def _history_item(entry: HistoryEntry) -> dict[str, Any]:
-    from tinhso.dossiers.models import STATUS_CODES, Status
-
     return {
         "seq": entry.seq,
         "action": entry.action,
@@ -108,7 +107,7 @@ def _history_item(entry: HistoryEntry) -> dict[str, Any]:
         "status_code": STATUS_CODES.get(entry.to_status),
         "at": entry.at,
         "comment": entry.comment,
-        "status_label": str(Status(entry.to_status).label),
+        "status_label": str(DossierStatus(entry.to_status).label),
     }
 
 

@@ -15,7 +15,7 @@ from django.http import Http404
 
 from tinhso.accounts.access import AnyUser, agency_roles, dossier_agency_ids, is_platform_admin
 from tinhso.accounts.models import User
-from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.models import STATUS_CODES, Dossier, Status
 from tinhso.dossiers.workflow import ACTIONS, APPLICANT, ActionSpec, action_label, is_public
 from tinhso.procedures.models import WorkflowStep
 
@@ -159,8 +159,6 @@ def public_lookup(code: str, phone_last4: str) -> Dossier | None:
 
 
 def public_view(dossier: Dossier) -> dict[str, Any]:
-    from tinhso.dossiers.models import STATUS_CODES, Status
-
     history = []
     for entry in dossier.history.all():
         if not is_public(entry.action):
