@@ -10,16 +10,7 @@ from django.db.models import Q, QuerySet
 from tinhso.accounts import personal_data
 from tinhso.accounts.models import User
 from tinhso.dossiers.models import Attachment, Dossier, HistoryEntry
-
-# History comments written to the applicant; other comments are officials' internal notes.
-APPLICANT_COMMENTS = {
-    "request_supplement",
-    "refuse",
-    "stop",
-    "apologize",
-    "withdraw",
-    "result_revoked",
-}
+from tinhso.dossiers.workflow import APPLICANT_COMMENTS
 
 
 def owned_dossiers(user: User) -> QuerySet[Dossier]:

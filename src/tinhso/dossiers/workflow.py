@@ -179,6 +179,12 @@ HANDOVER_ACTIONS = frozenset(
     {"receive", "complete_step", "approve", "issue_result", "return_result"}
 )
 
+# History comments written to the applicant (shown to them and in their data export); the comments
+# of other actions are officials' internal notes.
+APPLICANT_COMMENTS = frozenset(
+    {"request_supplement", "refuse", "stop", "apologize", "withdraw", "result_revoked"}
+)
+
 
 def action_label(name: str) -> str:
     """The label of an action or system event, for any history display."""

@@ -30,7 +30,7 @@ from tinhso.agencies.models import Agency
 from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
-from tinhso.dossiers.workflow import action_label, is_public
+from tinhso.dossiers.workflow import APPLICANT_COMMENTS, action_label, is_public
 from tinhso.portal.forms import (
     ACCEPT,
     DocumentInput,
@@ -56,15 +56,6 @@ from tinhso.stores.selectors import documents_for
 from tinhso.uploads import CheckedUpload, UploadRejected, check_upload
 
 PAGE_SIZE = 20
-# History comments addressed to the applicant (the others are internal notes of officials).
-APPLICANT_COMMENTS = {
-    "request_supplement",
-    "refuse",
-    "stop",
-    "apologize",
-    "withdraw",
-    "result_revoked",
-}
 APPLICANT_ACTIONS = ("supplement", "withdraw")
 SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
 
