@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tinhso.accounts.models import User
 from tinhso.agencies.models import StaffAssignment
-from tinhso.audit.access import can_read_audit
+from tinhso.audit.access import can_operate_soc, can_read_audit
 from tinhso.audit.alerts import PRIVILEGE_ACTIONS
 from tinhso.audit.models import AuditAnchor, AuditEntry, ChainCheck, SecurityAlert
 
@@ -130,8 +130,6 @@ def officials_without_second_factor() -> list[User] | None:
 
 
 def soc_overview(user: Any, *, hours: int = 48) -> SocOverview:
-    from tinhso.audit.access import can_operate_soc
-
     if not can_operate_soc(user):
         raise NotAllowed
     since = timezone.now() - datetime.timedelta(hours=hours)

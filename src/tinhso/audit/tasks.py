@@ -4,6 +4,7 @@ from typing import Any
 
 from celery import shared_task
 
+from tinhso.audit.alerts import evaluate_rules
 from tinhso.audit.anchors import write_anchor
 from tinhso.audit.verify import check_and_record
 
@@ -39,6 +40,4 @@ def verify_audit_log() -> bool:
 
 @shared_task(name="tinhso.audit.tasks.evaluate_alerts")
 def evaluate_alerts() -> int:
-    from tinhso.audit.alerts import evaluate_rules
-
     return len(evaluate_rules())

@@ -24,6 +24,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
+from tinhso.audit.alerts import raise_chain_alert
 from tinhso.audit.anchors import (
     AnchorRecord,
     database_anchors,
@@ -33,7 +36,7 @@ from tinhso.audit.anchors import (
     trusted_fingerprints,
 )
 from tinhso.audit.chain import entry_hash
-from tinhso.audit.models import GENESIS_HASH, AuditEntry, AuditStreamHead
+from tinhso.audit.models import GENESIS_HASH, AuditEntry, AuditStreamHead, ChainCheck
 
 
 @dataclass(frozen=True)
@@ -335,10 +338,6 @@ def check_and_record(*, incremental: bool = False) -> VerifyReport:
     A successful incremental check is not stored: the anchor signed after it is its record, and
     the SOC page's "last check" stays the last check of the whole log.
     """
-    from django.utils import timezone
-
-    from tinhso.audit.models import ChainCheck
-
     report = verify_since_last_anchor() if incremental else verify_chain()
     if report.ok and report.since is not None:
         return report
@@ -352,7 +351,5 @@ def check_and_record(*, incremental: bool = False) -> VerifyReport:
         problems=problems[:50],
     )
     if not report.ok:
-        from tinhso.audit.alerts import raise_chain_alert
-
         raise_chain_alert(problems)
     return report

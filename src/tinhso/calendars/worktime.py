@@ -29,6 +29,9 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, Max
+
+from tinhso.calendars.models import CalendarOverride
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_OFFICE_HOURS = "07:00-11:30,13:30-17:00"
@@ -295,10 +298,6 @@ _cached: tuple[Hashable, WorkCalendar] | None = None
 
 def _fingerprint() -> Hashable:
     """Cheap state of the overrides table and settings; changes whenever a row does."""
-    from django.db.models import Count, Max
-
-    from tinhso.calendars.models import CalendarOverride
-
     state = CalendarOverride.objects.aggregate(rows=Count("pk"), last=Max("updated_at"))
     return (
         state["rows"],
@@ -320,8 +319,6 @@ def get_calendar() -> WorkCalendar:
     cached = _cached
     if cached is not None and cached[0] == key:
         return cached[1]
-    from tinhso.calendars.models import CalendarOverride
-
     rows = CalendarOverride.objects.values_list("date", "kind")
     overrides = {day: kind == CalendarOverride.Kind.WORKING_DAY for day, kind in rows}
     calendar = WorkCalendar.from_settings(overrides=overrides)

@@ -37,7 +37,7 @@ from django.utils import timezone
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tinhso.sensors.ingest import ingest
+from tinhso.sensors.ingest import IngestResult, ingest
 from tinhso.sensors.readings import SUBSCRIBE_TOPIC, Reading, Rejection, parse_mqtt
 
 logger = logging.getLogger("tinhso.sensors.worker")
@@ -281,8 +281,6 @@ class IngestWorker:
                 self.stats.rejected[reason] = self.stats.rejected.get(reason, 0) + count
 
     def _one_by_one(self, batch: list[Received], now: Any) -> Any:
-        from tinhso.sensors.ingest import IngestResult
-
         total = IngestResult()
         for message in batch:
             found, refused = parse_mqtt(message.topic, message.payload, now, self.config.prefix)

@@ -6,6 +6,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 
+from tinhso.audit.alerts import evaluate_rules
+from tinhso.audit.export import export_lines, record_export
+from tinhso.audit.tasks import anchor_audit_log
+from tinhso.audit.verify import check_and_record
+
 
 class Command(BaseCommand):
     # An operations command: verify must run even where a system check complains.
@@ -32,8 +37,6 @@ class Command(BaseCommand):
         getattr(self, f"do_{options['subcommand']}")(options)
 
     def do_verify(self, options: dict[str, Any]) -> None:
-        from tinhso.audit.verify import check_and_record
-
         report = check_and_record()
         summary = f"{report.entries} entries in {report.streams} streams, {report.anchors} anchors checked"
         if report.ok:
@@ -44,8 +47,6 @@ class Command(BaseCommand):
         raise CommandError(f"audit log NOT intact: {len(report.problems)} problem(s); {summary}")
 
     def do_anchor(self, options: dict[str, Any]) -> None:
-        from tinhso.audit.tasks import anchor_audit_log
-
         result = anchor_audit_log(full=options["full"])
         scope = f"since anchor {result['since']}" if result["since"] else "whole log"
         if result["anchor_id"] is None:
@@ -61,8 +62,6 @@ class Command(BaseCommand):
         )
 
     def do_export(self, options: dict[str, Any]) -> None:
-        from tinhso.audit.export import export_lines, record_export
-
         since = parse_datetime(options["since"]) if options["since"] else None
         until = parse_datetime(options["until"]) if options["until"] else None
         if (options["since"] and since is None) or (options["until"] and until is None):
@@ -76,7 +75,5 @@ class Command(BaseCommand):
             sys.stdout.write(line)
 
     def do_alerts(self, options: dict[str, Any]) -> None:
-        from tinhso.audit.alerts import evaluate_rules
-
         raised = evaluate_rules()
         self.stdout.write(f"{len(raised)} new alert(s)")
