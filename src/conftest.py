@@ -5,6 +5,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.utils import translation
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -22,6 +23,16 @@ def _fast_hashing_and_media(settings, tmp_path, pki_dir):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.TINHSO_PKI_DIR = str(pki_dir)
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_between_tests():
+    """Celery marks "inside a task" with one process-wide flag that every eager ``delay()`` sets and
+    then restores. Use cases run in threads at once (the concurrency tests) interleave those
+    restores and can leave it set, and a later test's ``result.get()`` then refuses to run. Each
+    test starts with the flag as a process outside any task has it."""
+    yield
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)
