@@ -211,13 +211,10 @@ def _deliver(name: str, handler: Handler, *, retry_now: bool) -> int:
             )
         handled += count
         # Another dispatcher may have found the lease taken while we were finishing: look once
-        # more after releasing it, so its events do not wait for the periodic task.
-        if stuck or not DossierEvent.objects.filter(position__gt=_position(name)).exists():
+        # more after releasing it, so its events do not wait for the periodic task. (Our cursor
+        # is where we left it: nobody else moves it while we hold the lease.)
+        if stuck or not DossierEvent.objects.filter(position__gt=cursor.position).exists():
             return handled
-
-
-def _position(name: str) -> int:
-    return SubscriberCursor.objects.filter(name=name).values_list("position", flat=True).get()
 
 
 def _claim(name: str, *, retry_now: bool) -> SubscriberCursor | None:
@@ -259,6 +256,8 @@ def _run(cursor: SubscriberCursor, handler: Handler) -> tuple[int, bool]:
             if not _advance(cursor, event):
                 return handled, True  # lost the lease: the other dispatcher goes on
             handled += 1
+        if len(batch) < BATCH:  # that was the last of them
+            return handled, False
 
 
 def _advance(cursor: SubscriberCursor, event: DossierEvent) -> bool:
