@@ -4,6 +4,7 @@ from django.db import connection
 from django.http import HttpRequest
 from ninja import NinjaAPI
 
+from tinhso.accounts.api import bearer, session_user
 from tinhso.accounts.api import router as auth_router
 from tinhso.accounts.throttling import api_throttles
 from tinhso.agencies.api import router as agencies_router
@@ -21,6 +22,9 @@ api = NinjaAPI(
     version="1.0.0",
     description="API dịch vụ công của Tỉnh Số — public-service API (see docs/api.md).",
     urls_namespace="api",
+    # Signed in by default (public operations say auth=None). Listing the session here also makes
+    # the docs page (/api/v1/docs) send the CSRF token that session calls need.
+    auth=[bearer, session_user],
     throttle=api_throttles(),
 )
 install_handlers(api)

@@ -4,12 +4,14 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.security import HttpBearer
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
 
 from tinhso.accounts import consent, lockout, twofactor
 from tinhso.accounts.models import ApiToken, SecondFactor, User
@@ -33,8 +35,43 @@ class BearerToken(HttpBearer):
         return found.user
 
 
-def session_user(request: HttpRequest) -> Any:
-    """Browser sessions may call the API too (same-origin pages); CSRF is checked by Django."""
+class BrowserSession(APIKeyCookie):
+    """The browser's Django session, for the site's own pages calling the API.
+
+    django-ninja marks every API view ``csrf_exempt``, so Django's CSRF middleware never checks
+    them; ninja's ``APIKeyCookie`` (``csrf=True``) runs that check itself. A signed-in session
+    calling with POST, PUT, PATCH or DELETE must therefore send the CSRF token (header
+    ``X-CSRFToken`` or form field ``csrfmiddlewaretoken``) and pass Django's Origin/Referer
+    checks, or gets 403 in the API's JSON error shape. Bearer tokens are not cookies and stay
+    exempt; a request without a signed-in session is not checked (it gets 401 if it needs one).
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+    openapi_description = (
+        "The session cookie of the site's own pages. POST, PUT, PATCH and DELETE also need the "
+        "CSRF token in the X-CSRFToken header; scripts use BearerToken instead."
+    )
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if _signed_in_user(request) is None:
+            return None
+        try:
+            return super()._get_key(request)  # Django's CSRF check for unsafe methods
+        except HttpError as exc:
+            raise ApiError(
+                403,
+                _(
+                    "Thiếu mã chống giả mạo yêu cầu (CSRF) hoặc mã không hợp lệ: gửi mã trong "
+                    "tiêu đề X-CSRFToken, hoặc dùng mã API (Authorization: Bearer <token>)."
+                ),
+                "csrf",
+            ) from exc
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return _signed_in_user(request) if key is not None else None
+
+
+def _signed_in_user(request: HttpRequest) -> Any:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
@@ -43,6 +80,7 @@ def session_user(request: HttpRequest) -> Any:
     return user if consent.session_consented(request) else None
 
 
+session_user = BrowserSession()
 bearer = BearerToken()
 router = Router(tags=["auth"])
 

@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tinhso.accounts.testing import token_request
+from tinhso.dossiers import services
+from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.uploads import check_upload
+
 pytestmark = pytest.mark.django_db
 
 
@@ -125,3 +130,84 @@ def test_production_settings_refuse_to_trust_programmatic_logins():
         check=True,
     )
     assert result.stdout.split() == ["False", "True", "True", "31536000"]
+
+
+# --- no-store on answers with personal data (tinhso.middleware.PersonalNoStoreMiddleware) -----
+
+
+@pytest.fixture
+def filed(db):
+    cast = make_cast()
+    dossier, _ = services.file_dossier(
+        user=cast.citizen,
+        version=cast.province_procedure,
+        data=FORM_DATA,
+        applicant=services.Applicant.from_user(cast.citizen),
+        files=[services.NewFile("TK", check_upload(pdf_upload()))],
+    )
+    return cast, dossier
+
+
+def _no_store(response) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+def test_api_answers_to_signed_in_callers_are_not_stored(filed):
+    cast, dossier = filed
+    client = Client()
+    token = client.post(
+        "/api/v1/auth/token", token_request("citizen1"), content_type="application/json"
+    ).json()["token"]
+    by_token = client.get(f"/api/v1/dossiers/{dossier.code}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert by_token.status_code == 200 and _no_store(by_token)
+    session = Client()
+    session.force_login(cast.citizen)
+    by_session = session.get(f"/api/v1/dossiers/{dossier.code}")
+    assert by_session.status_code == 200 and _no_store(by_session)
+    # Also the refusals and listings a signed-in caller gets.
+    assert _no_store(session.get("/api/v1/dossiers/1.000001-999999-000000"))
+    anonymous_lookup = Client().get(
+        f"/api/v1/lookup/{dossier.code}", {"phone_last4": cast.citizen.phone[-4:]}
+    )
+    assert anonymous_lookup.status_code == 200 and _no_store(anonymous_lookup)
+
+
+def test_citizen_pages_and_downloads_are_not_stored(filed):
+    cast, dossier = filed
+    client = Client()
+    client.force_login(cast.citizen)
+    attachment = dossier.attachments.get()
+    for url in [
+        "/ho-so/",
+        f"/ho-so/{dossier.code}/",
+        f"/ho-so/{dossier.code}/tep/{attachment.pk}/",
+        "/tai-khoan/du-lieu-cua-toi/",
+        "/kho-giay-to/",
+        "/",  # any page a signed-in person sees carries their name
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert _no_store(response), url
+        assert "private" in response["Cache-Control"], url
+
+
+def test_back_office_pages_are_not_stored(filed):
+    cast, dossier = filed
+    client = Client()
+    client.force_login(cast.clerk)
+    for url in ["/backoffice/", f"/backoffice/ho-so/{dossier.code}/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert _no_store(response), url
+
+
+def test_anonymous_public_pages_stay_cacheable_and_lookups_are_not_stored(filed):
+    client = Client()
+    for url in ["/thu-tuc/", "/api/v1/procedures", "/api/v1/agencies"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not _no_store(response), url
+    lookup = client.get("/tra-cuu/")
+    assert lookup.status_code == 200 and _no_store(lookup)
+    result = client.get("/xac-thuc/khong-co-ma-nay/")  # a guessed result token
+    assert _no_store(result)
