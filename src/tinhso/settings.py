@@ -61,9 +61,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tinhso.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "tinhso.middleware.MalformedInputMiddleware",  # NUL, non-UTF-8, unparsable bodies: 400
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tinhso.middleware.PersonalNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tinhso.accounts.middleware.OfficialSessionMiddleware",
     "tinhso.accounts.consent.ConsentMiddleware",
@@ -138,7 +140,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request otherwise
 MEDIA_ROOT = Path(env_str("TINHSO_MEDIA_ROOT", str(VAR_DIR / "media")))
-MEDIA_URL = "/media/"
+MEDIA_URL = "/media/"  # never routed (tinhso/urls.py): files go out through access-checked views
 STORAGES = {
     "default": {
         "BACKEND": env_str("TINHSO_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")

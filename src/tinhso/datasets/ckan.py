@@ -371,7 +371,8 @@ def _caller(request: HttpRequest) -> Any:
 def _params(request: HttpRequest) -> Params:
     if request.method == "GET":
         return {k: (v[0] if len(v) == 1 else v) for k, v in request.GET.lists()}
-    if request.body and request.content_type != "multipart/form-data":
+    # Content type first: a large multipart body was streamed (tinhso.middleware), no raw body.
+    if request.content_type != "multipart/form-data" and request.body:
         try:
             body = json.loads(request.body or b"{}")
         except ValueError as exc:
@@ -388,6 +389,17 @@ def _error(help_url: str, status: int, error: dict[str, Any]) -> JsonResponse:
         status=status,
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+def bad_input(request: HttpRequest, status: int, message: str, field: str | None) -> JsonResponse:
+    """Input refused before any action runs (a NUL character, text that is not UTF-8, a body that
+    does not parse: ``tinhso.middleware``), in CKAN's envelope."""
+    name = request.path.rstrip("/").rsplit("/", 1)[-1]
+    help_url = request.build_absolute_uri("/api/3/action/help_show?" + urlencode({"name": name}))
+    error: dict[str, Any] = {"__type": "Validation Error", "message": message}
+    if field:
+        error[field] = [message]
+    return _error(help_url, status, error)
 
 
 @csrf_exempt

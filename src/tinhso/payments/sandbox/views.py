@@ -61,3 +61,12 @@ def api(request: HttpRequest) -> JsonResponse:
     except (UnicodeDecodeError, ValueError):
         body = None
     return JsonResponse(gateway.handle_api(body, timezone.now()))
+
+
+def api_bad_input(
+    request: HttpRequest, status: int, message: str, field: str | None
+) -> JsonResponse:
+    """A body refused before the view (a NUL, text that is not UTF-8, JSON that does not parse:
+    ``tinhso.middleware``), answered as VNPay answers a body it cannot read (code 03)."""
+    _enabled()
+    return JsonResponse(gateway.handle_api(None, timezone.now()))

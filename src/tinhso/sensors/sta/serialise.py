@@ -25,6 +25,12 @@ def error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"code": status, "type": "error", "message": message}, status=status)
 
 
+def bad_input(request: HttpRequest, status: int, message: str, field: str | None) -> JsonResponse:
+    """Input refused before any view runs (a NUL character, text that is not UTF-8, a body that
+    does not parse: ``tinhso.middleware``)."""
+    return error(status, f"{field}: {message}" if field else message)
+
+
 def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("sensorthings:root")).rstrip("/")
 
