@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -26,7 +25,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("tinhso.portal.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, in any mode (debug included): uploads, slips, results and stored
+# documents hold personal data and are downloaded only through views that check access.

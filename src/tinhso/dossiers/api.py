@@ -13,8 +13,9 @@ from ninja.responses import Status
 from tinhso.accounts.api import bearer, session_user
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
-from tinhso.apierrors import ApiError
+from tinhso.apierrors import ApiError, ErrorOut
 from tinhso.dossiers import selectors, services
+from tinhso.dossiers.lookup import LookupLocked, checked_public_lookup
 from tinhso.dossiers.models import STATUS_CODES, Dossier, HistoryEntry
 from tinhso.dossiers.models import Status as DossierStatus
 from tinhso.dossiers.signals import personal_data_read
@@ -280,12 +281,30 @@ class LookupOut(Schema):
     history: list[LookupStep]
 
 
-@public_router.get("/lookup/{code}", response=LookupOut, auth=None, summary="Public status lookup")
+@public_router.get(
+    "/lookup/{code}",
+    response={200: LookupOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    auth=None,
+    summary="Public status lookup",
+)
 def lookup(request: HttpRequest, code: str, phone_last4: str) -> dict[str, Any]:
-    """Status, dates and the citizen-readable history; never names, identifiers or comments."""
+    """Status, dates and the citizen-readable history; never names, identifiers or comments.
+
+    Failed lookups share the lookup page's limit (TINHSO_LOOKUP_FAILURES_PER_HOUR per client
+    address and per code): past it the answer is 429 with Retry-After, even for the right digits."""
     if not (len(phone_last4) == 4 and phone_last4.isdigit()):
         raise ApiError(400, _("Nhập đúng 4 chữ số cuối của số điện thoại."), "phone_last4")
-    dossier = selectors.public_lookup(code, phone_last4)
+    try:
+        dossier = checked_public_lookup(request, code, phone_last4)
+    except LookupLocked as exc:
+        raise ApiError(
+            429,
+            _(
+                "Bạn đã tra cứu sai quá nhiều lần. Vui lòng thử lại sau một giờ hoặc liên hệ "
+                "bộ phận một cửa."
+            ),
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from exc
     if dossier is None:
         raise ApiError(404, _("Không tìm thấy hồ sơ với mã và số điện thoại này."), "code")
     return selectors.public_view(dossier)

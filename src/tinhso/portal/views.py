@@ -5,7 +5,6 @@ input, and make the service call. Every page works without JavaScript; htmx only
 procedure search results in place.
 """
 
-import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -14,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -24,11 +22,11 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from tinhso.accounts import lockout
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import selectors, services
+from tinhso.dossiers.lookup import LookupLocked, checked_public_lookup
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
 from tinhso.dossiers.workflow import APPLICANT_COMMENTS, action_label, is_public
 from tinhso.portal.forms import (
@@ -568,33 +566,28 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
 # --- public lookup ---------------------------------------------------------------------
 
 
-def _lookup_keys(request: HttpRequest, code: str) -> list[str]:
-    """Throttle keys: per dossier code (against distributed guessing) and per client address."""
-    digest = hashlib.sha256(code.encode()).hexdigest()[:32]
-    client = lockout.client_address(request)
-    return [f"portal:lookup:code:{digest}", f"portal:lookup:ip:{client}"]
-
-
 def lookup(request: HttpRequest) -> HttpResponse:
-    """Anonymous status lookup: code + last 4 phone digits. Shows no personal data at all."""
+    """Anonymous status lookup: code + last 4 phone digits. Shows no personal data at all.
+
+    Failures count against the limit the API's lookup shares (tinhso.dossiers.lookup)."""
     form = LookupForm(request.POST or None)
     result = None
-    not_found = throttled = False
+    not_found = False
+    retry_after = 0
     if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"].strip()
-        keys = _lookup_keys(request, code)
-        limit = settings.TINHSO_LOOKUP_FAILURES_PER_HOUR
-        if limit and any(cache.get(key, 0) >= limit for key in keys):
-            throttled = True
+        try:
+            found = checked_public_lookup(
+                request, form.cleaned_data["code"], form.cleaned_data["phone_last4"]
+            )
+        except LookupLocked as exc:
+            retry_after = exc.retry_after
         else:
-            found = selectors.public_lookup(code, form.cleaned_data["phone_last4"])
-            if found is None:
-                not_found = True
-                for key in keys:
-                    cache.add(key, 0, 3600)
-                    cache.incr(key)
-            else:
-                result = selectors.public_view(found)
+            not_found = found is None
+            result = selectors.public_view(found) if found is not None else None
+    throttled = bool(retry_after)
     status = 429 if throttled else 404 if not_found else 400 if form.errors else 200
     context = {"form": form, "result": result, "not_found": not_found, "throttled": throttled}
-    return render(request, "portal/lookup.html", context, status=status)
+    response = render(request, "portal/lookup.html", context, status=status)
+    if throttled:
+        response["Retry-After"] = str(retry_after)
+    return response

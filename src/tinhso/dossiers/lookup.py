@@ -1,0 +1,70 @@
+"""The anonymous status lookup behind its failure limit, shared by the page (/tra-cuu/) and the
+API (GET /api/v1/lookup/{code}): both draw on one budget per client address and one per dossier
+code, so switching from one to the other buys no extra guesses.
+
+A failure (unknown code or wrong phone digits) is counted on both keys; once either key holds
+``TINHSO_LOOKUP_FAILURES_PER_HOUR`` failures, every lookup through it — a right answer included —
+is refused until the hour that began with its first failure is over.
+"""
+
+import hashlib
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from tinhso.accounts.lockout import client_address
+from tinhso.dossiers import selectors
+from tinhso.dossiers.models import Dossier
+
+WINDOW_SECONDS = 3600
+
+
+class LookupLocked(Exception):
+    """Too many failed lookups; ``retry_after`` is the number of seconds until the next try."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def _keys(request: HttpRequest, code: str) -> list[str]:
+    digest = hashlib.sha256(code.encode()).hexdigest()[:32]
+    return [f"tinhso:lookup:code:{digest}", f"tinhso:lookup:ip:{client_address(request)}"]
+
+
+def _seconds_left(key: str, now: float) -> int:
+    ends = cache.get(f"{key}:ends")
+    if ends is None:
+        return WINDOW_SECONDS
+    return max(1, math.ceil(ends - now))
+
+
+def _count_failure(key: str, now: float) -> None:
+    if cache.add(key, 0, WINDOW_SECONDS):
+        cache.set(f"{key}:ends", now + WINDOW_SECONDS, WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, WINDOW_SECONDS)
+        cache.set(f"{key}:ends", now + WINDOW_SECONDS, WINDOW_SECONDS)
+
+
+def checked_public_lookup(request: HttpRequest, code: str, phone_last4: str) -> Dossier | None:
+    """The dossier for ``code`` and ``phone_last4`` (None when they do not match), counting the
+    failure; raises LookupLocked, without looking, when the address or the code is over its limit."""
+    code = code.strip()
+    limit = settings.TINHSO_LOOKUP_FAILURES_PER_HOUR
+    keys = _keys(request, code)
+    now = time.time()
+    if limit:
+        locked = [key for key in keys if cache.get(key, 0) >= limit]
+        if locked:
+            raise LookupLocked(max(_seconds_left(key, now) for key in locked))
+    dossier = selectors.public_lookup(code, phone_last4)
+    if dossier is None and limit:
+        for key in keys:
+            _count_failure(key, now)
+    return dossier
