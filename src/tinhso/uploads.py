@@ -5,12 +5,19 @@ bounded way, active content refused, optionally scanned by ClamAV.
 
 * **Type** from the first bytes (magic numbers), never from the name or the declared type.
 * **Polyglots** (a file that is also HTML, a ZIP, a script …) are refused: markup in the first
-  kilobyte, bytes after a PDF's last ``%%EOF`` or after an image's end marker.
-* **PDF**: encrypted files, more than ``TINHSO_UPLOAD_MAX_PDF_PAGES`` pages, and any active
+  kilobyte; a ZIP, RAR or 7z archive anywhere in the bytes (a ZIP reader finds its directory
+  from the end of the file, so an archive hidden inside a PDF stream or an image segment opens
+  too); bytes after a PDF's last ``%%EOF``, after the first end-of-image marker of a JPEG kept
+  as it is, or after a PNG's ``IEND`` (whitespace and NUL padding allowed).
+* **PDF**: read with pypdf from the uploaded file itself; a file pypdf cannot read is refused.
+  Encrypted files, more than ``TINHSO_UPLOAD_MAX_PDF_PAGES`` pages (counted in the page tree,
+  so pages in compressed object streams count — see ``pdf_page_count``), and any active
   content (JavaScript, launch or import actions, open or additional actions, embedded files,
   rich media, XFA forms) are refused. Dictionary keys are searched in the raw bytes (``#xx``
   escapes in names decoded) and, when the file uses compressed object streams, in the objects
-  pypdf extracts from them; a file with object streams that pypdf cannot read is refused.
+  pypdf extracts from them. Parsing is bounded: the upload size cap, pypdf's per-stream
+  limits, at most ``PDF_MAX_DECODED_BYTES`` of decoded object streams, and
+  ``PDF_PARSE_SECONDS`` of walking.
 * **Images** (JPEG, PNG): more than ``TINHSO_UPLOAD_MAX_IMAGE_PIXELS`` pixels is refused before
   decoding (decompression bombs); an image carrying metadata (EXIF with GPS position, comments,
   text or private chunks) is re-encoded from its pixels, which drops them.
@@ -20,11 +27,14 @@ bounded way, active content refused, optionally scanned by ClamAV.
 
 import hashlib
 import io
+import os
 import re
 import socket
 import struct
+import time
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import IO, Any
 
 import filetype
 from django.conf import settings
@@ -52,6 +62,15 @@ _PDF_ACTIVE = {
 }
 _PNG_PLAIN_CHUNKS = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"pHYs", b"bKGD", b"sBIT"}  # fmt: skip
 _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+_PADDING = b"\x00\t\n\r\x0c "  # what real files carry after their end marker
+# Archive signatures: ZIP local file header, central directory header, end of central
+# directory (checked for plausible fields below, so that four random bytes in compressed data
+# do not refuse a genuine file); RAR 4/5 and 7z (six or more fixed bytes, checked as they are).
+_ARCHIVE = re.compile(rb"PK\x03\x04|PK\x01\x02|PK\x05\x06|Rar!\x1a\x07[\x00\x01]|7z\xbc\xaf'\x1c")
+_ZIP_METHODS = {0, 1, 6, 8, 9, 12, 14, 19, 93, 95, 96, 97, 98, 99}
+PDF_MAX_DECODED_BYTES = 64 * 1024 * 1024
+PDF_PARSE_SECONDS = 10.0
+_PDF_MAX_TREE_NODES = 100_000
 
 
 class UploadRejected(Exception):
@@ -96,10 +115,10 @@ def check_upload(upload: UploadedFile, field: str = "file") -> CheckedUpload:
             % {"name": upload.name},
             field,
         )
-    if _MARKUP.search(data[:1024]):
+    if _MARKUP.search(data[:1024]) or contains_archive(data):
         raise UploadRejected(_polyglot(upload.name), field)
     if mime == "application/pdf":
-        _check_pdf(data, upload.name, field)
+        _check_pdf(upload, data, field)
     else:
         cleaned = _check_image(data, mime, upload.name, field)
         if cleaned is not None:
@@ -130,7 +149,134 @@ def _polyglot(name: str | None) -> str:
     ) % {"name": name}
 
 
+def contains_archive(data: bytes) -> bool:
+    """Whether ``data`` holds a ZIP, RAR or 7z archive anywhere (not only appended)."""
+    for match in _ARCHIVE.finditer(data):
+        at, sig = match.start(), match.group()
+        if not sig.startswith(b"PK"):
+            return True
+        if sig == b"PK\x05\x06":  # end of central directory: disk numbers, entry counts
+            if at + 22 > len(data):
+                continue
+            disk, cd_disk, here, total = struct.unpack("<4H", data[at + 4 : at + 12])
+            if disk == cd_disk and disk in (0, 0xFFFF) and here == total:
+                return True
+            continue
+        # local file header (version at +4, method at +8, name length at +26) or central
+        # directory header (version needed at +6, method at +10, name length at +28)
+        base = 4 if sig == b"PK\x03\x04" else 6
+        if at + base + 26 > len(data):
+            continue
+        version, _flags, method = struct.unpack("<3H", data[at + base : at + base + 6])
+        (name_length,) = struct.unpack("<H", data[at + base + 22 : at + base + 24])
+        if version <= 63 and method in _ZIP_METHODS and 0 < name_length <= 1024:
+            return True
+    return False
+
+
 # --- PDF -------------------------------------------------------------------------------
+
+
+class PdfUnreadable(ValueError):
+    """pypdf could not read the PDF, or reading it went past the parsing bounds."""
+
+
+def _pdf_reader(file: Any) -> Any:
+    from pypdf import PdfReader  # imported when a PDF arrives: a large package
+
+    if isinstance(file, (bytes, bytearray)):
+        file = io.BytesIO(file)
+    elif isinstance(file, (str, os.PathLike)):
+        with open(file, "rb") as opened:  # the caller caps the size
+            file = io.BytesIO(opened.read())
+    elif isinstance(file, UploadedFile):
+        file = file.file  # the finished upload: a temporary file on disk, or bytes in memory
+    try:
+        file.seek(0)
+        return PdfReader(file, strict=False)
+    except Exception as exc:  # pypdf raises many kinds on hostile input
+        raise PdfUnreadable(str(exc)) from exc
+
+
+def _decode_object_streams(reader: Any, deadline: float) -> None:
+    """Decode every compressed object stream once (pypdf keeps the result), refusing more than
+    ``PDF_MAX_DECODED_BYTES`` in all: pypdf bounds each stream, not their sum."""
+    decoded = 0
+    for number in sorted({stream for stream, _index in reader.xref_objStm.values()}):
+        decoded += len(reader.get_object(number).get_data())
+        if decoded > PDF_MAX_DECODED_BYTES or time.monotonic() > deadline:
+            raise PdfUnreadable("object streams too large")
+
+
+def _count_pages(reader: Any, stop_after: int | None, deadline: float) -> int:
+    """Page leaves in the page tree, walked without building page objects; stops once more
+    than ``stop_after`` are found. Also at least the root's declared ``/Count``."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    try:
+        if reader.is_encrypted:
+            raise PdfUnreadable("encrypted")
+        _decode_object_streams(reader, deadline)
+        root = reader.trailer["/Root"].get_object()
+        tree = root["/Pages"].get_object()
+        declared = int(tree.get("/Count", 0))
+        if stop_after is not None and declared > stop_after:
+            return declared
+        pages, nodes, seen = 0, 0, set()
+        stack: list[Any] = [root["/Pages"]]
+        while stack:
+            nodes += 1
+            if nodes > _PDF_MAX_TREE_NODES or time.monotonic() > deadline:
+                raise PdfUnreadable("page tree too large")
+            reference = stack.pop()
+            key = getattr(reference, "idnum", None)
+            if key is not None:
+                if key in seen:
+                    raise PdfUnreadable("page tree has a cycle")
+                seen.add(key)
+            node = reference.get_object()
+            if not isinstance(node, DictionaryObject):
+                raise PdfUnreadable("page tree node is not a dictionary")
+            kids = node.get("/Kids")
+            if kids is None and node.get("/Type") != "/Pages":
+                pages += 1
+                if stop_after is not None and pages > stop_after:
+                    return pages
+                continue
+            kids = kids.get_object() if kids is not None else ArrayObject()
+            if not isinstance(kids, ArrayObject):
+                raise PdfUnreadable("/Kids is not an array")
+            stack.extend(reversed(kids))
+        return max(pages, declared)
+    except PdfUnreadable:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on hostile input
+        raise PdfUnreadable(str(exc)) from exc
+
+
+def pdf_page_count(
+    file: UploadedFile | IO[bytes] | bytes | str | os.PathLike[str],
+    *,
+    stop_after: int | None = None,
+) -> int:
+    """Number of pages of a PDF, read with pypdf from the page tree.
+
+    ``file`` is an upload as Django holds it (a temporary file on disk or bytes in memory), an
+    open binary file, bytes or a path; the caller caps its size. Pages inside compressed object
+    streams, incremental updates and nested page trees all count; the tree is walked without
+    building page objects, and the walk stops once more than ``stop_after`` pages are found
+    (the number returned is then ``stop_after + 1`` or the declared count, whichever is
+    known). A root ``/Count`` larger than the pages found counts as the number of pages.
+    Raises ``PdfUnreadable`` when pypdf cannot read the file (encrypted files included), the
+    tree has a cycle, the object streams decode to more than ``PDF_MAX_DECODED_BYTES``, or the
+    walk passes ``PDF_PARSE_SECONDS`` or 100,000 tree nodes.
+    """
+    deadline = time.monotonic() + PDF_PARSE_SECONDS
+    try:
+        return _count_pages(_pdf_reader(file), stop_after, deadline)
+    finally:
+        if hasattr(file, "seek"):
+            file.seek(0)
 
 
 def _pdf_names(data: bytes) -> set[str]:
@@ -143,14 +289,13 @@ def _pdf_names(data: bytes) -> set[str]:
     return names
 
 
-def _active_in_object_streams(data: bytes) -> set[str]:
+def _active_in_object_streams(reader: Any, deadline: float) -> set[str]:
     """Keys of the objects stored in compressed object streams, read with pypdf."""
-    from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject
 
-    reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
         return {"Encrypt"}
+    _decode_object_streams(reader, deadline)
     found: set[str] = set()
 
     def walk(obj: object, depth: int) -> None:
@@ -166,25 +311,41 @@ def _active_in_object_streams(data: bytes) -> set[str]:
             for item in obj:
                 walk(item, depth + 1)
 
-    for number in list(reader.xref_objStm)[:200_000]:
+    for count, number in enumerate(reader.xref_objStm):
+        if count >= 200_000 or (count % 1000 == 0 and time.monotonic() > deadline):
+            raise PdfUnreadable("too many objects")
         walk(reader.get_object(number), 0)
     return found & (_PDF_ACTIVE | {"Encrypt"})
 
 
-def _check_pdf(data: bytes, name: str | None, field: str) -> None:
+def _check_pdf(upload: UploadedFile, data: bytes, field: str) -> None:
+    name = upload.name
     end = data.rfind(b"%%EOF")
-    if end < 0 or data[end + 5 :].strip(b"\r\n\t \x00"):
+    if end < 0 or data[end + 5 :].strip(_PADDING):
         raise UploadRejected(_polyglot(name), field)
     names = _pdf_names(data)
     found = names & (_PDF_ACTIVE | {"Encrypt"})
-    if "ObjStm" in names:
+    pages = 0
+    if not found:
+        limit = settings.TINHSO_UPLOAD_MAX_PDF_PAGES
+        deadline = time.monotonic() + PDF_PARSE_SECONDS
         try:
-            found |= _active_in_object_streams(data)
-        except Exception as exc:  # pypdf raises many kinds on hostile input
+            reader = _pdf_reader(upload)
+            if "ObjStm" in names:
+                found |= _active_in_object_streams(reader, deadline)
+            if not found:
+                pages = _count_pages(reader, limit, deadline)
+        except Exception as exc:  # PdfUnreadable, or anything pypdf raised on hostile input
             raise UploadRejected(
-                _("Không đọc được tệp PDF “%(name)s”; vui lòng xuất lại tệp PDF.") % {"name": name},
+                _(
+                    "Không đọc được tệp PDF “%(name)s” (tệp hỏng hoặc cấu trúc quá phức tạp); "
+                    "vui lòng xuất lại tệp PDF."
+                )
+                % {"name": name},
                 field,
             ) from exc
+        finally:
+            upload.seek(0)
     if "Encrypt" in found:
         raise UploadRejected(
             _("Tệp PDF “%(name)s” được mã hóa hoặc đặt mật khẩu; vui lòng gửi bản không mã hóa.")
@@ -200,7 +361,6 @@ def _check_pdf(data: bytes, name: str | None, field: str) -> None:
             % {"name": name},
             field,
         )
-    pages = len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", data))
     if pages > settings.TINHSO_UPLOAD_MAX_PDF_PAGES:
         raise UploadRejected(
             _("Tệp PDF “%(name)s” có quá %(max)d trang.")
@@ -224,23 +384,47 @@ def _png_extras(data: bytes) -> tuple[bool, bool]:
             extra = True
         pos += 12 + length
         if kind == b"IEND":
-            return extra, pos < len(data)
+            return extra, bool(data[pos:].strip(_PADDING))
     raise ValueError("PNG chunks do not end with IEND")
 
 
 def _jpeg_extras(data: bytes) -> tuple[bool, bool]:
-    """(carries APP1+ or comment segments, has bytes after the end-of-image marker)."""
+    """(carries APP1+ or comment segments, has bytes after the first end-of-image marker);
+    ValueError if there is no end-of-image marker.
+
+    Segments are skipped by their lengths and scans by their markers, so an ``FF D9`` inside a
+    segment or appended at the very end of the file (say, as a ZIP comment) is not taken for
+    the end of the image: what a decoder shows ends at the first real end-of-image marker."""
     pos, extra = 2, False
-    while pos + 4 <= len(data) and data[pos] == 0xFF:
+    while pos + 2 <= len(data):
+        if data[pos] != 0xFF:  # stray bytes between segments: decoders skip to the next marker
+            pos = data.find(b"\xff", pos)
+            if pos < 0:
+                break
+            continue
         marker = data[pos + 1]
-        if marker == 0xDA:  # start of scan: metadata segments come before it
+        if marker == 0xD9:
+            return extra, bool(data[pos + 2 :].strip(_PADDING))
+        if marker in (0xFF, 0x00) or 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            pos += 1 if marker == 0xFF else 2  # fill byte, stuffed zero, markers without length
+            continue
+        if pos + 4 > len(data):
             break
         length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+        if length < 2:
+            raise ValueError("JPEG segment with an impossible length")
         if 0xE1 <= marker <= 0xEF or marker == 0xFE:
             extra = True
         pos += 2 + length
-    tail = data[data.rfind(b"\xff\xd9") + 2 :] if b"\xff\xd9" in data else b"x"
-    return extra, bool(tail.strip(b"\x00"))
+        if marker == 0xDA:  # entropy-coded data until the next marker (FF not followed by 00/RST)
+            while (pos := data.find(b"\xff", pos)) >= 0 and pos + 1 < len(data):
+                following = data[pos + 1]
+                if following != 0x00 and not 0xD0 <= following <= 0xD7 and following != 0xFF:
+                    break
+                pos += 1 if following == 0xFF else 2
+            else:
+                break
+    raise ValueError("JPEG without an end-of-image marker")
 
 
 def _check_image(data: bytes, mime: str, name: str | None, field: str) -> bytes | None:
@@ -252,7 +436,9 @@ def _check_image(data: bytes, mime: str, name: str | None, field: str) -> bytes 
         raise UploadRejected(
             _("Không đọc được ảnh “%(name)s”; tệp có thể bị hỏng.") % {"name": name}, field
         ) from exc
-    if trailing:
+    if trailing and (png or not extra):
+        # A JPEG carrying metadata is re-encoded below, which drops what follows its first
+        # image: phones append gain maps (Ultra HDR), depth maps and motion-photo videos there.
         raise UploadRejected(_polyglot(name), field)
     try:
         with Image.open(io.BytesIO(data)) as image:
