@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc bench-sensors bench-audit openapi messages clean
+.PHONY: run serve test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc bench-sensors bench-audit openapi messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,24 @@ demo: migrate
 run: demo
 	@echo "Tỉnh Số: http://127.0.0.1:$(PORT)/  (tài khoản demo: xem README.md)"
 	$(BIN)/tinhso runserver 127.0.0.1:$(PORT)
+
+# The production topology (Procfile: gunicorn, Celery worker and beat, MQTT ingest) under honcho,
+# against PostgreSQL, Redis and Mosquitto. Needs TINHSO_SECRET_KEY; refuses what `check --deploy`
+# calls an error (debug on, a default secret, the demo PKI). See docs/deployment.md.
+serve: export TINHSO_DEBUG ?= false
+serve: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tinhso
+serve: export CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+serve: export TINHSO_CACHE_URL ?= redis://127.0.0.1:6379/1
+serve: export TINHSO_MQTT_HOST ?= 127.0.0.1
+serve: export TINHSO_VAR_DIR ?= $(CURDIR)/var
+serve: export PATH := $(CURDIR)/$(BIN):$(PATH)
+serve: install
+	@test -n "$$TINHSO_SECRET_KEY" || { echo "make serve: đặt TINHSO_SECRET_KEY (khóa bí mật của bản triển khai)" >&2; exit 2; }
+	$(BIN)/tinhso check --deploy --fail-level ERROR
+	$(BIN)/tinhso migrate --noinput
+	$(BIN)/tinhso collectstatic --noinput --verbosity 0
+	@echo "Tỉnh Số (production): http://127.0.0.1:$(PORT)/"
+	exec $(BIN)/honcho start --procfile Procfile --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src bench

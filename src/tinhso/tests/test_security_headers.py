@@ -4,6 +4,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,8 @@ def _production_env() -> dict[str, str]:
             "TINHSO_ALLOWED_HOSTS": "dichvucong.example.vn",
             "TINHSO_CSRF_TRUSTED_ORIGINS": "https://dichvucong.example.vn",
             "TINHSO_SITE_URL": "https://dichvucong.example.vn",
+            # A fresh PKI directory: a demo root left in var/pki by `make run` is refused (tinhso.E004).
+            "TINHSO_PKI_DIR": tempfile.mkdtemp(prefix="tinhso-pki-"),
             "DJANGO_SETTINGS_MODULE": "tinhso.settings",
         }
     )

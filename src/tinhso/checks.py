@@ -1,0 +1,112 @@
+"""Deployment checks: ``tinhso check --deploy`` refuses a production start that is not one.
+
+Registered with the ``deploy`` flag (``tinhso.apps``), so they run only under ``check --deploy``
+(``make serve`` runs it before starting; docs/deployment.md), never in ``make run`` or the tests:
+
+=============  ==========================================================================
+tinhso.E001    ``DEBUG`` is on (``TINHSO_DEBUG`` not ``false``)
+tinhso.E002    ``SECRET_KEY`` is the development default, a demo value or too weak
+tinhso.E003    results are signed by the demo PKI (``TINHSO_SIGNER_DEFAULT=demo``)
+tinhso.E004    the demo root CA is in ``TINHSO_PKI_DIR``: the verifier would trust it
+=============  ==========================================================================
+
+The message is Vietnamese (translated with the interface), the hint says it in English.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.utils.translation import gettext as _
+
+from tinhso.results import pki
+
+# The development default of settings.SECRET_KEY, and the marks of a placeholder key (long enough
+# never to turn up by chance in a random key).
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me"
+PLACEHOLDER_MARKS = ("insecure", "change-me", "changeme", "example", "secret-key", "not-for-prod")
+# Django's own rule for a strong key (django.core.checks.security.base, W009).
+MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_UNIQUE_CHARACTERS = 5
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_debug(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if not settings.DEBUG:
+        return []
+    return [
+        checks.Error(
+            _("Chế độ gỡ lỗi (DEBUG) đang bật: không được chạy bản triển khai thật như vậy."),
+            hint="DEBUG is on. Production runs with TINHSO_DEBUG=false.",
+            id="tinhso.E001",
+        )
+    ]
+
+
+def weak_secret_key(key: str) -> bool:
+    lowered = key.lower()
+    return (
+        key == DEVELOPMENT_SECRET_KEY
+        or lowered.startswith("django-insecure")
+        or any(mark in lowered for mark in PLACEHOLDER_MARKS)
+        or len(key) < MIN_SECRET_KEY_LENGTH
+        or len(set(key)) < MIN_SECRET_KEY_UNIQUE_CHARACTERS
+    )
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_secret_key(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    key = str(getattr(settings, "SECRET_KEY", "") or "")
+    if not weak_secret_key(key):
+        return []
+    return [
+        checks.Error(
+            _(
+                "Khóa bí mật (SECRET_KEY) là khóa mặc định, khóa mẫu hoặc quá yếu: "
+                "phiên đăng nhập, mã xác minh và khóa PKI đều dựa vào nó."
+            ),
+            hint=(
+                "SECRET_KEY is the development default, a demo value or too weak. Set "
+                f"TINHSO_SECRET_KEY to at least {MIN_SECRET_KEY_LENGTH} random characters, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`."
+            ),
+            id="tinhso.E002",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_demo_pki(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    if settings.TINHSO_SIGNER_DEFAULT == "demo":
+        errors.append(
+            checks.Error(
+                _(
+                    "Kết quả điện tử đang được ký bằng hạ tầng khóa công khai mẫu (PKI demo), "
+                    "không phải chứng thư số của cơ quan."
+                ),
+                hint=(
+                    "Results are signed by the demo PKI (TINHSO_SIGNER_DEFAULT=demo). Give each "
+                    "agency a PKCS#12 file or a PKCS#11 token (TINHSO_SIGNER_<SLUG>_*) and leave "
+                    "TINHSO_SIGNER_DEFAULT empty; see docs/results.md."
+                ),
+                id="tinhso.E003",
+            )
+        )
+    if pki.root_credentials().cert_path.exists():
+        errors.append(
+            checks.Error(
+                _(
+                    "Thư mục PKI có chứng thư gốc mẫu (demo): trang xác minh sẽ công nhận "
+                    "mọi văn bản ký bằng nó."
+                ),
+                hint=(
+                    f"The demo root CA {pki.root_credentials().cert_path} is in TINHSO_PKI_DIR, "
+                    "so the verifier trusts it. Remove it (keep audit-anchor.key) or point "
+                    "TINHSO_PKI_DIR at the production directory; trust real roots with "
+                    "TINHSO_TRUST_ROOTS."
+                ),
+                id="tinhso.E004",
+            )
+        )
+    return errors
