@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
+from tinhso.dossiers import services
 from tinhso.procedures.models import (
     Field,
     Procedure,
@@ -23,6 +24,7 @@ from tinhso.procedures.models import (
     WorkflowStep,
 )
 from tinhso.units.models import AdministrativeUnit
+from tinhso.uploads import check_upload
 
 PDF_BYTES = (  # one blank page, with the cross-reference table a PDF reader needs
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -297,3 +299,16 @@ def give_consent(user: User) -> None:
         notice_version=settings.TINHSO_PRIVACY_NOTICE_VERSION,
         method="registration_form",
     )
+
+
+def file_online(cast: Cast) -> Any:
+    """The cast's citizen files the province procedure online, with its one required paper."""
+
+    dossier, _created = services.file_dossier(
+        user=cast.citizen,
+        version=cast.province_procedure,
+        data=FORM_DATA,
+        applicant=services.Applicant.from_user(cast.citizen),
+        files=[services.NewFile("TK", check_upload(pdf_upload()))],
+    )
+    return dossier

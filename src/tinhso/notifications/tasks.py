@@ -1,6 +1,7 @@
 """Background tasks of the notifications app: thin wrappers taking ids."""
 
 import datetime
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
@@ -9,17 +10,19 @@ from tinhso.notifications.channels import DeliveryError
 from tinhso.notifications.models import Delivery
 from tinhso.notifications.services import deliver, notify_applicant
 
+# One retry policy for every delivery task: at most 3 retries, after about 30 s, 60 s, 120 s.
+DELIVERY_RETRY: dict[str, Any] = {
+    "autoretry_for": (DeliveryError,),
+    "max_retries": 3,
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+}
 SWEEP_BATCH = 200  # deliveries per task, as the outbox queues them
 SWEEP_LIMIT = 10_000  # per sweep: a long outage drains over a few minutes
 
 
-@shared_task(
-    autoretry_for=(DeliveryError,),
-    max_retries=3,
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-)
+@shared_task(**DELIVERY_RETRY)
 def notify_applicant_task(dossier_id: int, event: str, history_seq: int) -> list[int]:
     """Notify the applicant (``services.notify_applicant``); retry while a delivery failed.
 
@@ -33,13 +36,7 @@ def notify_applicant_task(dossier_id: int, event: str, history_seq: int) -> list
     return [d.pk for d in deliveries]
 
 
-@shared_task(
-    autoretry_for=(DeliveryError,),
-    max_retries=3,
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-)
+@shared_task(**DELIVERY_RETRY)
 def deliver_task(delivery_ids: list[int]) -> list[int]:
     """Send recorded deliveries (``services.deliver``); retry while one of them failed.
 

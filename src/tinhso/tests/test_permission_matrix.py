@@ -39,7 +39,7 @@ from tinhso.sensors.models import Observation, Subscription
 from tinhso.sensors.stations import ensure_network
 from tinhso.stores.models import StoredDocument
 from tinhso.stores.services import store_upload
-from tinhso.testing import FORM_DATA, PDF_BYTES, make_cast, pdf_upload
+from tinhso.testing import FORM_DATA, PDF_BYTES, file_online, make_cast, pdf_upload
 from tinhso.tests.matrix_world import (
     SECTOR,
     SECTOR_CSV,
@@ -192,13 +192,7 @@ QUERY = {
 def world(db):
     cast = make_cast()
     add_actors(cast)
-    dossier, _ = services.file_dossier(
-        user=cast.citizen,
-        version=cast.province_procedure,
-        data=FORM_DATA,
-        applicant=services.Applicant.from_user(cast.citizen),
-        files=[services.NewFile("TK", check_upload(pdf_upload()))],
-    )
+    dossier = file_online(cast)
     return cast, dossier
 
 
@@ -332,14 +326,7 @@ def pages_world(db, django_capture_on_commit_callbacks, settings):
     add_actors(cast)
 
     def filed():
-        dossier, _ = services.file_dossier(
-            user=cast.citizen,
-            version=cast.province_procedure,
-            data=FORM_DATA,
-            applicant=services.Applicant.from_user(cast.citizen),
-            files=[services.NewFile("TK", check_upload(pdf_upload()))],
-        )
-        return dossier
+        return file_online(cast)
 
     def act(user, dossier, action, **kw):
         return services.perform_action(

@@ -10,10 +10,8 @@ import pytest
 from django.test import Client
 
 from tinhso.accounts.testing import token_request
-from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, Status
-from tinhso.testing import FORM_DATA, make_cast, pdf_upload
-from tinhso.uploads import check_upload
+from tinhso.testing import FORM_DATA, file_online, make_cast, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +25,7 @@ def cast(db):
 
 @pytest.fixture
 def filed(cast) -> Dossier:
-    dossier, _ = services.file_dossier(
-        user=cast.citizen,
-        version=cast.province_procedure,
-        data=FORM_DATA,
-        applicant=services.Applicant.from_user(cast.citizen),
-        files=[services.NewFile("TK", check_upload(pdf_upload()))],
-    )
-    return dossier
+    return file_online(cast)
 
 
 def browser(user=None) -> Client:

@@ -11,9 +11,7 @@ import pytest
 from django.test import Client
 
 from tinhso.accounts.testing import token_request
-from tinhso.dossiers import services
-from tinhso.testing import FORM_DATA, make_cast, pdf_upload
-from tinhso.uploads import check_upload
+from tinhso.testing import file_online, make_cast
 
 pytestmark = pytest.mark.django_db
 
@@ -141,13 +139,7 @@ def test_production_settings_refuse_to_trust_programmatic_logins():
 @pytest.fixture
 def filed(db):
     cast = make_cast()
-    dossier, _ = services.file_dossier(
-        user=cast.citizen,
-        version=cast.province_procedure,
-        data=FORM_DATA,
-        applicant=services.Applicant.from_user(cast.citizen),
-        files=[services.NewFile("TK", check_upload(pdf_upload()))],
-    )
+    dossier = file_online(cast)
     return cast, dossier
 
 

@@ -11,23 +11,10 @@ from tinhso.accounts.models import User
 from tinhso.agencies.models import Role, StaffAssignment
 from tinhso.audit.models import AuditEntry
 from tinhso.audit.services import log_event
-from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
-from tinhso.testing import FORM_DATA, make_cast, pdf_upload
-from tinhso.uploads import check_upload
+from tinhso.testing import file_online, make_cast
 
 pytestmark = pytest.mark.django_db
-
-
-def file_online(cast: Any) -> Dossier:
-    dossier, _created = services.file_dossier(
-        user=cast.citizen,
-        version=cast.province_procedure,
-        data=FORM_DATA,
-        applicant=services.Applicant.from_user(cast.citizen),
-        files=[services.NewFile("TK", check_upload(pdf_upload()))],
-    )
-    return dossier
 
 
 def actions(**filters: Any) -> list[str]:

@@ -9,8 +9,7 @@ from tinhso.dossiers import services
 from tinhso.dossiers.deadlines import scan_deadlines
 from tinhso.dossiers.models import Dossier, DossierEvent
 from tinhso.notifications.models import Delivery
-from tinhso.testing import FORM_DATA, make_cast, pdf_upload
-from tinhso.uploads import check_upload
+from tinhso.testing import file_online, make_cast
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -19,13 +18,7 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 def received(db):
     cast = make_cast()
     with time_machine.travel(datetime.datetime(2025, 6, 10, 8, 0, tzinfo=TZ), tick=False):
-        dossier, _ = services.file_dossier(
-            user=cast.citizen,
-            version=cast.province_procedure,
-            data=FORM_DATA,
-            applicant=services.Applicant.from_user(cast.citizen),
-            files=[services.NewFile("TK", check_upload(pdf_upload()))],
-        )
+        dossier = file_online(cast)
         dossier = services.perform_action(
             user=cast.clerk, dossier=dossier, request=services.ActionRequest(action="receive")
         )

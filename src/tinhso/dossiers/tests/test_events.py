@@ -13,19 +13,8 @@ from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import events, services
 from tinhso.dossiers.models import DossierEvent, SubscriberCursor
 from tinhso.notifications.models import Delivery
-from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.testing import file_online, make_cast, pdf_upload
 from tinhso.uploads import check_upload
-
-
-def file_online(cast):
-    dossier, _ = services.file_dossier(
-        user=cast.citizen,
-        version=cast.province_procedure,
-        data=FORM_DATA,
-        applicant=services.Applicant.from_user(cast.citizen),
-        files=[services.NewFile("TK", check_upload(pdf_upload()))],
-    )
-    return dossier
 
 
 @pytest.fixture

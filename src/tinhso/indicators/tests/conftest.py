@@ -7,8 +7,7 @@ import time_machine
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
 from tinhso.dossiers import services
-from tinhso.testing import FORM_DATA, make_cast, pdf_upload
-from tinhso.uploads import check_upload
+from tinhso.testing import file_online, make_cast
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -41,13 +40,7 @@ def province_leader(cast):
 def received_dossier(cast, moment: datetime.datetime):
     """A province dossier filed online and received at ``moment`` (3 working days to handle)."""
     with time_machine.travel(moment, tick=False):
-        dossier, _ = services.file_dossier(
-            user=cast.citizen,
-            version=cast.province_procedure,
-            data=FORM_DATA,
-            applicant=services.Applicant.from_user(cast.citizen),
-            files=[services.NewFile("TK", check_upload(pdf_upload()))],
-        )
+        dossier = file_online(cast)
         return services.perform_action(
             user=cast.clerk, dossier=dossier, request=services.ActionRequest(action="receive")
         )

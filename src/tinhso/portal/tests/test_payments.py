@@ -2,18 +2,11 @@
 
 from tinhso.dossiers import services
 from tinhso.payments.models import Payment
-from tinhso.testing import FORM_DATA, pdf_upload
-from tinhso.uploads import check_upload
+from tinhso.testing import FORM_DATA, file_online
 
 
 def test_vietqr_payment_shows_its_qr_and_is_not_offered_twice(client, cast):
-    dossier, _ = services.file_dossier(
-        user=cast.citizen,
-        version=cast.province_procedure,
-        data=FORM_DATA,
-        applicant=services.Applicant.from_user(cast.citizen),
-        files=[services.NewFile("TK", check_upload(pdf_upload()))],
-    )
+    dossier = file_online(cast)
     client.force_login(cast.citizen)
     page = client.get(f"/ho-so/{dossier.code}/").content.decode()
     vietqr, vnpay = (
