@@ -124,6 +124,10 @@ class MalformedInputMiddleware:
     Content-Type, since the API, CKAN and SensorThings read bodies as JSON. The answer is 400
     in the endpoint's own error format (``register_error_format``).
 
+    Under those prefixes, an error answered by something other than the endpoint's views (Django's
+    404 for an unknown path, django-ninja's plain-text 405 for a method the path does not take) is
+    given the same format, so a client of a protocol never has to parse an HTML page.
+
     A multipart body is parsed here (``request.POST``). One larger than
     ``FILE_UPLOAD_MAX_MEMORY_SIZE`` is streamed, as Django's CSRF check does, so a view that
     then reads ``request.body`` cannot: ``process_exception`` answers that with 415 in the
@@ -137,7 +141,12 @@ class MalformedInputMiddleware:
             check_input(request)
         except MalformedInput as exc:
             return malformed_input_response(request, exc)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code >= 400 and "json" not in response.get("Content-Type", ""):
+            respond = _error_format(request.path)
+            if respond is not None:
+                return _in_format(respond, request, response)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RawPostDataException):
@@ -149,11 +158,36 @@ def multipart_not_accepted() -> MalformedInput:
     return MalformedInput(multipart_not_json(), status=415)
 
 
+def _error_format(path: str) -> ErrorFormat | None:
+    for prefix in sorted(_ERROR_FORMATS, key=len, reverse=True):
+        if path.startswith(prefix):
+            return _ERROR_FORMATS[prefix]
+    return None
+
+
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Cache-Control")
+
+
+def _in_format(respond: ErrorFormat, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    status = response.status_code
+    if status == 404:
+        message = _("Không có tài nguyên nào ở địa chỉ này.")
+    elif status == 405:
+        message = _("Địa chỉ này không nhận phương thức %(method)s.") % {"method": request.method}
+    else:
+        message = _("Yêu cầu không được chấp nhận (HTTP %(status)d).") % {"status": status}
+    answer = respond(request, status, message, None)
+    for name in _KEPT_HEADERS:
+        if name in response:
+            answer[name] = response[name]
+    return answer
+
+
 def malformed_input_response(request: HttpRequest, exc: MalformedInput) -> HttpResponse:
     logger.warning("Malformed input (%s): %r", exc.message, request.path)
-    for prefix in sorted(_ERROR_FORMATS, key=len, reverse=True):
-        if request.path.startswith(prefix):
-            return _ERROR_FORMATS[prefix](request, exc.status, exc.message, exc.field)
+    respond = _error_format(request.path)
+    if respond is not None:
+        return respond(request, exc.status, exc.message, exc.field)
     handler = get_resolver(getattr(request, "urlconf", None)).resolve_error_handler(400)
     response: HttpResponse = handler(request, exception=exc)  # type: ignore[call-arg]
     response.status_code = exc.status

@@ -355,3 +355,32 @@ def test_well_formed_requests_pass_unchanged(client, world):
         **world.device,
     )
     assert observed.status_code == 201, observed.content
+
+
+# --- errors no endpoint view answered ----------------------------------------------------------
+
+
+def test_unknown_api_path_answers_404_in_the_apis_json_format(client, world):
+    message = rest_error(client.get("/api/v1/khong-co"), status=404)
+    assert message == "Không có tài nguyên nào ở địa chỉ này."
+
+
+def test_method_an_api_path_does_not_take_answers_405_json_and_keeps_allow(client, world):
+    response = client.delete("/api/v1/agencies")
+    assert rest_error(response, status=405) == "Địa chỉ này không nhận phương thức DELETE."
+    assert response["Allow"] == "GET"
+
+
+def test_method_ckan_does_not_take_answers_in_ckans_envelope(client, world):
+    response = client.delete("/api/3/action/package_list")
+    assert response.status_code == 405, response.content
+    body = response.json()
+    assert body["success"] is False and "/api/3/action/help_show?name=package_list" in body["help"]
+    assert body["error"]["message"] == "Địa chỉ này không nhận phương thức DELETE."
+    assert response["Allow"] == "GET, POST"
+
+
+def test_errors_outside_the_protocols_stay_html_pages(client, world):
+    response = client.get("/khong-co-trang-nay/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
