@@ -9,6 +9,7 @@ from tinhso.accounts.api import router as auth_router
 from tinhso.accounts.throttling import api_throttles
 from tinhso.agencies.api import router as agencies_router
 from tinhso.apierrors import install_handlers
+from tinhso.backoffice.api import router as inbox_router
 from tinhso.calendars.api import router as calendar_router
 from tinhso.dossiers.api import public_router as lookup_router
 from tinhso.dossiers.api import router as dossiers_router
@@ -46,3 +47,4 @@ api.add_router("", payments_router)
 api.add_router("", calendar_router)
 api.add_router("", results_router)
 api.add_router("", ioc_router)
+api.add_router("", inbox_router)

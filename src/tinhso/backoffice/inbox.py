@@ -1,15 +1,21 @@
 """The officials' inbox: which dossiers each tab lists, counted and searched in SQL.
 
 Everything starts from ``selectors.visible_dossiers`` (the one access layer) and narrows it
-to the agencies where the official works. A page of the inbox costs a fixed number of queries
-whatever the number of dossiers: one aggregate for the tab counters, one count and one select
-for the page, one prefetch of the workflow steps.
+to the agencies where the official works and to the dossiers still open (``INBOX_STATUSES``):
+every tab lists open dossiers only, so the cost follows the open work, not the years of history
+behind it; partial indexes over open dossiers (``Dossier.Meta.indexes``) serve those queries on
+PostgreSQL and SQLite alike. A page of the inbox costs a fixed number of queries whatever the
+number of dossiers: one aggregate for the tab counters, one select for the page, one prefetch of
+the workflow steps. The API (``backoffice.api``) pages by key (``keyset_page``) and counts only
+up to ``COUNT_CAP``.
 """
 
 import datetime
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from django.core import signing
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.expressions import Combinable
 from django.utils.functional import Promise
@@ -20,7 +26,7 @@ from tinhso.accounts.models import User
 from tinhso.backoffice.display import due_soon_minutes
 from tinhso.calendars.worktime import WorkCalendar
 from tinhso.dossiers import selectors
-from tinhso.dossiers.models import CLOCK_RUNNING, Dossier, Status
+from tinhso.dossiers.models import CLOCK_RUNNING, OPEN_STATUSES, Dossier, Status
 from tinhso.text import fold
 
 PAGE_SIZE = 50
@@ -30,6 +36,8 @@ IN_PROGRESS = (
     Status.SUPPLEMENT_REQUESTED,
     Status.AWAITING_PAYMENT,
 )
+# Every tab lists one of these; the scope is narrowed to them so history never weighs on a page.
+INBOX_STATUSES = OPEN_STATUSES
 NEVER = Q(pk__isnull=True)  # a condition no row meets (pk is never null)
 _PHONE = re.compile(r"^(?:\+84|84|0)(\d{8,10})$")
 _SEPARATORS = re.compile(r"[\s.\-]")
@@ -50,6 +58,14 @@ TABS = [
     Tab("co-ket-qua", _("Đã có kết quả"), _("Không có kết quả chờ trả.")),
 ]
 TAB_SLUGS = [tab.slug for tab in TABS]
+# Stable English names of the tabs for the API (docs/api.md).
+API_TABS = {
+    "new": "moi",
+    "processing": "dang-xu-ly",
+    "due_soon": "sap-den-han",
+    "overdue": "qua-han",
+    "result_ready": "co-ket-qua",
+}
 
 
 def due_soon_limit(now: datetime.datetime, cal: WorkCalendar) -> datetime.datetime:
@@ -83,12 +99,16 @@ def tab_conditions(user: User, now: datetime.datetime, cal: WorkCalendar) -> dic
     }
 
 
+# Each tab is sorted by one moment (earliest first, dossiers without it last), then by id.
+TAB_SORT = {
+    "moi": "submitted_at",
+    "dang-xu-ly": "due_at",
+    "sap-den-han": "due_at",
+    "qua-han": "due_at",
+    "co-ket-qua": "completed_at",
+}
 TAB_ORDER: dict[str, list[str | Combinable]] = {
-    "moi": [F("submitted_at").asc(nulls_last=True), "pk"],
-    "dang-xu-ly": [F("due_at").asc(nulls_last=True), "pk"],
-    "sap-den-han": [F("due_at").asc(), "pk"],
-    "qua-han": [F("due_at").asc(), "pk"],
-    "co-ket-qua": [F("completed_at").asc(nulls_last=True), "pk"],
+    tab: [F(field).asc(nulls_last=True), "pk"] for tab, field in TAB_SORT.items()
 }
 
 
@@ -117,7 +137,7 @@ class Filters:
 
 def scope(user: User, filters: Filters) -> QuerySet[Dossier]:
     """The dossiers of the official's agencies (all for the platform administrator), filtered."""
-    dossiers = selectors.visible_dossiers(user).exclude(status=Status.DRAFT)
+    dossiers = selectors.visible_dossiers(user).filter(status__in=INBOX_STATUSES)
     if not is_platform_admin(user):
         agency_ids = dossier_agency_ids(user)
         dossiers = dossiers.filter(
@@ -148,3 +168,61 @@ def tab_rows(dossiers: QuerySet[Dossier], conditions: dict[str, Q], tab: str) ->
         .prefetch_related("procedure_version__steps")
         .order_by(*TAB_ORDER[tab])
     )
+
+
+# --- keyset pages for the API ------------------------------------------------------------------
+
+COUNT_CAP = 1000
+_CURSOR_SALT = "tinhso.backoffice.inbox.cursor"
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def capped_count(rows: QuerySet[Dossier]) -> tuple[int, bool]:
+    """The number of rows, exact up to ``COUNT_CAP``; beyond it ``(COUNT_CAP, True)``: counting
+    stops at the cap instead of visiting every row."""
+    count = rows.order_by()[: COUNT_CAP + 1].count()
+    return (COUNT_CAP, True) if count > COUNT_CAP else (count, False)
+
+
+def _cursor(tab: str, dossier: Dossier) -> str:
+    moment = getattr(dossier, TAB_SORT[tab])
+    return signing.dumps(
+        [tab, moment.isoformat() if moment else None, dossier.pk], salt=_CURSOR_SALT, compress=True
+    )
+
+
+def _after(tab: str, cursor: str) -> Q:
+    """Rows after the cursor's row in the tab's order (``moment ASC NULLS LAST, pk``). The cursor
+    is signed so a caller cannot forge one; a cursor of another tab is refused."""
+    try:
+        cursor_tab, moment, pk = signing.loads(cursor, salt=_CURSOR_SALT)
+        when = datetime.datetime.fromisoformat(moment) if moment is not None else None
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise BadCursor(cursor) from exc
+    if cursor_tab != tab or not isinstance(pk, int):
+        raise BadCursor(cursor)
+    field = TAB_SORT[tab]
+    if when is None:
+        return Q(**{f"{field}__isnull": True, "pk__gt": pk})
+    return (
+        Q(**{f"{field}__gt": when})
+        | Q(**{field: when, "pk__gt": pk})
+        | Q(**{f"{field}__isnull": True})
+    )
+
+
+def keyset_page(
+    rows: QuerySet[Dossier], tab: str, cursor: str | None, size: int | None = None
+) -> tuple[list[Dossier], str | None]:
+    """One page of a tab after ``cursor`` (from the start without one) and the cursor of the
+    next page, None on the last. Unlike an offset, the cost of a deep page is that of the first."""
+    size = size or PAGE_SIZE
+    if cursor:
+        rows = rows.filter(_after(tab, cursor))
+    page: list[Any] = list(rows[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    return page, (_cursor(tab, page[-1]) if more else None)

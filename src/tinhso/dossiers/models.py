@@ -46,6 +46,16 @@ STATUS_CODES: dict[str, int | None] = {
 }
 TERMINAL = {Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED}
 CLOCK_RUNNING = {Status.RECEIVED, Status.PROCESSING}
+# Neither closed nor a draft: what someone still has to act on (the officials' inbox).
+OPEN_STATUSES = (
+    Status.SUBMITTED,
+    Status.RECEIVED,
+    Status.PROCESSING,
+    Status.SUPPLEMENT_REQUESTED,
+    Status.AWAITING_PAYMENT,
+    Status.RESULT_READY,
+)
+OPEN_Q = Q(status__in=OPEN_STATUSES)
 PAUSED = {Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT}
 
 
@@ -165,6 +175,16 @@ class Dossier(models.Model):
             models.Index(fields=["status", "due_at"]),
             # The dossiers behind an operations-centre figure, newest first.
             models.Index(fields=["received_at"], name="dossier_received_at"),
+            # The officials' inbox lists open dossiers only (backoffice.inbox): partial indexes
+            # over them stay small however many years of closed dossiers the table holds.
+            models.Index(
+                fields=["agency", "due_at"], condition=OPEN_Q, name="dossier_open_agency_due"
+            ),
+            models.Index(
+                fields=["receiving_agency", "due_at"],
+                condition=OPEN_Q,
+                name="dossier_open_receiving_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
