@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc bench-sensors bench-audit openapi messages clean
+.PHONY: run serve test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc bench-inbox bench-sensors bench-audit openapi messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,9 @@ test: install system-deps lint types migrations-check
 
 bench-ioc: install
 	$(BIN)/python bench/ioc_dashboard.py --dossiers 1000000 --years 5
+
+bench-inbox: install
+	$(BIN)/python bench/inbox.py --dossiers 1000000 --years 5
 
 bench-sensors: install
 	$(BIN)/python bench/sensors_ingest.py

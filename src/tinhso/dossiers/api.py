@@ -295,7 +295,7 @@ def lookup(request: HttpRequest, code: str, phone_last4: str) -> dict[str, Any]:
     if not (len(phone_last4) == 4 and phone_last4.isdigit()):
         raise ApiError(400, _("Nhập đúng 4 chữ số cuối của số điện thoại."), "phone_last4")
     try:
-        dossier = checked_public_lookup(request, code, phone_last4)
+        found = checked_public_lookup(request, code, phone_last4)
     except LookupLocked as exc:
         raise ApiError(
             429,
@@ -305,6 +305,6 @@ def lookup(request: HttpRequest, code: str, phone_last4: str) -> dict[str, Any]:
             ),
             headers={"Retry-After": str(exc.retry_after)},
         ) from exc
-    if dossier is None:
+    if found is None:
         raise ApiError(404, _("Không tìm thấy hồ sơ với mã và số điện thoại này."), "code")
-    return selectors.public_view(dossier)
+    return found

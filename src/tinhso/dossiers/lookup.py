@@ -10,6 +10,7 @@ is refused until the hour that began with its first failure is over.
 import hashlib
 import math
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,7 +18,6 @@ from django.http import HttpRequest
 
 from tinhso.accounts.lockout import client_address
 from tinhso.dossiers import selectors
-from tinhso.dossiers.models import Dossier
 
 WINDOW_SECONDS = 3600
 
@@ -52,9 +52,12 @@ def _count_failure(key: str, now: float) -> None:
         cache.set(f"{key}:ends", now + WINDOW_SECONDS, WINDOW_SECONDS)
 
 
-def checked_public_lookup(request: HttpRequest, code: str, phone_last4: str) -> Dossier | None:
-    """The dossier for ``code`` and ``phone_last4`` (None when they do not match), counting the
-    failure; raises LookupLocked, without looking, when the address or the code is over its limit."""
+def checked_public_lookup(
+    request: HttpRequest, code: str, phone_last4: str
+) -> dict[str, Any] | None:
+    """The public view of the dossier for ``code`` and ``phone_last4`` (None when they do not
+    match), counting the failure; raises LookupLocked, without looking, when the address or the
+    code is over its limit."""
     code = code.strip()
     limit = settings.TINHSO_LOOKUP_FAILURES_PER_HOUR
     keys = _keys(request, code)
@@ -63,8 +66,8 @@ def checked_public_lookup(request: HttpRequest, code: str, phone_last4: str) -> 
         locked = [key for key in keys if cache.get(key, 0) >= limit]
         if locked:
             raise LookupLocked(max(_seconds_left(key, now) for key in locked))
-    dossier = selectors.public_lookup(code, phone_last4)
-    if dossier is None and limit:
+    found = selectors.public_lookup(code, phone_last4)
+    if found is None and limit:
         for key in keys:
             _count_failure(key, now)
-    return dossier
+    return found

@@ -15,7 +15,7 @@ from django.http import Http404
 
 from tinhso.accounts.access import AnyUser, agency_roles, dossier_agency_ids, is_platform_admin
 from tinhso.accounts.models import User
-from tinhso.dossiers.models import STATUS_CODES, Dossier, Status
+from tinhso.dossiers.models import STATUS_CODES, Dossier, HistoryEntry, Status
 from tinhso.dossiers.workflow import ACTIONS, APPLICANT, ActionSpec, action_label, is_public
 from tinhso.procedures.models import WorkflowStep
 
@@ -132,38 +132,68 @@ def available_actions(user: AnyUser, dossier: Dossier) -> list[str]:
     return [name for name, spec in ACTIONS.items() if acting_role(user, dossier, spec) is not None]
 
 
-def public_lookup(code: str, phone_last4: str) -> Dossier | None:
-    """Anonymous lookup by dossier code plus the last four digits of the applicant's phone."""
-    dossier = (
-        Dossier.objects.select_related("procedure_version", "agency")
+def public_lookup(code: str, phone_last4: str) -> dict[str, Any] | None:
+    """Anonymous lookup by dossier code plus the last four digits of the applicant's phone: the
+    public view (``public_view``), or None when the code is unknown, a draft, or the digits do
+    not match.
+
+    One SQL statement: the dossier's history rows joined with the few dossier, procedure and
+    agency columns the view shows (every filed dossier has at least its filing in the history;
+    one without any is looked up by a second statement).
+    """
+    code = code.strip()
+    entries = list(
+        HistoryEntry.objects.filter(dossier__code=code)
+        .exclude(dossier__status=Status.DRAFT)
+        .select_related("dossier__procedure_version", "dossier__agency")
         .only(
-            "code",
-            "status",
-            "applicant_phone",
-            "submitted_at",
-            "received_at",
-            "due_at",
-            "returned_at",
-            "procedure_version__name",
-            "agency__name",
+            "seq",
+            "action",
+            "to_status",
+            "at",
+            *(f"dossier__{name}" for name in _PUBLIC_DOSSIER_FIELDS),
+            "dossier__procedure_version__name",
+            "dossier__agency__name",
         )
-        .exclude(status="draft")
-        .filter(code=code.strip())
-        .first()
+        .order_by("seq")
     )
+    dossier: Dossier | None
+    if entries:
+        dossier = entries[0].dossier
+    else:
+        dossier = (
+            Dossier.objects.select_related("procedure_version", "agency")
+            .only(*_PUBLIC_DOSSIER_FIELDS, "procedure_version__name", "agency__name")
+            .exclude(status=Status.DRAFT)
+            .filter(code=code)
+            .first()
+        )
     if dossier is None or len(dossier.applicant_phone) < 4:
         return None
     if not hmac.compare_digest(dossier.applicant_phone[-4:], phone_last4):
         return None
-    return dossier
+    return public_view(dossier, entries)
 
 
-def public_view(dossier: Dossier) -> dict[str, Any]:
-    history = []
-    for entry in dossier.history.all():
+_PUBLIC_DOSSIER_FIELDS = (
+    "code",
+    "status",
+    "applicant_phone",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "returned_at",
+)
+
+
+def public_view(dossier: Dossier, history: list[HistoryEntry]) -> dict[str, Any]:
+    """What anyone with the code and the phone digits may see: status, dates and the
+    citizen-readable steps; never a name, an identifier or a comment."""
+    steps = []
+    for entry in history:
         if not is_public(entry.action):
             continue
-        history.append(
+        steps.append(
             {
                 "label": action_label(entry.action),
                 "status_label": str(Status(entry.to_status).label),
@@ -182,7 +212,7 @@ def public_view(dossier: Dossier) -> dict[str, Any]:
         "received_at": dossier.received_at,
         "due_at": dossier.due_at,
         "returned_at": dossier.returned_at,
-        "history": history,
+        "history": steps,
     }
 
 

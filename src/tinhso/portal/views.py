@@ -576,14 +576,13 @@ def lookup(request: HttpRequest) -> HttpResponse:
     retry_after = 0
     if request.method == "POST" and form.is_valid():
         try:
-            found = checked_public_lookup(
+            result = checked_public_lookup(
                 request, form.cleaned_data["code"], form.cleaned_data["phone_last4"]
             )
         except LookupLocked as exc:
             retry_after = exc.retry_after
         else:
-            not_found = found is None
-            result = selectors.public_view(found) if found is not None else None
+            not_found = result is None
     throttled = bool(retry_after)
     status = 429 if throttled else 404 if not_found else 400 if form.errors else 200
     context = {"form": form, "result": result, "not_found": not_found, "throttled": throttled}

@@ -124,6 +124,22 @@ def test_full_cycle_through_the_api(client, cast):
     assert "Nguyễn" not in lookup.content.decode()
 
 
+def test_lookup_reads_the_dossier_and_its_history_in_one_statement(client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    code = create(client, token(client, "citizen1")).json()["code"]
+    with CaptureQueriesContext(connection) as queries:
+        found = client.get(f"/api/v1/lookup/{code}", {"phone_last4": "5678"})
+    assert found.status_code == 200, found.content
+    body = found.json()
+    assert body["code"] == code and body["status"] == "submitted"
+    assert [step["status_code"] for step in body["history"]] == [1]
+    reads = [q["sql"] for q in queries.captured_queries if "dossiers_" in q["sql"]]
+    assert len(reads) == 1, reads
+    assert "applicant_name" not in reads[0] and "personal_id" not in reads[0]
+
+
 def test_lookup_with_wrong_digits_is_404_and_malformed_is_400(client, cast):
     code = create(client, token(client, "citizen1")).json()["code"]
     assert client.get(f"/api/v1/lookup/{code}", {"phone_last4": "0000"}).status_code == 404
