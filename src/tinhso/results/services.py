@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save
 from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -170,6 +171,19 @@ def verify_url(token: str) -> str:
     return base.rstrip("/") + reverse("results:token", args=[token])
 
 
+SIGNATURE_FIELDS = (
+    "title",
+    "file",
+    "size",
+    "sha256",
+    "signed_at",
+    "signer_name",
+    "signer_fingerprint",
+    "signer_backend",
+    "pades_level",
+)
+
+
 def _sign(document: ResultDocument) -> ResultDocument:
     reserved = ResultDocument.objects.select_related(
         "agency", "dossier__procedure_version__procedure", "dossier__agency"
@@ -190,25 +204,41 @@ def _sign(document: ResultDocument) -> ResultDocument:
         ContentFile(signed.content),
     )
     try:
+        signature = {
+            "title": title[:300],
+            "file": name,
+            "size": len(signed.content),
+            "sha256": hashlib.sha256(signed.content).hexdigest(),
+            "signed_at": signing_time,
+            "signer_name": signed.signer_name,
+            "signer_fingerprint": signed.fingerprint,
+            "signer_backend": signed.backend,
+            "pades_level": signed.level,
+        }
+        assert set(signature) == set(SIGNATURE_FIELDS)
         recorded = ResultDocument.objects.filter(pk=reserved.pk, signed_at__isnull=True).update(
-            title=title[:300],
-            file=name,
-            size=len(signed.content),
-            sha256=hashlib.sha256(signed.content).hexdigest(),
-            signed_at=signing_time,
-            signer_name=signed.signer_name,
-            signer_fingerprint=signed.fingerprint,
-            signer_backend=signed.backend,
-            pades_level=signed.level,
+            **signature
         )
     except BaseException:
         default_storage.delete(name)
         raise
     if not recorded:  # another worker signed it first: keep theirs
         default_storage.delete(name)
-    else:
+    signed_document = ResultDocument.objects.select_related("agency", "dossier").get(pk=reserved.pk)
+    if recorded:
         logger.info("signed result %s of dossier %s", reserved.number, reserved.dossier_id)
-    return ResultDocument.objects.select_related("agency", "dossier").get(pk=reserved.pk)
+        # The conditional UPDATE is what keeps two workers from both signing, and an UPDATE
+        # sends no post_save: announce the change as a save() would, so those who follow result
+        # documents (the operations centre's e-result figure) see the signature.
+        post_save.send(
+            sender=ResultDocument,
+            instance=signed_document,
+            created=False,
+            update_fields=frozenset(SIGNATURE_FIELDS),
+            raw=False,
+            using=signed_document._state.db,
+        )
+    return signed_document
 
 
 # --- rendering ----------------------------------------------------------------------------------

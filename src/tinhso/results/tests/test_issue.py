@@ -200,3 +200,19 @@ def test_signer_selection_reads_the_agency_environment(cast, monkeypatch, settin
     settings.TINHSO_SIGNER_DEFAULT = ""
     with pytest.raises(ImproperlyConfigured):
         signing.signer_for(cast.commune)  # production: no silent demo signing
+
+
+def test_signing_a_result_reaches_the_operations_centres_fact(cast):
+    """The signature is written by a conditional UPDATE (two workers cannot both sign); the
+    operations centre's fact must still see the e-result (Decision 766 indicator 4.1)."""
+    from tinhso.dossiers.models import Dossier
+    from tinhso.ioc.facts import fact_for
+    from tinhso.ioc.models import DossierFact
+
+    dossier = to_result_ready(cast)
+    assert DossierFact.objects.get(dossier_id=dossier.pk).eresult is False
+    services.issue_result(dossier_id=dossier.pk)
+    live = DossierFact.objects.get(dossier_id=dossier.pk)
+    assert live.eresult is True
+    recomputed = fact_for(Dossier.objects.get(pk=dossier.pk))
+    assert recomputed is not None and live.eresult == recomputed.eresult
