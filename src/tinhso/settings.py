@@ -8,9 +8,11 @@ listed in ``docs/deployment.md``.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from tinhso.env import env_bool, env_int, env_list, env_str
 
@@ -141,10 +143,55 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request otherwise
 MEDIA_ROOT = Path(env_str("TINHSO_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never routed (tinhso/urls.py): files go out through access-checked views
-STORAGES = {
-    "default": {
+# ASVS 12.4.1: stored uploads readable by the service's user and group only, never by others.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# --- File storage (attachments, slips, signed results, receipts, stores) — docs/deployment.md ---
+# TINHSO_STORAGE=filesystem (default: MEDIA_ROOT) or s3 (an S3-compatible object store through
+# django-storages); TINHSO_STORAGE_BACKEND still names any other Django storage class. Private
+# either way: objects get no ACL of their own (the bucket's, private), names are never reused,
+# and tinhso.storage.PrivateS3Storage never signs a URL: every file goes out through a view
+# that checks access.
+TINHSO_STORAGE = env_str("TINHSO_STORAGE", "filesystem").strip().lower()
+if TINHSO_STORAGE == "s3":
+    if os.environ.get("TINHSO_STORAGE_BACKEND"):
+        raise ImproperlyConfigured("Set TINHSO_STORAGE=s3 or TINHSO_STORAGE_BACKEND, not both")
+    _s3_endpoint = env_str("TINHSO_S3_ENDPOINT_URL", "")
+    _s3_addressing = env_str("TINHSO_S3_ADDRESSING_STYLE", "path" if _s3_endpoint else "auto")
+    if _s3_addressing not in ("path", "virtual", "auto"):
+        raise ImproperlyConfigured(
+            f"TINHSO_S3_ADDRESSING_STYLE must be path, virtual or auto, got {_s3_addressing!r}"
+        )
+    _DEFAULT_STORAGE: dict[str, Any] = {
+        "BACKEND": "tinhso.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("TINHSO_S3_BUCKET"),
+            "endpoint_url": _s3_endpoint or None,  # None: AWS itself
+            "region_name": env_str("TINHSO_S3_REGION", "") or None,
+            # Empty: boto3's own chain (AWS_* variables, a profile, an instance role).
+            "access_key": env_str("TINHSO_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("TINHSO_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("TINHSO_S3_PREFIX", "").strip("/"),
+            "addressing_style": None if _s3_addressing == "auto" else _s3_addressing,
+            "signature_version": "s3v4",
+            "default_acl": None,  # no per-object ACL: the bucket's own (private) applies
+            "querystring_auth": True,  # were a URL ever made, it would be signed, never public
+            "file_overwrite": False,  # a name in use gets a suffix, as on disk
+            # Reading an object spills to a temporary file past this size, not all in memory.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+elif TINHSO_STORAGE == "filesystem":
+    _DEFAULT_STORAGE = {
         "BACKEND": env_str("TINHSO_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
-    },
+    }
+else:
+    raise ImproperlyConfigured(f"TINHSO_STORAGE must be filesystem or s3, got {TINHSO_STORAGE!r}")
+# --- end of file storage ---
+
+STORAGES = {
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG

@@ -6,7 +6,9 @@ A backup is a directory::
                            and an HMAC over all of it (keyed from the backup passphrase)
     database.sqlite3       SQLite through its online backup API, or
     database.pgdump        PostgreSQL ``pg_dump --format=custom`` of the configured database
-    media.tar              MEDIA_ROOT (attachments, slips, signed results)
+    media.tar              the stored files (attachments, slips, signed results, receipts): MEDIA_ROOT,
+                           or every object under the bucket's prefix with TINHSO_STORAGE=s3; names
+                           are relative to the storage's root, so either kind restores into either
     pki.tar.enc            TINHSO_PKI_DIR (demo root CA, agencies' keys and certificates, the audit
                            anchor key), encrypted with the backup passphrase
     audit-anchor-key.enc   the audit anchor key, when TINHSO_AUDIT_ANCHOR_KEY puts it outside the PKI
@@ -31,16 +33,19 @@ import os
 import sqlite3
 import subprocess
 import tarfile
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.utils.translation import gettext as _
+from storages.backends.s3 import S3Storage
 
 from tinhso.audit import anchors
 from tinhso.keys import passphrase
@@ -171,8 +176,99 @@ def _untar(source: Any, directory: Path) -> None:
 
 
 def media_on_local_disk() -> bool:
-    """False when files go to an object store: the backup then holds no file but the bucket's own."""
+    """True for MEDIA_ROOT on disk; False when the files live in an S3-compatible bucket."""
     return isinstance(default_storage, FileSystemStorage)
+
+
+# --- stored files in an S3-compatible bucket --------------------------------------------------
+
+
+def _bucket_storage() -> S3Storage | None:
+    """The S3 storage in use, None for the disk; any other storage is refused (not backed up)."""
+    if media_on_local_disk():
+        return None
+    if isinstance(default_storage, S3Storage):
+        return default_storage
+    raise BackupError(
+        _(
+            "Kho tệp %(backend)s chưa được hỗ trợ sao lưu: chỉ thư mục MEDIA_ROOT hoặc kho "
+            "tương thích S3 (TINHSO_STORAGE=s3)."
+        )
+        % {"backend": settings.STORAGES["default"]["BACKEND"]}
+    )
+
+
+def _prefix(storage: S3Storage) -> str:
+    location = str(storage.location).strip("/")
+    return f"{location}/" if location else ""
+
+
+def media_location() -> str:
+    """Where the stored files are, for the operator: a directory or ``s3://bucket/prefix``."""
+    storage = _bucket_storage()
+    if storage is None:
+        return str(media_dir())
+    return f"s3://{storage.bucket_name}/{_prefix(storage)}"
+
+
+def _objects(storage: S3Storage) -> Iterator[Any]:
+    """Every object under the storage's prefix, as boto3 object summaries (key, size, date).
+
+    One flat listing, a thousand keys a request: Storage.listdir would cost a request for each
+    folder (one per dossier)."""
+    prefix = _prefix(storage)
+    for summary in storage.bucket.objects.filter(Prefix=prefix):
+        if summary.key != prefix and not summary.key.endswith("/"):  # skip "folder" markers
+            yield summary
+
+
+def _tar_bucket(storage: S3Storage, target: Path) -> None:
+    """Stream every object into a tar, named as on disk under MEDIA_ROOT (``./dossiers/…``)."""
+    prefix = _prefix(storage)
+    with tarfile.open(target, mode="w") as archive:
+        for summary in _objects(storage):
+            info = tarfile.TarInfo("./" + summary.key[len(prefix) :])
+            info.size = summary.size
+            info.mtime = int(summary.last_modified.timestamp())
+            info.mode = 0o644
+            body = storage.bucket.Object(summary.key).get()["Body"]
+            try:
+                archive.addfile(info, body)  # copies in chunks from the HTTP response
+            finally:
+                body.close()
+
+
+def _member_name(member: tarfile.TarInfo) -> str:
+    path = PurePosixPath(member.name)
+    parts = [part for part in path.parts if part != "."]
+    if not member.isfile() or path.is_absolute() or ".." in parts or not parts:
+        raise BackupError(
+            _("Tệp %(name)s trong media.tar không hợp lệ để khôi phục vào kho S3.")
+            % {"name": member.name}
+        )
+    return "/".join(parts)
+
+
+def _untar_to_bucket(source: IO[bytes], storage: S3Storage) -> None:
+    """Put every file of media.tar back under its name, streaming each from the tar."""
+    with tarfile.open(fileobj=source, mode="r") as archive:
+        for member in archive:
+            if member.isdir():
+                continue
+            name = _member_name(member)
+            handle = archive.extractfile(member)
+            assert handle is not None  # a regular file (checked above)
+            storage.delete(name)  # --force onto a bucket in use: the backup's copy wins
+            saved = storage.save(name, File(handle, name))
+            if saved != name:
+                raise BackupError(
+                    _("Không ghi được %(name)s vào kho S3 (đã lưu thành %(saved)s).")
+                    % {"name": name, "saved": saved}
+                )
+
+
+def _bucket_in_use(storage: S3Storage) -> bool:
+    return next(iter(_objects(storage)), None) is not None
 
 
 def settings_summary() -> dict[str, Any]:
@@ -187,6 +283,7 @@ def settings_summary() -> dict[str, Any]:
         "language_code": settings.LANGUAGE_CODE,
         "site_url": getattr(settings, "TINHSO_SITE_URL", ""),
         "media_root": str(media_dir()),
+        "media_location": media_location(),
         "pki_dir": str(pki_dir()),
         "audit_anchor_dir": str(anchors.anchor_dir()),
         "audit_anchor_key": str(anchors.key_path()),
@@ -212,6 +309,7 @@ def create_backup(output: Path) -> dict[str, Any]:
         raise BackupError(
             _("Thư mục %(path)s đã có dữ liệu; hãy chọn thư mục mới.") % {"path": output}
         )
+    bucket = _bucket_storage()
     output.mkdir(parents=True, exist_ok=True)
     salt = os.urandom(16)
     fernet, mac_key = _derive(secret, salt)
@@ -237,7 +335,10 @@ def create_backup(output: Path) -> dict[str, Any]:
                 f"--dbname={connection.settings_dict['NAME']}",
             ]
         )
-    _tar_to(media_dir(), output / "media.tar")
+    if bucket is None:
+        _tar_to(media_dir(), output / "media.tar")
+    else:
+        _tar_bucket(bucket, output / "media.tar")
     _tar_to(Path(anchors.anchor_dir()), output / "audit-anchors.tar")
     (output / "pki.tar.enc").write_bytes(fernet.encrypt(_tar(pki_dir())))
     outside = anchor_key_outside_pki()
@@ -337,7 +438,14 @@ def occupied() -> list[str]:
     found = []
     if connection.introspection.table_names():
         found.append(_("cơ sở dữ liệu %(name)s") % {"name": connection.settings_dict["NAME"]})
-    for directory in (media_dir(), pki_dir(), Path(anchors.anchor_dir())):
+    bucket = _bucket_storage()
+    if bucket is None:
+        directories = [media_dir(), pki_dir(), Path(anchors.anchor_dir())]
+    else:
+        if _bucket_in_use(bucket):
+            found.append(media_location())
+        directories = [pki_dir(), Path(anchors.anchor_dir())]
+    for directory in directories:
         if _directory_in_use(directory):
             found.append(str(directory))
     return found
@@ -393,6 +501,7 @@ def _rekey(path: Path, old: bytes, new: bytes) -> None:
 def restore_backup(source: Path, *, force: bool = False) -> dict[str, Any]:
     """Restore ``source`` onto this installation; the caller runs the migrations afterwards."""
     manifest, fernet = verify_backup(source)
+    bucket = _bucket_storage()
     if manifest["engine"] != engine():
         raise BackupError(
             _("Bản sao lưu là của %(theirs)s nhưng cài đặt này dùng %(ours)s.")
@@ -415,7 +524,10 @@ def restore_backup(source: Path, *, force: bool = False) -> dict[str, Any]:
 
     _restore_database(manifest, source)
     with (source / "media.tar").open("rb") as handle:
-        _untar(handle, media_dir())
+        if bucket is None:
+            _untar(handle, media_dir())
+        else:
+            _untar_to_bucket(handle, bucket)
     with (source / "audit-anchors.tar").open("rb") as handle:
         _untar(handle, Path(anchors.anchor_dir()))
     _untar(io.BytesIO(pki_archive), pki_dir())

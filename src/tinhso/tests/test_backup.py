@@ -12,6 +12,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from tinhso.audit.anchors import write_anchor
 from tinhso.results import services as result_services
 from tinhso.results.tests.conftest import to_result_ready
 from tinhso.testing import make_cast
+from tinhso.tests.conftest import make_bucket
 
 PASSPHRASE = "mật khẩu sao lưu của tỉnh"
 
@@ -224,3 +226,122 @@ def test_without_the_backup_passphrase_both_commands_refuse_with_a_clear_message
     assert not (tmp_path / "backup").exists()
     with pytest.raises(CommandError, match="Chưa đặt biến môi trường TINHSO_BACKUP_PASSPHRASE"):
         call_command("restore", str(tmp_path / "backup"))
+
+
+# --- TINHSO_STORAGE=s3: the bucket's objects travel in media.tar (tests/conftest.py: moto) ---
+
+# Run in the restored installation: every stored file reads back through the storage in force,
+# and the signed result still verifies.
+S3_CHECK_SCRIPT = """
+import hashlib, json
+from django.core.files.storage import storages
+from tinhso.dossiers.models import Attachment
+from tinhso.results.models import ResultDocument
+from tinhso.results.verification import verify_pdf
+
+def digest(field):
+    with field.open("rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+result = ResultDocument.objects.get()
+with result.file.open("rb") as handle:
+    status = verify_pdf(handle.read()).status
+print(json.dumps({
+    "storage": type(storages["default"]).__name__,
+    "attachments": sorted([a.file.name, digest(a.file) == a.sha256] for a in Attachment.objects.all()),
+    "result": [result.file.name, digest(result.file) == result.sha256, status],
+}))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_s3_storage_backup_and_restore_carry_every_object_of_the_bucket(
+    source, target, tmp_path, s3_storage, s3_endpoint
+):
+    cast = make_cast()
+    dossier = to_result_ready(cast)
+    result = result_services.issue_result(dossier_id=dossier.pk)
+    objects = {
+        key[len(s3_storage.prefix) + 1 :]: s3_storage.read(key) for key in s3_storage.object_keys()
+    }
+    assert result.file.name in objects and len(objects) >= 3  # attachment, result, store copy
+    backup = tmp_path / "backup"
+
+    call_command("backup", output=str(backup), stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+    with tarfile.open(backup / "media.tar") as archive:
+        packed = {
+            member.name.removeprefix("./"): archive.extractfile(member).read()
+            for member in archive.getmembers()
+        }
+    assert packed == objects
+    settings_json = json.loads((backup / "settings.json").read_text())
+    assert settings_json["media_location"] == f"s3://{s3_storage.name}/{s3_storage.prefix}/"
+
+    # Restore into another, empty bucket under another prefix.
+    empty = make_bucket(s3_endpoint, prefix="khoi-phuc")
+    restored_env = {**target.env, **empty.environment()}
+    restoring = Target(target.var_dir, restored_env)
+    restored = restoring.run("restore", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    assert {
+        key.removeprefix("khoi-phuc/"): empty.read(key) for key in empty.object_keys()
+    } == objects
+    assert not (target.var_dir / "media").exists()  # nothing went to a MEDIA_ROOT on disk
+
+    checked = restoring.run("shell", "-c", S3_CHECK_SCRIPT)
+    assert checked.returncode == 0, checked.stderr
+    outcome = json.loads(checked.stdout.strip().splitlines()[-1])
+    assert outcome["storage"] == "PrivateS3Storage"
+    assert outcome["attachments"] == [[dossier.attachments.get().file.name, True]]
+    assert outcome["result"] == [result.file.name, True, "valid"]
+
+    # A second restore finds the bucket in use, and says so.
+    refused = restoring.run("restore", str(backup))
+    assert refused.returncode != 0
+    assert f"s3://{empty.name}/khoi-phuc/" in refused.stderr
+
+
+@pytest.mark.django_db
+def test_a_storage_that_cannot_be_backed_up_is_refused_before_anything_is_written(
+    source, settings, tmp_path
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    with pytest.raises(CommandError, match="InMemoryStorage chưa được hỗ trợ sao lưu"):
+        call_command("backup", output=str(tmp_path / "backup"))
+    assert not (tmp_path / "backup").exists()
+
+
+def test_media_tar_moves_files_between_the_disk_and_a_bucket_both_ways(tmp_path, s3_storage):
+    """Names in media.tar are relative to the storage's root, so a backup taken on disk restores
+    into a bucket (the way to move an installation onto S3), and one taken from a bucket onto disk."""
+    from django.core.files.storage import default_storage
+
+    from tinhso.management import backup_archive
+
+    disk = tmp_path / "media"
+    (disk / "dossiers" / "7").mkdir(parents=True)
+    (disk / "dossiers" / "7" / "to-khai.pdf").write_bytes(b"%PDF-1.4 to khai")
+    (disk / "slips" / "7").mkdir(parents=True)
+    (disk / "slips" / "7" / "receipt-2.pdf").write_bytes(b"%PDF-1.4 phieu")
+    backup_archive._tar_to(disk, tmp_path / "from-disk.tar")
+
+    with (tmp_path / "from-disk.tar").open("rb") as handle:
+        backup_archive._untar_to_bucket(handle, default_storage)
+    assert {key: s3_storage.read(key) for key in s3_storage.object_keys()} == {
+        "tinhso/dossiers/7/to-khai.pdf": b"%PDF-1.4 to khai",
+        "tinhso/slips/7/receipt-2.pdf": b"%PDF-1.4 phieu",
+    }
+
+    backup_archive._tar_bucket(default_storage, tmp_path / "from-bucket.tar")
+    with (tmp_path / "from-bucket.tar").open("rb") as handle:
+        backup_archive._untar(handle, tmp_path / "restored")
+    restored = tmp_path / "restored"
+    assert sorted(str(path.relative_to(restored)) for path in restored.rglob("*.pdf")) == [
+        "dossiers/7/to-khai.pdf",
+        "slips/7/receipt-2.pdf",
+    ]
+    assert (restored / "slips" / "7" / "receipt-2.pdf").read_bytes() == b"%PDF-1.4 phieu"

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tinhso.management.backup_archive import BackupError, create_backup, media_on_local_disk
+from tinhso.management.backup_archive import BackupError, create_backup, media_location
 
 
 class Command(BaseCommand):
@@ -24,11 +24,7 @@ class Command(BaseCommand):
             manifest = create_backup(output)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        if not media_on_local_disk():
-            self.stderr.write(
-                "Lưu ý: tệp đính kèm nằm trong kho đối tượng (S3), không có trong bản sao lưu này; "
-                "hãy bật versioning và sao chép bucket (docs/operations.md)."
-            )
         self.stdout.write(
-            f"OK: {len(manifest['parts'])} phần ({manifest['engine']}) trong {output}"
+            f"OK: {len(manifest['parts'])} phần ({manifest['engine']}, tệp từ {media_location()}) "
+            f"trong {output}"
         )
