@@ -1,12 +1,16 @@
 """One JSON error shape for the REST API: {"detail": <message in the caller's language>, "field": <name>}."""
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.openapi.schema import BODY_CONTENT_TYPES
+from ninja.operation import Operation
 
 
 class ApiError(Exception):
@@ -55,7 +59,69 @@ def multipart_not_json() -> str:
     return _("Địa chỉ này không nhận nội dung multipart/form-data: hãy gửi JSON.")
 
 
+def declared_media_type(operation: Operation) -> str | None:
+    """The media type an operation's request body must have, or None when it takes no body.
+
+    The same rule django-ninja follows when it writes the operation's ``requestBody`` in the
+    OpenAPI document (``OpenAPISchema.request_body``): one body parameter model gives its own
+    type (JSON for ``Body``/schemas, ``multipart/form-data`` for ``File``); a mix of models is
+    sent as ``multipart/form-data``. So what is refused is exactly what docs/openapi.json
+    does not declare."""
+    sources = [
+        model.__ninja_param_source__
+        for model in operation.models
+        if model.__ninja_param_source__ in BODY_CONTENT_TYPES
+    ]
+    if not sources:
+        return None
+    if len(sources) == 1:
+        return BODY_CONTENT_TYPES[sources[0]]
+    return BODY_CONTENT_TYPES["file"]
+
+
+def unsupported_media_type(expected: str) -> str:
+    return _("Kiểu nội dung không được hỗ trợ: địa chỉ này chỉ nhận %(expected)s.") % {
+        "expected": expected
+    }
+
+
+def _has_body(request: HttpRequest) -> bool:
+    # Django's WSGI request reads exactly CONTENT_LENGTH bytes (a chunked body without it is
+    # read as empty), so the header is what decides whether there is a body at all; a
+    # body-less POST (an action without input) keeps its usual answer.
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    except ValueError:
+        return True
+
+
+def _require_declared_media_type(run: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps ``Operation.run`` (ninja's "view" decorator mode: before authentication and
+    parsing) so that a body whose Content-Type is not the operation's declared one is refused
+    with 415 (ASVS 13.1.5, 13.2.5), instead of ninja reading any body as JSON."""
+    operation = getattr(run, "__self__", None)
+    if not isinstance(operation, Operation):  # pragma: no cover - a decorator wrapped it first
+        raise TypeError("the media-type guard must be the API's first view decorator")
+    expected = declared_media_type(operation)
+    if expected is None:
+        return run
+
+    @functools.wraps(run)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if _has_body(request) and request.content_type != expected:
+            return operation.api.create_response(
+                request,
+                {"detail": unsupported_media_type(expected), "field": None},
+                status=415,
+            )
+        return run(request, *args, **kwargs)
+
+    return guarded
+
+
 def install_handlers(api: NinjaAPI) -> None:
+    api.add_decorator(_require_declared_media_type, mode="view")
+
     @api.exception_handler(ApiError)
     def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         response = api.create_response(

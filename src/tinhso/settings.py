@@ -126,8 +126,14 @@ AUTHENTICATION_BACKENDS = ["tinhso.accounts.backends.LockoutModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # OWASP ASVS V2.1.1: at least 12 characters (Django's default minimum is 8).
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # OWASP ASVS V2.1.2: more than 128 characters is refused.
+    {"NAME": "tinhso.accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
 ]
 
 LANGUAGE_CODE = "vi"
@@ -202,6 +208,12 @@ STORAGES = {
 # Uploads: the cap is enforced in code (tinhso.uploads); Django's memory setting is not a cap.
 TINHSO_UPLOAD_MAX_BYTES = env_int("TINHSO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TINHSO_UPLOAD_MAX_BYTES + 1024 * 1024
+# ZIP containers (XLSX) are checked before they are opened (tinhso.uploads.check_zip, ASVS
+# 12.1.2): at most this many entries, this many bytes once uncompressed, and no entry expanding
+# more than this many times.
+TINHSO_UPLOAD_ZIP_MAX_ENTRIES = env_int("TINHSO_UPLOAD_ZIP_MAX_ENTRIES", 2000)
+TINHSO_UPLOAD_ZIP_MAX_BYTES = env_int("TINHSO_UPLOAD_ZIP_MAX_BYTES", 200 * 1024 * 1024)
+TINHSO_UPLOAD_ZIP_MAX_RATIO = env_int("TINHSO_UPLOAD_ZIP_MAX_RATIO", 100)
 
 # Background tasks: Celery with Redis in production; in-process when no broker is set.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
@@ -316,6 +328,17 @@ TINHSO_WEBAUTHN_CHALLENGE_SECONDS = env_int("TINHSO_WEBAUTHN_CHALLENGE_SECONDS",
 TINHSO_LOGIN_FAILURES_PER_ACCOUNT = env_int("TINHSO_LOGIN_FAILURES_PER_ACCOUNT", 5)
 TINHSO_LOGIN_FAILURES_PER_ADDRESS = env_int("TINHSO_LOGIN_FAILURES_PER_ADDRESS", 50)
 TINHSO_LOGIN_LOCKOUT_SECONDS = env_int("TINHSO_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# The address is checked first: failures on this many different usernames also lock it (caps
+# password spraying; only while _PER_ADDRESS is on), and an address over its limit no longer
+# adds failures to accounts.
+TINHSO_LOGIN_USERNAMES_PER_ADDRESS = env_int("TINHSO_LOGIN_USERNAMES_PER_ADDRESS", 10)
+# The owner of a locked account signs in with the password and a one-time unlock code sent to
+# the account's e-mail and phone (tinhso.accounts.unlock): lifetime, tries per code, codes per
+# account and hour, requests per address and hour.
+TINHSO_UNLOCK_CODE_SECONDS = env_int("TINHSO_UNLOCK_CODE_SECONDS", 10 * 60)
+TINHSO_UNLOCK_CODE_ATTEMPTS = env_int("TINHSO_UNLOCK_CODE_ATTEMPTS", 5)
+TINHSO_UNLOCK_CODES_PER_HOUR = env_int("TINHSO_UNLOCK_CODES_PER_HOUR", 3)
+TINHSO_UNLOCK_REQUESTS_PER_HOUR = env_int("TINHSO_UNLOCK_REQUESTS_PER_HOUR", 10)
 TINHSO_LOGIN_RATE_PER_MINUTE = env_int(
     "TINHSO_LOGIN_RATE_PER_MINUTE", 60
 )  # sign-in posts per address
@@ -380,6 +403,17 @@ CONTENT_SECURITY_POLICY = {
 }
 # Further origins a form may redirect to (tinhso.csp adds the OIDC issuer and the VNPay gateway).
 TINHSO_CSP_FORM_ACTION = env_list("TINHSO_CSP_FORM_ACTION", [])
+
+# --- OWASP ASVS 4.0.3 level 2 review (docs/security.md, "OWASP ASVS 4.0.3 level 2") ---
+# V3.4.4: with Secure cookies (production) the session and CSRF cookies take the "__Host-" prefix:
+# the browser then keeps them only when set by this very host over HTTPS for the path "/", so a
+# sibling subdomain can neither read nor plant them. Over plain HTTP (make run) a browser would
+# refuse such a cookie, hence only with Secure cookies.
+if SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+if CSRF_COOKIE_SECURE:
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+# --- end of the ASVS block ---
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,9 @@ bounded way, active content refused, optionally scanned by ClamAV.
 * **Images** (JPEG, PNG): more than ``TINHSO_UPLOAD_MAX_IMAGE_PIXELS`` pixels is refused before
   decoding (decompression bombs); an image carrying metadata (EXIF with GPS position, comments,
   text or private chunks) is re-encoded from its pixels, which drops them.
+* **ZIP containers** (XLSX workbooks of open data, sector files and bank statements):
+  ``check_zip`` reads the central directory before openpyxl opens the file and refuses too
+  many entries, too many bytes once uncompressed, or an entry expanding too many times.
 * **ClamAV**: when ``TINHSO_CLAMAV_SOCKET`` or ``TINHSO_CLAMAV_HOST`` is set, the content is
   streamed to clamd (INSTREAM); a virus, or a scanner that cannot be reached, refuses the upload.
 """
@@ -32,6 +35,7 @@ import re
 import socket
 import struct
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO, Any
@@ -172,6 +176,59 @@ def contains_archive(data: bytes) -> bool:
         if version <= 63 and method in _ZIP_METHODS and 0 < name_length <= 1024:
             return True
     return False
+
+
+# --- ZIP containers (XLSX) ------------------------------------------------------------
+
+# Parts smaller than this are not held to the ratio: a few kilobytes of repeated markup can
+# compress beyond it in a real file and harm nothing.
+ZIP_RATIO_MIN_BYTES = 1024 * 1024
+
+
+def check_zip(data: bytes) -> None:
+    """Refuse a ZIP container (an XLSX workbook) that would expand too much, before anything
+    opens it (ASVS 12.1.2): more than ``TINHSO_UPLOAD_ZIP_MAX_ENTRIES`` entries, more than
+    ``TINHSO_UPLOAD_ZIP_MAX_BYTES`` uncompressed in all, or an entry of at least
+    ``ZIP_RATIO_MIN_BYTES`` expanding more than ``TINHSO_UPLOAD_ZIP_MAX_RATIO`` times.
+
+    Only the central directory is read (``ZipFile.infolist``), nothing is decompressed. The
+    sizes it declares bound what is ever read: Python's ``zipfile``, which openpyxl reads with,
+    stops every entry at its declared ``file_size``. Entries that share their compressed bytes
+    (an "overlapping" bomb) each count in full. Raises ``UploadRejected``.
+
+    A file whose directory cannot be read passes: openpyxl reads it with the same ``zipfile``,
+    fails at once, and the caller refuses it as a damaged workbook in its own words."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return
+    max_entries = settings.TINHSO_UPLOAD_ZIP_MAX_ENTRIES
+    if len(entries) > max_entries:
+        raise UploadRejected(
+            _("Tệp nén có quá nhiều thành phần (%(count)s; tối đa %(limit)s).")
+            % {"count": len(entries), "limit": max_entries}
+        )
+    max_bytes = settings.TINHSO_UPLOAD_ZIP_MAX_BYTES
+    total = sum(entry.file_size for entry in entries)
+    if total > max_bytes:
+        raise UploadRejected(
+            _("Tệp nén khi giải nén quá lớn (%(size)s MB; tối đa %(limit)s MB).")
+            % {"size": round(total / 1024 / 1024, 1), "limit": round(max_bytes / 1024 / 1024, 1)}
+        )
+    max_ratio = settings.TINHSO_UPLOAD_ZIP_MAX_RATIO
+    for entry in entries:
+        if entry.file_size < ZIP_RATIO_MIN_BYTES:
+            continue
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if ratio > max_ratio:
+            raise UploadRejected(
+                _(
+                    "Tệp nén có thành phần nở ra %(ratio)s lần khi giải nén (tối đa %(limit)s "
+                    "lần): có thể là “bom giải nén”, không được nhận."
+                )
+                % {"ratio": int(ratio), "limit": max_ratio}
+            )
 
 
 # --- PDF -------------------------------------------------------------------------------

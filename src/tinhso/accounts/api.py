@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -98,6 +99,17 @@ class TokenOut(Schema):
     token: str
 
 
+def _locked(lock: lockout.Lock, field: str) -> ApiError:
+    """429 with the lock's wording; a locked account is pointed to the web page where its
+    owner unlocks it with a code (the API takes no unlock code: that page also carries the
+    second-factor step and the neutral answers that keep accounts from being enumerated)."""
+    detail = lockout.lock_message(lock)
+    if lock.scope == "account":
+        page = str(settings.TINHSO_SITE_URL).rstrip("/") + reverse("accounts:unlock_request")
+        detail += " " + _("Mở khóa bằng mã trên trang web: %(url)s") % {"url": page}
+    return ApiError(429, detail, field)
+
+
 def _check_otp(request: HttpRequest, user: User, code: str) -> None:
     if not SecondFactor.objects.filter(user=user).exists():
         raise ApiError(
@@ -113,7 +125,7 @@ def _check_otp(request: HttpRequest, user: User, code: str) -> None:
     if not twofactor.check_second_factor(user=user, code=code, request=request):
         lock = lockout.record_failure(user.username, request)
         if lock is not None:
-            raise ApiError(429, lockout.lock_message(lock), "otp")
+            raise _locked(lock, "otp")
         raise ApiError(401, _("Mã xác thực hai bước không đúng hoặc đã được dùng."), "otp")
     lockout.clear_account(user.username)
 
@@ -135,7 +147,7 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     if user is None:
         lock = lockout.current_lock(payload.username, request)
         if lock is not None:
-            raise ApiError(429, lockout.lock_message(lock), "username")
+            raise _locked(lock, "username")
         raise ApiError(401, _("Tên đăng nhập hoặc mật khẩu không đúng."), "password")
     assert isinstance(user, User)
     if twofactor.needs_second_factor(user):

@@ -11,5 +11,6 @@ class AccountsConfig(AppConfig):
 
         # Each app's privacy.py adds its part of the personal-data export and of a consent
         # withdrawal (accounts.personal_data), its landing.py the home page of some users
-        # (accounts.landing): found here as the admin finds admin.py modules.
-        autodiscover_modules("privacy", "landing")
+        # (accounts.landing), its code_senders.py how sign-in codes are delivered
+        # (accounts.code_senders): found here as the admin finds admin.py modules.
+        autodiscover_modules("privacy", "landing", "code_senders")

@@ -182,3 +182,33 @@ class WebAuthnCredential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.user}"
+
+
+class UnlockCode(models.Model):
+    """A one-time code that lets the owner of a locked account sign in with the password
+    (``tinhso.accounts.unlock``). Only its keyed hash (HMAC-SHA256 with ``SECRET_KEY``, bound to
+    the user) is stored; it expires, allows a few attempts, and an account has at most one open
+    code (a new request closes the previous one). ``closed_at`` is set when it is used, replaced
+    or spent; closed rows are kept a day to rate-limit the requests, then deleted."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="unlock_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("tạo lúc"))
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    attempts = models.PositiveSmallIntegerField(_("số lần nhập"), default=0)
+    closed_at = models.DateTimeField(_("đóng lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mã mở khóa đăng nhập")
+        verbose_name_plural = _("mã mở khóa đăng nhập")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(closed_at__isnull=True),
+                name="accounts_one_open_unlock_code",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,9 @@ from tinhso.accounts import securitykey_views as keys
 
 app_name = "accounts"
 urlpatterns: list[URLPattern] = [
+    # A locked account: ask for an unlock code, then sign in with it and the password.
+    path("mo-khoa/", views.unlock_request, name="unlock_request"),
+    path("mo-khoa/nhap-ma/", views.unlock_verify, name="unlock_verify"),
     path("xac-thuc-2-buoc/", views.otp_verify, name="otp_verify"),
     path("xac-thuc-2-buoc/dang-ky/", views.otp_enrol, name="otp_enrol"),
     path("xac-thuc-2-buoc/can-bo/", views.staff_second_factors, name="otp_staff"),
@@ -26,6 +29,8 @@ urlpatterns: list[URLPattern] = [
     path("khoa-bao-mat/dang-ky/tuy-chon/", keys.register_options, name="webauthn_register_options"),
     path("khoa-bao-mat/dang-ky/", keys.register, name="webauthn_register"),
     path("khoa-bao-mat/<int:pk>/xoa/", keys.remove, name="webauthn_remove"),
+    # Changing one's own password (every signed-in user; officials after the second factor).
+    path("mat-khau/", views.password_change, name="password_change"),
     path("vneid/", oidc.start, name="oidc_start"),
     path("vneid/callback/", oidc.callback, name="oidc_callback"),
     path("dong-y/", privacy.consent, name="consent"),

@@ -16,6 +16,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from tinhso.uploads import UploadRejected, check_zip
+
 TABULAR_FORMATS = {"CSV", "XLSX", "JSON"}
 MAX_ERRORS = 200
 
@@ -128,12 +130,16 @@ def read_xlsx(data: bytes) -> RawTable:
     from openpyxl import load_workbook
 
     try:
+        check_zip(data)  # a decompression bomb is refused before openpyxl opens it
+    except UploadRejected as exc:
+        raise TableError(exc.message) from None
+    try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Read-only sheets are parsed while iterating: a damaged part fails here too.
+        lines = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        book.close()
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise TableError(_("Không đọc được tệp Excel (XLSX).")) from exc
-    sheet = book.worksheets[0]
-    lines = [list(r) for r in sheet.iter_rows(values_only=True)]
-    book.close()
     while lines and not any(c not in (None, "") for c in lines[0]):
         lines.pop(0)
     if not lines:

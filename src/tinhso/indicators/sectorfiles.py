@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from tinhso.indicators.sectors import INDICATORS
+from tinhso.uploads import UploadRejected, check_zip
 
 REQUIRED = ("chi_tieu", "ky", "gia_tri")
 OPTIONAL = ("don_vi", "nguon", "minh_hoa")
@@ -56,12 +57,17 @@ def read_table(name: str, data: bytes) -> list[list[str]]:
     """The rows of the file as text cells; the type comes from the content, not the name."""
     if data.startswith(b"PK\x03\x04"):
         try:
+            check_zip(data)  # a decompression bomb is refused before openpyxl opens it
+        except UploadRejected as exc:
+            raise FileRejected([exc.message]) from None
+        try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            # Read-only sheets are parsed while iterating: a damaged part fails here too.
+            sheet = book.worksheets[0]
+            rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            book.close()
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise FileRejected([_("Không đọc được tệp Excel (.xlsx): tệp bị hỏng.")]) from exc
-        sheet = book.worksheets[0]
-        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
         return rows
     if not name.lower().endswith(".csv"):
         raise FileRejected([_("Chỉ nhận tệp CSV (UTF-8) hoặc Excel (.xlsx).")])

@@ -46,6 +46,7 @@ from tinhso.payments.models import (
 )
 from tinhso.payments.providers import bank_credit_providers
 from tinhso.text import fold
+from tinhso.uploads import UploadRejected, check_zip
 
 MAX_ROWS = 20_000
 HEADER_SEARCH_ROWS = 30  # bank exports put account details above the header row
@@ -463,6 +464,10 @@ def _read_rows(filename: str, content: bytes) -> list[tuple[object, ...]]:
     if is_xlsx:
         from openpyxl import load_workbook
 
+        try:
+            check_zip(content)  # a decompression bomb is refused before openpyxl opens it
+        except UploadRejected as exc:
+            raise ValueError(exc.message) from None
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError):

@@ -122,6 +122,15 @@ def this_month() -> str:
     return f"{today_in_vietnam():%Y-%m}"
 
 
+def inbox_lists_own_dossiers(actor: str, cast: Any, content: bytes) -> None:
+    listed = {item["code"] for item in json.loads(content)["items"]}
+    codes = set(Dossier.objects.exclude(status="draft").values_list("code", flat=True))
+    if actor == "clerk":  # the world's new dossier is filed to the clerk's centre
+        assert listed and listed <= codes, (actor, listed)
+    elif actor not in OWN:
+        assert not listed & codes, (actor, listed)
+
+
 def own_index_rows(actor: str, cast: Any, content: bytes) -> None:
     """An agency leader receives their agency's rows only; the province's leader every row.
 
@@ -174,6 +183,11 @@ def api_rules(code: str) -> dict[tuple[str, str], Rule | list[Rule]]:
             Rule({"leader", "province_leader"}, query={"agency": "stp"}, refused=403),
             Rule({"province_leader"}, refused=403),
         ],
+        # The inbox: officials who handle dossiers; each sees the world's dossiers only where
+        # they work (the centre's clerk among the new ones).
+        ("get", "/api/v1/inbox"): Rule(
+            STAFF, query={"tab": "new"}, refused=403, check=inbox_lists_own_dossiers
+        ),
         ("get", "/api/v1/ioc/index766"): [
             Rule(IOC_LEADERS, query={"period": this_month()}, refused=403, check=own_index_rows),
             Rule({"province_leader"}, query={"period": this_month(), "level": "unit"}, refused=403),
@@ -668,6 +682,9 @@ def account_rules(w: dict) -> dict[str, Rule | list[Rule]]:
     return {
         # Nothing to do for a session that passed (or needs no) second factor: a redirect.
         "accounts:otp_verify": Rule(LOGGED_IN),
+        # A locked account's owner asks for a code and signs in with it (public forms).
+        "accounts:unlock_request": Rule(EVERYONE),
+        "accounts:unlock_verify": Rule(EVERYONE),
         "accounts:otp_enrol": Rule(LOGGED_IN),
         "accounts:otp_staff": Rule({"agency_admin"}, refused=403),
         # The agency administrator resets the second factor of their agency's dossier staff, never
@@ -695,6 +712,8 @@ def account_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         "accounts:consent": Rule(LOGGED_IN),
         "accounts:withdraw_consent": Rule(CITIZENS, "post", {}),
         "accounts:my_data": Rule(LOGGED_IN),
+        # Everyone signed in changes their own password (the form; a POST needs the current one).
+        "accounts:password_change": Rule(LOGGED_IN),
         # The download changes nothing but the audit log (counted in ``fingerprint``).
         "accounts:my_data_download": Rule(LOGGED_IN, "post", {}, check=own_data),
     }

@@ -83,7 +83,9 @@ def test_session_without_token_cannot_withdraw_or_pay_or_attach(cast, filed):
 
 def test_cross_origin_text_plain_post_is_refused(cast, filed):
     """The attack of issue 13: a page on another origin posts a "simple" request (no preflight)
-    with the victim's cookie."""
+    with the victim's cookie. The API now refuses a text/plain body by its Content-Type (415,
+    ASVS 13.2.5) before the session is looked at; the same body declared JSON (which a browser
+    sends cross-site only after a preflight) still meets the CSRF check."""
     client = browser(cast.citizen)
     client.get("/ho-so/")  # the victim has visited the site: a CSRF cookie exists
     for path, body in [
@@ -92,6 +94,10 @@ def test_cross_origin_text_plain_post_is_refused(cast, filed):
     ]:
         response = client.post(
             path, body, content_type="text/plain", HTTP_ORIGIN="http://127.0.0.1:9999"
+        )
+        assert response.status_code == 415, response.content
+        response = client.post(
+            path, body, content_type="application/json", HTTP_ORIGIN="http://127.0.0.1:9999"
         )
         assert_csrf_refusal(response)
     filed.refresh_from_db()
@@ -164,7 +170,7 @@ def test_bearer_token_needs_no_csrf_token(cast, filed):
     withdrawn = client.post(
         f"/api/v1/dossiers/{filed.code}/actions",
         '{"action": "withdraw"}',
-        content_type="text/plain",
+        content_type="application/json",
         HTTP_ORIGIN="http://127.0.0.1:9999",
         **auth,
     )

@@ -206,3 +206,88 @@ def test_anonymous_public_pages_stay_cacheable_and_lookups_are_not_stored(filed)
     assert lookup.status_code == 200 and _no_store(lookup)
     result = client.get("/xac-thuc/khong-co-ma-nay/")  # a guessed result token
     assert _no_store(result)
+
+
+# --- OWASP ASVS 4.0.3 level 2: cookies, sessions and passwords (docs/security.md) -------------
+
+
+def test_production_cookies_take_the_host_prefix_and_passwords_are_pbkdf2_of_12_characters():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "from django.contrib.auth.hashers import get_hasher; "
+        "from django.contrib.auth.password_validation import get_default_password_validators; "
+        "lengths = [v.min_length for v in get_default_password_validators() "
+        "if hasattr(v, 'min_length')]; hasher = get_hasher(); "
+        "print(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, lengths[0], "
+        "hasher.algorithm, hasher.iterations, settings.SESSION_COOKIE_SAMESITE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    session, csrf, min_length, algorithm, iterations, samesite = result.stdout.split()
+    assert (session, csrf) == ("__Host-sessionid", "__Host-csrftoken")  # V3.4.4
+    assert int(min_length) == 12  # V2.1.1
+    assert algorithm == "pbkdf2_sha256" and int(iterations) >= 600_000  # V2.4.1, V2.4.3
+    assert samesite == "Lax"  # V3.4.3
+
+
+def test_passwords_shorter_than_12_characters_are_refused_and_long_ones_kept_whole(db):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from tinhso.accounts.models import User
+
+    with pytest.raises(ValidationError):
+        validate_password("xanh-la-c4y")  # 11 characters
+    validate_password("xanh-la-c4y!")  # 12
+    # V2.1.2-V2.1.4: 64 characters, spaces, Vietnamese and emoji are accepted and never cut.
+    long_password = "Mật khẩu rất dài có dấu cách và biểu tượng 🌾 " * 2
+    assert len(long_password) >= 64
+    validate_password(long_password)
+    user = User.objects.create_user(username="dai", password=long_password)
+    assert user.check_password(long_password)
+    assert not user.check_password(long_password[:-1])
+
+
+def _sign_in(client: Client, username: str, *, secure: bool = False):
+    client.get("/dang-nhap/", secure=secure)  # the CSRF cookie, and an anonymous session
+    return client.post(
+        "/dang-nhap/", {"username": username, "password": "pw"}, secure=secure, follow=False
+    )
+
+
+def test_session_cookie_is_secure_httponly_samesite_and_host_only_over_https(settings):
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    cast = make_cast()
+    client = Client()
+    response = _sign_in(client, cast.citizen.username, secure=True)
+    assert response.status_code == 302
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["secure"] is True  # V3.4.1
+    assert cookie["httponly"] is True  # V3.4.2
+    assert cookie["samesite"] == "Lax"  # V3.4.3
+    assert cookie["path"] == "/" and cookie["domain"] == ""  # V3.4.5: host-only, whole site
+
+
+def test_signing_in_issues_a_new_session_key_and_signing_out_ends_it(settings):
+    cast = make_cast()
+    client = Client()
+    client.get("/dang-nhap/")
+    client.session.save()  # an anonymous session exists before signing in
+    before = client.session.session_key
+    _sign_in(client, cast.citizen.username)
+    after = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert after and after != before  # V3.2.1: no session fixation
+    assert client.get("/ho-so/").status_code == 200
+    client.post("/dang-xuat/")
+    # V3.3.1: the old session key is dead on the server, not only forgotten by the browser.
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = after
+    response = replay.get("/ho-so/")
+    assert response.status_code == 302 and "/dang-nhap/" in response["Location"]

@@ -301,19 +301,20 @@ def test_nul_in_a_multipart_field_is_refused(client, world):
 
 
 def test_multipart_sent_to_a_json_operation_answers_4xx_json(client, world, settings):
-    """A small form stays readable as a raw body (the operation finds no JSON in it); a larger
-    one the middleware streamed while parsing, and an operation that reads a raw body says it
-    wants JSON. Either way JSON, never a 500."""
+    """The REST API refuses a form sent to a JSON operation by its Content-Type (415). For
+    SensorThings a small form stays readable as a raw body (the operation finds no JSON in it);
+    a larger one the middleware streamed while parsing, and an operation that reads a raw body
+    says it wants JSON. Either way JSON, never a 500."""
     form = {"procedure": "2.000001", "note": "x" * 200}  # the test client's default: multipart
     response = client.post("/api/v1/dossiers", form, **world.citizen)
-    assert response.status_code == 400 and "detail" in response.json()
+    assert "application/json" in rest_error(response, status=415)
     observations = f"{STA}/Datastreams({world.datastream})/Observations"
     response = client.post(observations, {"result": "1"}, **world.device)
     assert response.status_code == 400 and response.json()["type"] == "error"
 
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100
     response = client.post("/api/v1/dossiers", form, **world.citizen)
-    assert "JSON" in rest_error(response, status=415)
+    assert "application/json" in rest_error(response, status=415)
     response = client.post(observations, form, **world.device)
     assert response.status_code == 415
     assert response.json()["code"] == 415 and response.json()["type"] == "error"
@@ -384,3 +385,84 @@ def test_errors_outside_the_protocols_stay_html_pages(client, world):
     response = client.get("/khong-co-trang-nay/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- Content-Type of REST API bodies (ASVS 13.1.5, 13.2.5) --------------------------------------
+
+FILING = json.dumps({"procedure": "2.000001", "data": FORM_DATA})
+NOT_JSON_TYPES = [
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "application/xml",
+    "application/merge-patch+json",
+    "",
+]
+
+
+@pytest.mark.parametrize("content_type", NOT_JSON_TYPES)
+def test_json_operation_refuses_a_body_of_another_type_with_415_and_files_nothing(
+    client, world, content_type
+):
+    """The body is valid JSON: before, it was read whatever its Content-Type (a cross-site form
+    can send text/plain)."""
+    before = Dossier.objects.count()
+    response = client.generic("POST", "/api/v1/dossiers", FILING, content_type, **world.citizen)
+    assert rest_error(response, status=415) == (
+        "Kiểu nội dung không được hỗ trợ: địa chỉ này chỉ nhận application/json."
+    )
+    assert Dossier.objects.count() == before
+
+
+def test_token_endpoint_refuses_a_form_encoded_body_with_415(client, world):
+    response = client.post(
+        "/api/v1/auth/token",
+        "username=citizen1&password=tinhso-demo",
+        "application/x-www-form-urlencoded",
+    )
+    assert "application/json" in rest_error(response, status=415)
+
+
+def test_json_with_a_charset_parameter_is_still_json(client, world):
+    response = client.post(
+        "/api/v1/dossiers", FILING, "application/json; charset=utf-8", **world.citizen
+    )
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", '{"document": "TK"}'),
+        ("application/x-www-form-urlencoded", "document=TK"),
+        ("text/plain", "TK"),
+    ],
+)
+def test_file_operations_refuse_anything_but_multipart_with_415(client, world, content_type, body):
+    url = f"/api/v1/dossiers/{world.dossier}/attachments"
+    response = client.generic("POST", url, body, content_type, **world.citizen)
+    assert "multipart/form-data" in rest_error(response, status=415)
+    response = client.generic("POST", "/api/v1/verify", body, content_type)
+    assert "multipart/form-data" in rest_error(response, status=415)
+    assert not Attachment.objects.exists()
+
+
+def test_a_bodyless_post_keeps_its_usual_answer(client, world):
+    """No body, no Content-Type to judge: the operation says what is missing, as before."""
+    response = client.generic("POST", "/api/v1/dossiers", b"", "text/plain", **world.citizen)
+    assert rest_error(response) == "Thiếu nội dung yêu cầu: gửi một đối tượng JSON."
+    response = client.generic("POST", "/api/v1/verify", b"", "text/plain")
+    assert rest_error(response, "file") == "Thiếu trường bắt buộc: file."
+
+
+def test_ckan_and_sensorthings_keep_their_own_content_type_rules(client, world):
+    ckan = client.post("/api/3/action/package_list", {"limit": "1"})  # multipart form data
+    assert ckan.status_code == 200 and ckan.json()["success"] is True
+    ckan = client.post("/api/3/action/package_list", '{"limit": 1}', "text/plain")
+    assert ckan.status_code == 200 and len(ckan.json()["result"]) <= 1
+    observed = client.post(
+        f"{STA}/Datastreams({world.datastream})/Observations",
+        json.dumps({"phenomenonTime": "2026-02-10T00:00:00Z", "result": 1.2}),
+        "text/plain",
+        **world.device,
+    )
+    assert observed.status_code != 415, observed.content

@@ -19,7 +19,7 @@ GOOD = (
 
 @pytest.fixture
 def tourism(cast):
-    SectorPanel.objects.filter(sector="tourism").update(agency=cast.dept)
+    SectorPanel.objects.update_or_create(sector="tourism", defaults={"agency": cast.dept})
     return cast
 
 
