@@ -43,12 +43,15 @@ def _vietnamese_between_tests():
 
 
 # --- Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server. ---
-# One Playwright per worker process: every browser test uses these fixtures (never its own
-# sync_playwright, which cannot run beside another in the same process).
+# One Playwright at a time per worker process: every browser test uses these fixtures (never its
+# own sync_playwright, which cannot run beside another in the same process). Started per module
+# and stopped after it: while Playwright's sync API is running, its event loop counts as the
+# thread's running loop, and a later test in the same worker that calls asyncio.run() (pyHanko
+# signs a result that way) would fail with "cannot be called from a running event loop".
 CHROMIUM = os.environ.get("TINHSO_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 

@@ -220,15 +220,60 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == ""
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TIMEZONE = TIME_ZONE
+# At least once (docs/operations.md, "Fault tests on the production topology"): a task is
+# acknowledged after it ran, so a worker killed mid-task (SIGKILL, OOM, lost host) leaves its
+# message to be delivered again; every task is idempotent. One message reserved per process, so a
+# dead worker holds back no more than it was running.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis gives an unacknowledged message to another worker after this long. It must exceed the
+# longest task and the longest countdown of a retry (600 s), or those run twice (harmlessly, but
+# for nothing); the fault tests shorten it to see the redelivery within the test.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("TINHSO_CELERY_VISIBILITY_TIMEOUT", 3600),
+    # How often a worker looks for such messages: every interval x throttle seconds (kombu's
+    # defaults, 10 x 10); the fault tests look every second.
+    "unacked_restore_interval": env_int("TINHSO_CELERY_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("TINHSO_CELERY_RESTORE_THROTTLE", 10),
+}
+if CELERY_BROKER_URL.startswith("redis://"):  # rediss:// keeps kombu's own TLS handling
+    # kombu's Redis transport with one fix: a worker that loses Redis while tasks are
+    # unacknowledged reconnects instead of exiting (tinhso/celery.py, _QoS).
+    CELERY_BROKER_TRANSPORT = "tinhso.celery:RedisTransport"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # a worker started before Redis waits for it
+# The catch-up intervals (seconds): dossier events whose on-commit dispatch was lost, deliveries
+# recorded but never sent, slips and notices whose task the broker lost.
+TINHSO_CATCHUP_SECONDS = env_int("TINHSO_CATCHUP_SECONDS", 60)
+TINHSO_DELIVERY_SWEEP_SECONDS = env_int("TINHSO_DELIVERY_SWEEP_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "scan-deadlines": {"task": "tinhso.dossiers.tasks.scan_deadlines", "schedule": 15 * 60},
     # Catch-up of the dossier-changed events (ADR 0009): retries and deliveries lost after commit.
-    "dispatch-dossier-events": {"task": "tinhso.dossiers.events.dispatch_events", "schedule": 60},
+    "dispatch-dossier-events": {
+        "task": "tinhso.dossiers.events.dispatch_events",
+        "schedule": TINHSO_CATCHUP_SECONDS,
+    },
     "sweep-pending-deliveries": {
         "task": "tinhso.notifications.tasks.sweep_pending_deliveries",
-        "schedule": 60,
+        "schedule": TINHSO_DELIVERY_SWEEP_SECONDS,
+    },
+    # Slips and applicant notices whose task was handed to the broker and lost there (a Redis
+    # restart without persistence): the subscriber's cursor had already moved on.
+    "sweep-missing-slips": {
+        "task": "tinhso.documents.tasks.sweep_missing_slips",
+        "schedule": TINHSO_CATCHUP_SECONDS,
+    },
+    "sweep-missing-notices": {
+        "task": "tinhso.notifications.tasks.sweep_missing_notices",
+        "schedule": TINHSO_CATCHUP_SECONDS,
     },
 }
+# A delivery claimed by a worker that then died is sent again after this lease (seconds); it
+# must exceed the longest send (SMTP or SMS provider timeout). The window between sending and
+# recording cannot be closed: a worker killed inside it makes the one duplicate we allow.
+TINHSO_DELIVERY_LEASE_SECONDS = env_int("TINHSO_DELIVERY_LEASE_SECONDS", 300)
+# Pending deliveries and missing slips/notices younger than this are left to their own task.
+TINHSO_CATCHUP_GRACE_SECONDS = env_int("TINHSO_CATCHUP_GRACE_SECONDS", 120)
 
 EMAIL_BACKEND = env_str(
     "TINHSO_EMAIL_BACKEND",
@@ -236,6 +281,8 @@ EMAIL_BACKEND = env_str(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# With django.core.mail.backends.filebased.EmailBackend: one file per sent connection (fault tests).
+EMAIL_FILE_PATH = env_str("TINHSO_EMAIL_FILE_PATH", str(VAR_DIR / "sent-mail"))
 EMAIL_HOST = env_str("TINHSO_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("TINHSO_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("TINHSO_EMAIL_USER", "")
@@ -305,8 +352,15 @@ TINHSO_TRUST_ROOTS = env_list("TINHSO_TRUST_ROOTS", [])  # PEM/DER files of prod
 # Cache: per-process memory by default; with several app servers set TINHSO_CACHE_URL to Redis
 # (redis://redis:6379/1) so lockouts and rate limits are shared.
 _CACHE_URL = env_str("TINHSO_CACHE_URL", "")
+# Django's Redis cache that answers as an empty cache while Redis is unreachable (tinhso.cache:
+# counters only, so a Redis outage lifts rate limits for its length instead of failing every
+# request); a Redis that hangs is given up after a second.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    "default": {
+        "BACKEND": "tinhso.cache.ResilientRedisCache",
+        "LOCATION": _CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
     if _CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }

@@ -89,9 +89,9 @@ def inbox_page(request: HttpRequest, filters: Query[InboxFilters]) -> dict[str, 
         inbox.Filters(tab=tab, agency_id=filters.agency, query=filters.q[:100], mine=filters.mine),
     ).filter(conditions[tab])
     count, capped = inbox.capped_count(scoped)
-    rows = scoped.select_related(
-        "assignee", "agency", "procedure_version__procedure"
-    ).order_by(*inbox.TAB_ORDER[tab])
+    rows = scoped.select_related("assignee", "agency", "procedure_version__procedure").order_by(
+        *inbox.TAB_ORDER[tab]
+    )
     try:
         page, following = inbox.keyset_page(rows, tab, filters.cursor)
     except inbox.BadCursor:

@@ -324,6 +324,39 @@ def _give_up(cursor: SubscriberCursor, event: DossierEvent, exc: Exception) -> b
     return attempts >= MAX_ATTEMPTS
 
 
+# --- catch-up of the subscribers' own tasks --------------------------------------------------
+
+RECENT_SPAN = 100_000  # the newest events looked at by recent_effects (a primary-key range)
+
+
+def recent_effects(
+    effect: str, *, within: datetime.timedelta, grace: datetime.timedelta
+) -> list[tuple[int, int, str]]:
+    """(dossier id, history seq, value) of the recent events whose payload names ``effect``
+    (``"slip"``, ``"notify"``), recorded between ``within`` and ``grace`` ago.
+
+    For the sweeps of subscribers that hand their work to a task (the broker may lose it after
+    the cursor moved on). Only the newest ``RECENT_SPAN`` events are read, by primary key, so
+    the sweep costs the same on a table of millions of rows.
+    """
+    newest = DossierEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    if newest is None:
+        return []
+    now = timezone.now()
+    rows = DossierEvent.objects.filter(
+        id__gt=newest - RECENT_SPAN,
+        at__gte=now - within,
+        at__lt=now - grace,
+        history_seq__isnull=False,
+        payload__has_key=effect,
+    ).values_list("dossier_id", "history_seq", "payload")
+    return [
+        (dossier_id, seq, str(payload[effect]))
+        for dossier_id, seq, payload in rows
+        if seq is not None and payload.get(effect)
+    ]
+
+
 def lag() -> list[tuple[str, int, SubscriberCursor | None]]:
     """For each registered subscriber: its name, the events it has yet to handle, its cursor."""
     last = EventSequence.objects.filter(pk=1).values_list("last", flat=True).first() or 0

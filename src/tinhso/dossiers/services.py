@@ -699,8 +699,11 @@ def _act(
         raise InvalidInput(_("Vui lòng nhập lý do (bắt buộc với thao tác này)."), "comment")
     now = timezone.now()
     with transaction.atomic(), batching.batch():
+        # FOR UPDATE OF the dossier only: locking the joined procedure version too made every
+        # concurrent filing on that procedure (whose foreign-key check takes a share lock on it)
+        # deadlock with the operations-centre upserts (found by the fault tests under load).
         locked = (
-            Dossier.objects.select_for_update()
+            Dossier.objects.select_for_update(of=("self",))
             .select_related("procedure_version")
             .get(pk=dossier.pk)
         )
@@ -1101,7 +1104,7 @@ def record_payment(*, dossier_id: int, amount: int, online: bool, reference: str
     now = timezone.now()
     with transaction.atomic(), batching.batch():
         locked = (
-            Dossier.objects.select_for_update()
+            Dossier.objects.select_for_update(of=("self",))  # the dossier only (see _act)
             .select_related("procedure_version")
             .get(pk=dossier_id)
         )

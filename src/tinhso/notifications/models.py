@@ -26,8 +26,10 @@ class Delivery(models.Model):
     """One message to one address, and what became of it.
 
     Status: ``pending`` — recorded, waiting for the task that sends it (``outbox.send_many``);
-    ``queued`` — claimed by a worker that is sending it now (or died while doing so: it is left
-    alone, a person gets a message at most once); ``sent``; ``failed`` — the channel refused or
+    ``queued`` — claimed by a worker that is sending it now, until ``claimed_at`` plus
+    ``TINHSO_DELIVERY_LEASE_SECONDS``: a worker that died while sending loses the claim then, and
+    the message is sent again (at least once; a worker killed between the send and the record
+    makes a duplicate, the window cannot be closed); ``sent``; ``failed`` — the channel refused or
     could not be reached, and a retry may claim the row again.
     """
 
@@ -75,6 +77,7 @@ class Delivery(models.Model):
     provider_id = models.CharField(_("mã tin của nhà cung cấp"), max_length=255, blank=True)
     error = models.TextField(_("lỗi"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
+    claimed_at = models.DateTimeField(_("nhận gửi lúc"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
 

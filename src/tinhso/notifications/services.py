@@ -14,12 +14,15 @@ provider would block every other writer (SQLite takes the lock at BEGIN). Instea
 row is claimed before sending and updated after, each step committed on its own.
 """
 
+import datetime
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError
+from django.db.models import Q
 from django.utils import timezone
 
 from tinhso.dossiers.models import Dossier, HistoryEntry
@@ -31,6 +34,15 @@ from tinhso.notifications.models import APPLICANT_TOPIC, Delivery
 logger = logging.getLogger(__name__)
 
 RETRYABLE = (Delivery.Status.PENDING, Delivery.Status.FAILED)
+
+
+def claimable(now: datetime.datetime | None = None) -> Q:
+    """The rows a worker may claim: pending, failed, or queued by a worker whose lease ran out
+    (it died while sending). A queued row without ``claimed_at`` (claimed before leases
+    existed) is left alone."""
+    now = now or timezone.now()
+    expired = now - datetime.timedelta(seconds=settings.TINHSO_DELIVERY_LEASE_SECONDS)
+    return Q(status__in=RETRYABLE) | Q(status=Delivery.Status.QUEUED, claimed_at__lt=expired)
 
 
 @dataclass(frozen=True)
@@ -61,19 +73,25 @@ def _claim(identity: dict[str, Any], fields: dict[str, Any], channel: Channel) -
     """Return the delivery row this call may send, or ``None`` when it must not send.
 
     A new row is created in state queued and belongs to this call. An existing row is taken
-    over only if it is pending or its last attempt failed (the retry case), by a conditional
-    update so two concurrent workers cannot both win. A row already sent, or queued by another
-    worker that is sending it right now (or died while sending: at most once is the safer side
-    for a person's phone), is left alone.
+    over only if it is pending, its last attempt failed (the retry case) or the worker that
+    claimed it died while sending (its lease ran out), by a conditional update so two concurrent
+    workers cannot both win. A row already sent, or queued by another worker that is sending it
+    right now, is left alone.
     """
-    fields = {**fields, "backend": channel.id, "status": Delivery.Status.QUEUED}
+    now = timezone.now()
+    fields = {
+        **fields,
+        "backend": channel.id,
+        "status": Delivery.Status.QUEUED,
+        "claimed_at": now,
+    }
     try:
         delivery, created = Delivery.objects.get_or_create(**identity, defaults=fields)
     except IntegrityError:  # lost a race with another worker creating the same row
         return None
     if created:
         return delivery
-    taken = Delivery.objects.filter(pk=delivery.pk, status__in=RETRYABLE).update(**fields)
+    taken = Delivery.objects.filter(claimable(now), pk=delivery.pk).update(**fields)
     if not taken:
         return None
     delivery.refresh_from_db()
@@ -152,23 +170,29 @@ def notify_applicant(*, dossier_id: int, event: str, history_seq: int) -> list[D
 def deliver(delivery_ids: Sequence[int]) -> list[Delivery]:
     """Send the pending or failed deliveries among ``delivery_ids``, each on its own.
 
-    Each row is claimed (pending or failed → queued, by a conditional update, so two workers
-    never both send it), handed to the channel of its medium and recorded as sent or failed.
-    Rows already sent, or queued by another worker, are not touched. Returns every delivery
-    found, in id order, with its status after this call.
+    Each row is claimed (pending, failed, or queued by a worker whose lease ran out → queued
+    by this one, by a conditional update on the state read, so two workers never both send
+    it), handed to the channel of its medium and recorded as sent or failed. Rows already sent,
+    or queued by a live worker, are not touched. Returns every delivery found, in id order,
+    with its status after this call.
     """
-    rows = list(Delivery.objects.filter(pk__in=list(delivery_ids)).order_by("pk"))
+    now = timezone.now()
+    ids = list(delivery_ids)
+    due = set(Delivery.objects.filter(claimable(now), pk__in=ids).values_list("pk", flat=True))
+    rows = list(Delivery.objects.filter(pk__in=ids).order_by("pk"))
     for delivery in rows:
-        if delivery.status not in RETRYABLE:
+        if delivery.pk not in due:
             continue
         channel = channel_for(delivery.channel)
-        taken = Delivery.objects.filter(pk=delivery.pk, status=delivery.status).update(
-            status=Delivery.Status.QUEUED, backend=channel.id
-        )
+        # Still claimable and unchanged since read: a row sent or claimed meanwhile is skipped.
+        taken = Delivery.objects.filter(
+            claimable(now), pk=delivery.pk, status=delivery.status, claimed_at=delivery.claimed_at
+        ).update(status=Delivery.Status.QUEUED, backend=channel.id, claimed_at=now)
         if not taken:  # another worker claimed it first
             delivery.refresh_from_db()
             continue
         delivery.status = Delivery.Status.QUEUED
         delivery.backend = channel.id
+        delivery.claimed_at = now
         _attempt(delivery, channel)
     return rows

@@ -1,0 +1,45 @@
+"""A slip whose task the broker lost is issued by the sweep (beat), once."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+
+from tinhso.documents.models import IssuedSlip
+from tinhso.documents.tasks import sweep_missing_slips
+from tinhso.dossiers import events
+from tinhso.dossiers.models import DossierEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def record_receipt_event(dossier, entry, *, age_seconds: float) -> None:
+    # Recorded without dispatching: the state a lost issue_slip_task leaves behind.
+    with transaction.atomic():
+        event = events.record(
+            dossier_id=dossier.pk,
+            kind=DossierEvent.Kind.ACTION,
+            action="receive",
+            history_seq=entry.seq,
+            payload={"slip": "receipt", "notify": "received"},
+        )
+    DossierEvent.objects.filter(pk=event.pk).update(
+        at=event.at - datetime.timedelta(seconds=age_seconds)
+    )
+
+
+def test_sweep_issues_a_lost_slip_once(settings, dossier, receipt_entry):
+    record_receipt_event(
+        dossier, receipt_entry, age_seconds=settings.TINHSO_CATCHUP_GRACE_SECONDS + 1
+    )
+
+    assert sweep_missing_slips() == 1
+    assert sweep_missing_slips() == 0
+    assert IssuedSlip.objects.filter(dossier=dossier, kind="receipt").count() == 1
+
+
+def test_sweep_leaves_a_fresh_event_to_its_own_task(settings, dossier, receipt_entry):
+    record_receipt_event(dossier, receipt_entry, age_seconds=1)
+
+    assert sweep_missing_slips() == 0
+    assert not IssuedSlip.objects.exists()
