@@ -102,6 +102,18 @@ def _production_env() -> dict[str, str]:
     return env
 
 
+def _in_production(code: str) -> subprocess.CompletedProcess[str]:
+    """``python -c code`` in a process with production settings (the settings are read once)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
 def test_deploy_check_is_clean_with_production_settings():
     tinhso = Path(sys.executable).with_name("tinhso")
     result = subprocess.run(
@@ -122,14 +134,7 @@ def test_production_settings_refuse_to_trust_programmatic_logins():
         "print(settings.TINHSO_TRUST_PROGRAMMATIC_LOGIN, settings.SESSION_COOKIE_SECURE, "
         "settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=_production_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    result = _in_production(code)
     assert result.stdout.split() == ["False", "True", "True", "31536000"]
 
 
@@ -221,14 +226,7 @@ def test_production_cookies_take_the_host_prefix_and_passwords_are_pbkdf2_of_12_
         "print(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, lengths[0], "
         "hasher.algorithm, hasher.iterations, settings.SESSION_COOKIE_SAMESITE)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=_production_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    result = _in_production(code)
     session, csrf, min_length, algorithm, iterations, samesite = result.stdout.split()
     assert (session, csrf) == ("__Host-sessionid", "__Host-csrftoken")  # V3.4.4
     assert int(min_length) == 12  # V2.1.1

@@ -264,29 +264,19 @@ class Topology:
         return self._secret_key
 
     def python(self, code: str, timeout: float = 300) -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"python -c failed: {done.stderr[-3000:]}")
-        return done.stdout
+        return self._run([sys.executable, "-c", code], "python -c", timeout)
 
     def manage(self, *args: str, timeout: float = 300) -> str:
+        return self._run(
+            [sys.executable, "-m", "tinhso", *args], f"tinhso {' '.join(args)}", timeout
+        )
+
+    def _run(self, argv: list[str], label: str, timeout: float) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "tinhso", *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+            argv, env=self.env(), capture_output=True, text=True, timeout=timeout, check=False
         )
         if done.returncode != 0:
-            raise RuntimeError(f"tinhso {' '.join(args)} failed: {done.stderr[-3000:]}")
+            raise RuntimeError(f"{label} failed: {done.stderr[-3000:]}")
         return done.stdout
 
     # --- processes -----------------------------------------------------------------------------
