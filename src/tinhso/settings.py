@@ -257,14 +257,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tinhso.notifications.tasks.sweep_pending_deliveries",
         "schedule": TINHSO_DELIVERY_SWEEP_SECONDS,
     },
-    # Slips and applicant notices whose task was handed to the broker and lost there (a Redis
-    # restart without persistence): the subscriber's cursor had already moved on.
+    # Slips, applicant notices and e-receipts whose task was handed to the broker and lost there
+    # (a Redis restart without persistence): the subscriber's cursor had already moved on.
     "sweep-missing-slips": {
         "task": "tinhso.documents.tasks.sweep_missing_slips",
         "schedule": TINHSO_CATCHUP_SECONDS,
     },
     "sweep-missing-notices": {
         "task": "tinhso.notifications.tasks.sweep_missing_notices",
+        "schedule": TINHSO_CATCHUP_SECONDS,
+    },
+    "sweep-missing-receipts": {
+        "task": "tinhso.payments.receipts.sweep_missing_receipts",
         "schedule": TINHSO_CATCHUP_SECONDS,
     },
 }

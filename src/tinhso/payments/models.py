@@ -76,7 +76,11 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
-        indexes = [models.Index(fields=["provider", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["provider", "status", "created_at"]),
+            # The receipt catch-up (receipts.sweep_missing_receipts) reads the last hours' payments.
+            models.Index(fields=["paid_at"], name="payment_paid_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.amount:,} đ · {self.get_status_display()}"

@@ -9,6 +9,7 @@ applicant account, puts a copy in the applicant's personal store (``StoredDocume
 ``transaction.on_commit``.
 """
 
+import datetime
 import hashlib
 import logging
 from typing import Any
@@ -239,5 +240,39 @@ def issue_receipt_task(payment_id: int) -> int:
 
 
 def enqueue_receipt(payment_id: int) -> None:
-    """Queue the e-receipt once the current transaction commits (call inside it)."""
-    transaction.on_commit(lambda: issue_receipt_task.delay(payment_id))
+    """Queue the e-receipt once the current transaction commits (call inside it).
+
+    ``robust``: a broker that cannot take the task must not turn a recorded payment into an
+    error answer (a payment gateway would then notify again); ``sweep_missing_receipts`` issues
+    the receipt later."""
+    transaction.on_commit(lambda: issue_receipt_task.delay(payment_id), robust=True)
+
+
+RECEIPT_SWEEP_WINDOW = datetime.timedelta(hours=6)
+RECEIPT_SWEEP_LIMIT = 10_000
+
+
+@shared_task
+def sweep_missing_receipts() -> int:
+    """Queue again the e-receipts whose task was lost (Celery beat); returns how many.
+
+    A payment paid in the last hours, longer ago than ``TINHSO_CATCHUP_GRACE_SECONDS``, with no
+    e-receipt is queued again (ADR 0012): the task given to the broker at commit may have been
+    lost with it (Redis restarted without persistence, or unreachable at that moment).
+    ``issue_receipt`` is idempotent, so a receipt still waiting in a long queue is not issued
+    twice."""
+    now = timezone.now()
+    grace = datetime.timedelta(seconds=settings.TINHSO_CATCHUP_GRACE_SECONDS)
+    missing = list(
+        Payment.objects.filter(
+            status__in=PAID_STATUSES,
+            paid_at__gte=now - RECEIPT_SWEEP_WINDOW,
+            paid_at__lt=now - grace,
+            receipt__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:RECEIPT_SWEEP_LIMIT]
+    )
+    for payment_id in missing:
+        issue_receipt_task.delay(payment_id)
+    return len(missing)

@@ -219,3 +219,28 @@ def test_receipt_download_is_for_staff_of_the_dossier(cast, client, actor, statu
     payment = paid_counter(cast)
     client.force_login(getattr(cast, actor))
     assert client.get(f"/backoffice/thanh-toan/bien-lai/{payment.pk}/").status_code == status
+
+
+def test_a_receipt_whose_task_was_lost_is_issued_by_the_sweep(cast, settings):
+    """The task queued at commit never ran (here: the test's transaction never commits, as when
+    the broker lost it): the beat sweep queues it again once the grace period has passed, only
+    within its window, and issuing stays idempotent."""
+    import datetime
+
+    from django.utils import timezone
+
+    settings.TINHSO_CATCHUP_GRACE_SECONDS = 120
+    payment = paid_counter(cast)
+    too_old = paid_counter(cast)
+    assert not EReceipt.objects.exists()
+    Payment.objects.filter(pk=too_old.pk).update(
+        paid_at=timezone.now() - receipts.RECEIPT_SWEEP_WINDOW - datetime.timedelta(minutes=1)
+    )
+    assert receipts.sweep_missing_receipts() == 0  # one within the grace period, one too old
+    Payment.objects.filter(pk=payment.pk).update(
+        paid_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    assert receipts.sweep_missing_receipts() == 1  # eager in tests: issued right away
+    receipt = EReceipt.objects.get(payment=payment)
+    assert receipts.sweep_missing_receipts() == 0
+    assert list(EReceipt.objects.all()) == [receipt]
