@@ -39,11 +39,17 @@ def topology() -> Iterator[Topology]:
         running.close()
 
 
-def assert_no_loss(figures: Figures) -> None:
+def assert_no_loss(figures: Figures, topology: Topology) -> None:
     assert figures.given_up == 0, figures
     assert figures.acknowledged == figures.filings, figures
     assert figures.lost_dossiers == 0 and figures.duplicate_dossiers == 0, figures
-    assert figures.quiescent, figures
+    # Not settled: show what the worker and beat last said, to tell a dead process from a stuck one.
+    assert figures.quiescent, (
+        figures,
+        topology.restarts,
+        topology.log_text("worker")[-4000:],
+        topology.log_text("beat")[-1500:],
+    )
     assert figures.missing_slips == 0 and figures.duplicate_slips == 0, figures
     assert figures.slips == figures.filings, figures
     assert figures.missing_emails == 0 and figures.deliveries_not_sent == 0, figures
@@ -54,7 +60,7 @@ def test_postgresql_restart_loses_and_doubles_no_dossier(topology):
         topology, "postgresql-restart", topology.restart_postgres, filings=FILINGS
     )
 
-    assert_no_loss(figures)
+    assert_no_loss(figures, topology)
     assert figures.duplicate_emails == 0, figures
     assert figures.recovery_filing is not None and figures.recovery_filing < 10, figures
 
@@ -64,7 +70,7 @@ def test_redis_outage_loses_no_slip_or_notice(topology):
         topology, "redis-stop-start", topo_module.redis_outage(topology), filings=FILINGS
     )
 
-    assert_no_loss(figures)
+    assert_no_loss(figures, topology)
     assert figures.duplicate_emails == 0, figures
     # The API keeps filing through the outage (the cache answers as an empty one: tinhso.cache),
     # so the clients may have finished before Redis is back; if not, they resume within 10 s.
@@ -81,7 +87,7 @@ def test_worker_killed_while_sending_loses_nothing(topology):
         fault_after=0.5,
     )
 
-    assert_no_loss(figures)
+    assert_no_loss(figures, topology)
     # A worker killed between handing an e-mail to the backend and recording it makes the one
     # duplicate at-least-once allows: at most one per task it was running (concurrency 2).
     assert figures.duplicate_emails <= 2, figures

@@ -129,6 +129,7 @@ class Topology:
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="tinhso-topology-")))
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)  # by ``supervise``
     seeded: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -362,6 +363,15 @@ class Topology:
     def kill_worker(self) -> None:
         """SIGKILL to the worker's whole process group: the main process and its children."""
         self._kill_group(self.processes["worker"], signal.SIGKILL)
+
+    def supervise(self) -> None:
+        """Start again the worker or beat if its process has exited (not a killed one the
+        scenario is about to restart itself: only a process found dead here is counted)."""
+        for name, start in (("worker", self.start_worker), ("beat", self.start_beat)):
+            process = self.processes.get(name)
+            if process is not None and process.popen is not None and not process.running():
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+                start()
 
     def restart_worker(self) -> None:
         """What a supervisor does after the worker died: start it again, wait until ready."""
@@ -834,8 +844,17 @@ class Figures:
 
 
 def _settle(topo: Topology, codes: list[str], timeout: float) -> float | None:
-    """Wait until every dossier's effects are done; the monotonic time they were, or None."""
-    if wait_until(lambda: topo.effects_done(codes), timeout, 0.25):
+    """Wait until every dossier's effects are done; the monotonic time they were, or None.
+
+    Meanwhile a Celery worker or beat that has exited is started again, as the supervisor of a
+    production installation (systemd ``Restart=always``) would; each restart is counted in
+    ``topo.restarts`` and shows in the scenario's notes."""
+
+    def done() -> bool:
+        topo.supervise()
+        return topo.effects_done(codes)
+
+    if wait_until(done, timeout, 0.25):
         return time.monotonic()
     return None
 
@@ -897,6 +916,7 @@ def filing_scenario(
     """Clients file and the clerk receives while ``fault`` runs (``fault_after`` s in); then wait
     for every slip and notice and count. ``fault`` returns when the fault has ended."""
     figures = Figures(name, filings=filings)
+    restarts_before = dict(topo.restarts)
     before = _filed_count(topo)
     emails_before = topo.emails()
     fault_end: list[float] = []
@@ -935,6 +955,11 @@ def filing_scenario(
     figures.recovery_effects = round(backlog_done[0] - end, 2) if backlog_done else None
     figures.drain_seconds = round(settled - load_end, 2) if settled is not None else None
     _dossier_figures(topo, figures, load, before, emails_before)
+    for process, count in topo.restarts.items():
+        if count > restarts_before.get(process, 0):
+            figures.notes.append(
+                f"{process} exited and was started again x{count - restarts_before.get(process, 0)}"
+            )
     return figures
 
 
