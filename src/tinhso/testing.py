@@ -312,3 +312,26 @@ def file_online(cast: Cast) -> Any:
         files=[services.NewFile("TK", check_upload(pdf_upload()))],
     )
     return dossier
+
+
+def record_lost_event(
+    dossier: Any, history_seq: int, payload: dict[str, str], *, age_seconds: float
+) -> None:
+    """A "receive" dossier event recorded ``age_seconds`` ago and never dispatched: the state a
+    subscriber's task lost by the broker leaves behind (for the catch-up sweeps' tests)."""
+    from django.db import transaction
+
+    from tinhso.dossiers import events
+    from tinhso.dossiers.models import DossierEvent
+
+    with transaction.atomic():
+        event = events.record(
+            dossier_id=dossier.pk,
+            kind=DossierEvent.Kind.ACTION,
+            action="receive",
+            history_seq=history_seq,
+            payload=payload,
+        )
+    DossierEvent.objects.filter(pk=event.pk).update(
+        at=event.at - datetime.timedelta(seconds=age_seconds)
+    )

@@ -123,12 +123,7 @@ class UnlockRequestForm(forms.Form):
     )
 
 
-class UnlockForm(forms.Form):
-    username = forms.CharField(
-        label=gettext_lazy("Tên đăng nhập"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
-    )
+class UnlockForm(UnlockRequestForm):
     code = forms.CharField(
         label=gettext_lazy("Mã mở khóa"),
         max_length=16,

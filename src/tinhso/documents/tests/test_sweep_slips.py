@@ -1,30 +1,17 @@
 """A slip whose task the broker lost is issued by the sweep (beat), once."""
 
-import datetime
-
 import pytest
-from django.db import transaction
 
 from tinhso.documents.models import IssuedSlip
 from tinhso.documents.tasks import sweep_missing_slips
-from tinhso.dossiers import events
-from tinhso.dossiers.models import DossierEvent
+from tinhso.testing import record_lost_event
 
 pytestmark = pytest.mark.django_db
 
 
 def record_receipt_event(dossier, entry, *, age_seconds: float) -> None:
-    # Recorded without dispatching: the state a lost issue_slip_task leaves behind.
-    with transaction.atomic():
-        event = events.record(
-            dossier_id=dossier.pk,
-            kind=DossierEvent.Kind.ACTION,
-            action="receive",
-            history_seq=entry.seq,
-            payload={"slip": "receipt", "notify": "received"},
-        )
-    DossierEvent.objects.filter(pk=event.pk).update(
-        at=event.at - datetime.timedelta(seconds=age_seconds)
+    record_lost_event(
+        dossier, entry.seq, {"slip": "receipt", "notify": "received"}, age_seconds=age_seconds
     )
 
 

@@ -5,16 +5,15 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.db import transaction
 from django.utils import timezone
 
-from tinhso.dossiers import events
-from tinhso.dossiers.models import DossierEvent, Status
+from tinhso.dossiers.models import Status
 from tinhso.notifications.events import Event
 from tinhso.notifications.models import Delivery
 from tinhso.notifications.services import applicant_key, notify_applicant
 from tinhso.notifications.tasks import sweep_missing_notices, sweep_pending_deliveries
 from tinhso.notifications.tests.factories import add_history, make_dossier
+from tinhso.testing import record_lost_event
 
 pytestmark = pytest.mark.django_db
 
@@ -79,18 +78,7 @@ def test_the_sweep_sends_what_a_dead_worker_had_claimed_once(settings):
 
 
 def record_received_event(dossier, entry, *, age_seconds: float) -> None:
-    # Recorded without dispatching: the state a lost notify_applicant_task leaves behind.
-    with transaction.atomic():
-        event = events.record(
-            dossier_id=dossier.pk,
-            kind=DossierEvent.Kind.ACTION,
-            action="receive",
-            history_seq=entry.seq,
-            payload={"notify": "received"},
-        )
-    DossierEvent.objects.filter(pk=event.pk).update(
-        at=event.at - datetime.timedelta(seconds=age_seconds)
-    )
+    record_lost_event(dossier, entry.seq, {"notify": "received"}, age_seconds=age_seconds)
 
 
 def test_the_sweep_sends_a_lost_notice_once(settings):
