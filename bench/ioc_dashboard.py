@@ -8,8 +8,9 @@ migrates it, loads the demo province, runs ``tinhso generate`` for ``--dossiers`
 max, in ms): the dashboard selectors against the naive GROUP BY over the dossier table on the
 same scopes (the province, the busiest agency, the busiest commune). The creation overhead is
 measured in rolled-back transactions (so no Celery task runs and every repetition starts from
-the same state): ``aggregates.refresh`` alone for a dossier just filed and received, and filing
-plus receipt with and without the receivers; median and p95 over ``--filings`` repetitions.
+the same state): filing plus receipt with and without the operations centre subscribed (its work
+is off the request path since ADR 0013), and the subscriber's own cost per dossier in a batch of
+one and of 50 (``aggregates.refresh_many``); median and p95 over ``--filings`` repetitions.
 Prints Markdown and writes ``bench/results/ioc-<timestamp>.json``. Usage:
 ``.venv/bin/python bench/ioc_dashboard.py --dossiers 1000000 --years 5``.
 """
@@ -307,15 +308,16 @@ def naive(
 
 
 def filing_cost(count: int) -> dict[str, dict[str, float]]:
-    """What the live aggregates add to a dossier change, in rolled-back transactions."""
+    """What the operations centre adds to a dossier change (ADR 0013: nothing in the change's
+    transaction; its own work in the subscriber, per batch), in rolled-back transactions."""
     from django.db import transaction
-    from tinhso.dossiers.uploads import check_upload
 
     from tinhso.accounts.models import User
     from tinhso.dossiers import services
     from tinhso.ioc import aggregates, receivers
     from tinhso.procedures.models import ProcedureVersion
     from tinhso.testing import FORM_DATA, make_version, pdf_upload
+    from tinhso.uploads import check_upload
 
     citizen = User.objects.get(username="citizen1")
     clerk = User.objects.get(username="phukhuong.clerk")
@@ -338,6 +340,7 @@ def filing_cost(count: int) -> dict[str, dict[str, float]]:
         return int(dossier.pk)
 
     file_and_receive()  # committed once: today's aggregate rows exist, as on a working day
+    receivers.catch_up()
 
     def rolled_back(fn: Callable[[], float]) -> float:
         with transaction.atomic():
@@ -350,25 +353,31 @@ def filing_cost(count: int) -> dict[str, dict[str, float]]:
         file_and_receive()
         return (time.perf_counter() - started) * 1000
 
-    def refresh_only() -> float:
-        dossier_id = file_and_receive()  # receivers disconnected: no fact yet
-        started = time.perf_counter()
-        aggregates.refresh(dossier_id)
-        return (time.perf_counter() - started) * 1000
+    def refresh_batch(size: int) -> Callable[[], float]:
+        def run() -> float:
+            ids = [file_and_receive() for _ in range(size)]
+            started = time.perf_counter()
+            aggregates.refresh_many(ids)
+            return (time.perf_counter() - started) * 1000 / size  # per dossier
+
+        return run
 
     results: dict[str, dict[str, float]] = {}
-    with_rows, without_rows, refresh_rows = [], [], []
-    for _ in range(count):  # interleaved, so load from other processes hits both alike
+    with_rows, without_rows, one_rows, batch_rows = [], [], [], []
+    for i in range(count):  # interleaved, so load from other processes hits both alike
         with_rows.append(rolled_back(whole))
         receivers.disconnect()
         try:
             without_rows.append(rolled_back(whole))
-            refresh_rows.append(rolled_back(refresh_only))
+            one_rows.append(rolled_back(refresh_batch(1)))
+            if i % 30 == 0:  # a batch of 50 dossiers: 50 filings per sample
+                batch_rows.append(rolled_back(refresh_batch(50)))
         finally:
             receivers.connect()
-    results["file+receive with aggregates"] = stats(with_rows)
-    results["file+receive without aggregates"] = stats(without_rows)
-    results["aggregates.refresh after filing+receipt"] = stats(refresh_rows)
+    results["file+receive, ioc subscribed (request path)"] = stats(with_rows)
+    results["file+receive, ioc unsubscribed (request path)"] = stats(without_rows)
+    results["ioc subscriber: batch of 1 dossier, ms per dossier"] = stats(one_rows)
+    results["ioc subscriber: batch of 50 dossiers, ms per dossier"] = stats(batch_rows)
     return results
 
 

@@ -22,6 +22,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from celery import shared_task
@@ -36,7 +37,9 @@ logger = logging.getLogger(__name__)
 
 Kind = DossierEvent.Kind
 Handler = Callable[[DossierEvent], None]
+BatchHandler = Callable[[list[DossierEvent]], None]
 HandlerT = TypeVar("HandlerT", bound=Handler)
+BatchHandlerT = TypeVar("BatchHandlerT", bound=BatchHandler)
 
 MAX_ATTEMPTS = 10  # then the event is skipped for that subscriber (logged at ERROR)
 MAX_RETRY_DELAY = datetime.timedelta(hours=1)
@@ -45,6 +48,7 @@ BATCH = 200
 MAX_ROUNDS = 20  # a handler's own events (e.g. "result signed") are delivered in the next round
 
 _subscribers: dict[str, Handler] = {}
+_batch_subscribers: dict[str, BatchHandler] = {}
 _local = threading.local()
 
 
@@ -117,20 +121,50 @@ def register(name: str, handler: HandlerT) -> HandlerT:
     Call it from the subscribing app's ``AppConfig.ready``. A name is taken once: registering
     another handler under a name in use is refused, so two apps cannot share a cursor.
     """
-    existing = _subscribers.get(name)
-    if existing is not None and existing is not handler:
-        raise ValueError(f"dossier event subscriber {name!r} is already registered")
+    _check_free(name, handler)
     _subscribers[name] = handler
     return handler
+
+
+def register_batch(name: str, handler: BatchHandlerT) -> BatchHandlerT:
+    """Subscribe ``handler`` to the dossier events in batches (up to ``BATCH``, in order).
+
+    For a subscriber whose work per event is cheaper done together (the operations centre folds
+    a batch into one set of writes). The cursor moves past the whole batch when the handler
+    returns. If it raises, the batch is handed over again one event at a time, so a failing
+    event is retried and, in the end, skipped on its own, as for :func:`register`.
+    """
+    _check_free(name, handler)
+    _batch_subscribers[name] = handler
+    return handler
+
+
+def _check_free(name: str, handler: object) -> None:
+    existing = _subscribers.get(name) or _batch_subscribers.get(name)
+    if existing is not None and existing is not handler:
+        raise ValueError(f"dossier event subscriber {name!r} is already registered")
 
 
 def unregister(name: str) -> None:
     """Remove a subscriber (tests); its cursor row stays."""
     _subscribers.pop(name, None)
+    _batch_subscribers.pop(name, None)
 
 
 def subscribers() -> dict[str, Handler]:
-    return dict(_subscribers)
+    """Every subscriber by name; a batch subscriber as a one-event handler."""
+    out: dict[str, Handler] = {
+        name: _one_at_a_time(handler) for name, handler in _batch_subscribers.items()
+    }
+    out.update(_subscribers)
+    return out
+
+
+def _one_at_a_time(handler: BatchHandler) -> Handler:
+    def single(event: DossierEvent) -> None:
+        handler([event])
+
+    return single
 
 
 # --- dispatching ----------------------------------------------------------------------------
@@ -160,6 +194,10 @@ def dispatch(*, retry_now: bool = False) -> dict[str, int]:
             stamp_positions()
             for name, handler in list(_subscribers.items()):
                 handled[name] += _deliver(name, handler, retry_now=retry_now)
+            for name, batch_handler in list(_batch_subscribers.items()):
+                handled[name] += _deliver(
+                    name, _one_at_a_time(batch_handler), batch_handler, retry_now=retry_now
+                )
             if not _local.again:  # no handler recorded an event of its own: all delivered
                 break
     finally:
@@ -181,22 +219,46 @@ def stamp_positions() -> int:
         with transaction.atomic():
             EventSequence.objects.bulk_create([EventSequence(pk=1)], ignore_conflicts=True)
             sequence = EventSequence.objects.select_for_update().get(pk=1)
-            ids = list(
-                DossierEvent.objects.filter(position__isnull=True)
-                .order_by("id")
-                .values_list("id", flat=True)[:BATCH]
-            )
-            for offset, event_id in enumerate(ids, start=1):
-                DossierEvent.objects.filter(pk=event_id).update(position=sequence.last + offset)
-            if ids:
-                sequence.last += len(ids)
+            count = _stamp(sequence.last)
+            if count:
+                sequence.last += count
                 sequence.save(update_fields=["last"])
-        stamped += len(ids)
-        if len(ids) < BATCH:
+        stamped += count
+        if count < BATCH:
             return stamped
 
 
-def _deliver(name: str, handler: Handler, *, retry_now: bool) -> int:
+def _stamp(last: int) -> int:
+    """Number the next ``BATCH`` unstamped events ``last + 1 …`` in id order, in one statement
+    (``UPDATE … FROM`` with ``row_number()``: PostgreSQL, and SQLite since 3.33)."""
+    table = DossierEvent._meta.db_table
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET position = %s + numbered.n FROM ("  # noqa: S608 (identifiers from code, values as parameters)
+            f"SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM (SELECT id FROM {table} "
+            f"WHERE position IS NULL ORDER BY id LIMIT %s) AS picked) AS numbered "
+            f"WHERE {table}.id = numbered.id",
+            [last, BATCH],
+        )
+        return max(cursor.rowcount, 0)
+
+
+def deliver(name: str, *, retry_now: bool = False) -> int:
+    """Hand one registered subscriber its pending events now; returns how many it handled.
+
+    For the subscriber's own catch-up (a management command, a test that reads what the
+    subscriber keeps) without running the others.
+    """
+    stamp_positions()
+    if name in _batch_subscribers:
+        handler = _batch_subscribers[name]
+        return _deliver(name, _one_at_a_time(handler), handler, retry_now=retry_now)
+    return _deliver(name, _subscribers[name], retry_now=retry_now)
+
+
+def _deliver(
+    name: str, handler: Handler, batch_handler: BatchHandler | None = None, *, retry_now: bool
+) -> int:
     """Hand one subscriber its pending events; returns how many it handled."""
     handled = 0
     while True:
@@ -204,7 +266,7 @@ def _deliver(name: str, handler: Handler, *, retry_now: bool) -> int:
         if cursor is None:
             return handled
         try:
-            count, stuck = _run(cursor, handler)
+            count, stuck = _run(cursor, handler, batch_handler)
         finally:
             SubscriberCursor.objects.filter(name=name, lease_token=cursor.lease_token).update(
                 lease_token="", leased_until=None
@@ -238,7 +300,9 @@ def _claim(name: str, *, retry_now: bool) -> SubscriberCursor | None:
     return SubscriberCursor.objects.get(name=name)
 
 
-def _run(cursor: SubscriberCursor, handler: Handler) -> tuple[int, bool]:
+def _run(
+    cursor: SubscriberCursor, handler: Handler, batch_handler: BatchHandler | None = None
+) -> tuple[int, bool]:
     """Deliver events after the cursor in order; returns (handled, stuck on a failing event)."""
     handled = 0
     while True:
@@ -247,6 +311,25 @@ def _run(cursor: SubscriberCursor, handler: Handler) -> tuple[int, bool]:
         )
         if not batch:
             return handled, False
+        if batch_handler is not None and cursor.failing_event is None:
+            try:
+                batch_handler(batch)
+            except Exception as exc:  # retried one event at a time below, to find the culprit
+                logger.warning(
+                    "Subscriber %s failed on a batch of %s events from %s; retrying one by one: %s",
+                    cursor.name,
+                    len(batch),
+                    batch[0].pk,
+                    exc,
+                    exc_info=exc,
+                )
+            else:
+                if not _advance(cursor, batch[-1]):
+                    return handled, True
+                handled += len(batch)
+                if len(batch) < BATCH:
+                    return handled, False
+                continue
         for event in batch:
             try:
                 handler(event)
@@ -359,11 +442,58 @@ def recent_effects(
 
 def lag() -> list[tuple[str, int, SubscriberCursor | None]]:
     """For each registered subscriber: its name, the events it has yet to handle, its cursor."""
+    names = [*_subscribers, *_batch_subscribers]
     last = EventSequence.objects.filter(pk=1).values_list("last", flat=True).first() or 0
     unstamped = DossierEvent.objects.filter(position__isnull=True).count()
-    cursors = {c.name: c for c in SubscriberCursor.objects.filter(name__in=_subscribers)}
+    cursors = {c.name: c for c in SubscriberCursor.objects.filter(name__in=names)}
     rows = []
-    for name in _subscribers:
+    for name in names:
         cursor = cursors.get(name)
         rows.append((name, last - (cursor.position if cursor else 0) + unstamped, cursor))
     return rows
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How far one subscriber is behind: events not yet handled, the oldest one's time."""
+
+    pending: int
+    oldest_at: datetime.datetime | None  # when the oldest unhandled event was recorded
+    handled_up_to: datetime.datetime | None  # when the last handled event was recorded
+
+    def seconds(self, now: datetime.datetime | None = None) -> float:
+        if self.oldest_at is None:
+            return 0.0
+        return max(0.0, ((now or timezone.now()) - self.oldest_at).total_seconds())
+
+
+def subscriber_lag(name: str) -> Lag:
+    """The lag of one subscriber, in a few index lookups (position is unique, id is the key).
+
+    The count of pending events is exact up to ``BATCH`` × 50 and read from the sequence beyond.
+    """
+    position = SubscriberCursor.objects.filter(name=name).values_list("position", flat=True).first()
+    position = position or 0
+    pending = DossierEvent.objects.filter(Q(position__gt=position) | Q(position__isnull=True))
+    oldest = (
+        DossierEvent.objects.filter(position__gt=position)
+        .order_by("position")
+        .values_list("at", flat=True)
+        .first()
+    )
+    unstamped = (
+        DossierEvent.objects.filter(position__isnull=True)
+        .order_by("id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    oldest_at = min((t for t in (oldest, unstamped) if t is not None), default=None)
+    handled = (
+        DossierEvent.objects.filter(position=position).values_list("at", flat=True).first()
+        if position
+        else None
+    )
+    last = EventSequence.objects.filter(pk=1).values_list("last", flat=True).first() or 0
+    cap = BATCH * 50
+    count = pending[: cap + 1].count() if last - position <= cap else last - position
+    return Lag(pending=count, oldest_at=oldest_at, handled_up_to=handled)

@@ -1,10 +1,11 @@
 """Keeping the operations-centre aggregates: live deltas and the full rebuild.
 
 Each dossier's ``Fact`` contributes +1 (or minutes, or a score) to measures on the day its event
-happened (docs/ioc.md). When a dossier changes, ``refresh`` recomputes its fact, subtracts the
-contributions of the previous fact and adds the new ones — in the transaction of the change,
-with ``INSERT … ON CONFLICT … DO UPDATE SET x = x + excluded.x`` so concurrent transactions
-never lose an increment. ``rebuild`` recomputes everything from the dossier tables in SQL.
+happened (docs/ioc.md). The operations centre follows the dossier events (``receivers``):
+for each batch of events, ``refresh_many`` recomputes the facts of the dossiers concerned,
+subtracts the contributions of their previous facts and adds the new ones, with ``INSERT … ON
+CONFLICT … DO UPDATE SET x = x + excluded.x`` so concurrent writers never lose an increment —
+after the dossier's own transaction, off the request path. ``rebuild`` recomputes everything from the dossier tables in SQL.
 """
 
 import datetime
@@ -14,8 +15,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from tinhso.dossiers.models import Dossier
-from tinhso.ioc.facts import FACT_FIELDS, Fact, fact_for, facts_sql
+from tinhso.ioc.facts import FACT_FIELDS, Fact, facts_for, facts_sql
 from tinhso.ioc.models import MEASURES, PAUSED_DAY, DossierFact
 
 Key = tuple[datetime.date, int, int, int]  # day, agency, procedure, unit
@@ -144,9 +144,25 @@ def rollups(daily: dict[Key, dict[str, int]]) -> dict[RollupKey, dict[str, int]]
 
 
 def apply(old: Fact | None, new: Fact | None) -> None:
-    """Move the aggregates from ``old`` to ``new`` (either may be None). Rows are written in a
-    fixed order (table, then key), so two transactions never wait on each other in a cycle."""
-    daily = _delta(old, new)
+    """Move the aggregates from ``old`` to ``new`` (either may be None)."""
+    apply_many([(old, new)])
+
+
+def apply_many(changes: Iterable[tuple[Fact | None, Fact | None]]) -> None:
+    """Move the aggregates from each old fact to its new one, in one write per table (the
+    deltas of the whole batch summed first). Rows are written in a fixed order (table, then
+    key), so two writers never wait on each other in a cycle."""
+    daily: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    opened: dict[OpenKey, int] = defaultdict(int)
+    for old, new in changes:
+        for key, measures in _delta(old, new).items():
+            for name, value in measures.items():
+                daily[key][name] += value
+        for fact, sign in ((old, -1), (new, 1)):
+            open_at = open_key(fact) if fact is not None else None
+            if open_at is not None:
+                opened[open_at] += sign
+    daily = _nonzero(daily)
     monthly: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (day, *dims), measures in daily.items():
         for name, value in measures.items():
@@ -154,11 +170,6 @@ def apply(old: Fact | None, new: Fact | None) -> None:
     _upsert_stats("ioc_dailystat", "day", daily)
     _upsert_stats("ioc_monthlystat", "month", _nonzero(monthly))
     _upsert_rollup(rollups(daily))
-    opened: dict[OpenKey, int] = defaultdict(int)
-    for fact, sign in ((old, -1), (new, 1)):
-        key = open_key(fact) if fact is not None else None
-        if key is not None:
-            opened[key] += sign
     _upsert_open(opened)
 
 
@@ -167,37 +178,51 @@ def _fact_from_row(row: DossierFact) -> Fact:
 
 
 def refresh(dossier_id: int) -> None:
-    """Bring the fact of one dossier and the aggregates up to date (call inside the change's
-    transaction). The fact row is locked first, so two writers on one dossier are serialised.
-    No savepoint of its own: a failure here fails the change it belongs to."""
-    with transaction.atomic(savepoint=False):
-        stored = DossierFact.objects.select_for_update().filter(pk=dossier_id).first()
-        dossier = Dossier.objects.filter(pk=dossier_id).first()
-        new = fact_for(dossier) if dossier is not None else None
-        old = _fact_from_row(stored) if stored is not None else None
-        if new == old:
-            return
-        apply(old, new)
-        if new is None:
-            DossierFact.objects.filter(pk=dossier_id).delete()
-            return
-        values = {name: getattr(new, name) for name in FACT_FIELDS}
-        if stored is None:  # the lock above does not cover a row that did not exist: upsert
-            _upsert_fact(values)
-        else:
-            values.pop("dossier_id")
-            DossierFact.objects.filter(pk=dossier_id).update(**values)
+    """Bring the fact of one dossier and the aggregates up to date."""
+    refresh_many([dossier_id])
 
 
-def _upsert_fact(values: dict[str, Any]) -> None:
-    columns = list(values)
+def refresh_many(dossier_ids: Iterable[int]) -> int:
+    """Bring the facts of these dossiers and the aggregates up to date, in one transaction and
+    a fixed number of statements (the operations centre's subscriber calls it once per batch of
+    dossier events). Idempotent: each fact is recomputed from the dossier as it is now, so a
+    batch handled twice changes nothing the second time. The fact rows are locked first (in key
+    order), so two refreshes of one dossier are serialised. Returns the facts that changed."""
+    ids = sorted(set(dossier_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        stored = {
+            row.pk: _fact_from_row(row)
+            for row in DossierFact.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        }
+        fresh = facts_for(ids)
+        changes = [(stored.get(i), fresh[i]) for i in ids if stored.get(i) != fresh[i]]
+        if not changes:
+            return 0
+        apply_many(changes)
+        gone = [old.dossier_id for old, new in changes if new is None and old is not None]
+        if gone:
+            DossierFact.objects.filter(pk__in=gone).delete()
+        _upsert_facts(
+            [{name: getattr(new, name) for name in FACT_FIELDS} for _, new in changes if new]
+        )
+        return len(changes)
+
+
+def _upsert_facts(rows: list[dict[str, Any]]) -> None:
+    """Write these facts in one ``INSERT … ON CONFLICT (dossier_id) DO UPDATE``."""
+    if not rows:
+        return
+    columns = list(FACT_FIELDS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "dossier_id")
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO ioc_dossierfact ({', '.join(columns)}) "  # noqa: S608 (identifiers from code, values as parameters)
-            f"VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"VALUES {', '.join([marks] * len(rows))} "
             f"ON CONFLICT (dossier_id) DO UPDATE SET {updates}",
-            [values[c] for c in columns],
+            [row[c] for row in rows for c in columns],
         )
 
 

@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 from tinhso.accounts.api import bearer, session_user
 from tinhso.agencies.models import Agency
 from tinhso.apierrors import ApiError
-from tinhso.ioc import index766, selectors
+from tinhso.ioc import index766, receivers, selectors
 from tinhso.units.selectors import today_in_vietnam
 
 router = Router(tags=["ioc"], auth=[bearer, session_user])
@@ -49,7 +49,10 @@ def _access(request: HttpRequest) -> selectors.IocAccess:
         "Counts and rates (each with numerator and denominator) for the days `from`…`to` "
         "(inclusive, Vietnam time; default: this month so far), for the whole province, an "
         "agency (`agency`: id or slug) and/or an administrative unit (`unit`: GSO code, a "
-        "former district or commune included)."
+        "former district or commune included). The figures follow the dossier changes a few "
+        "moments after each commit: `freshness` gives the changes not yet counted "
+        "(`pending_changes`), how long the oldest has waited (`lag_seconds`) and when the last "
+        "counted change happened (`counted_up_to`)."
     ),
 )
 def ioc_summary(
@@ -78,6 +81,7 @@ def ioc_summary(
     return {
         "from": start,
         "to": end,
+        "freshness": receivers.freshness(),
         "agency": scope.agency_id,
         "unit": scope.unit_code,
         "summary": figures.as_dict(),

@@ -1,73 +1,57 @@
-"""Signal receivers that keep the aggregates live, in the transaction of each dossier change.
+"""The operations centre follows the dossier events, off the request path.
 
-The dossier code is not touched: saving a Dossier, an Attachment, a Rating or a ResultDocument
-refreshes the fact of the dossier concerned (``aggregates.refresh``). Saves that only touch
-fields the operations centre does not read are skipped. Inside a use case of the dossier services
-(``dossiers.batching.batch``) the saves are only noted and each dossier is refreshed once, at the
-end of the use case, still in its transaction.
+It subscribes to the dossier-changed event (``tinhso.dossiers.events``, ADR 0009) as a batch
+subscriber named ``ioc``: after each commit, and every minute from beat, the dispatcher hands it
+the events after its cursor, up to ``events.BATCH`` at a time, and ``handle`` refreshes the facts
+of the dossiers they name in one transaction (``aggregates.refresh_many``). The dossier's own
+transaction writes only its event row; nothing of the operations centre runs inside it (ADR 0013).
+
+Each refresh recomputes a dossier's fact from what the dossier is now, so delivering an event
+twice (delivery is at least once) changes nothing. Every write that changes what a fact reads
+(the dossier, its attachments, its rating, its signed e-result) records an event in its
+transaction; ``tinhso/tests/test_event_path.py`` fails on a ``QuerySet.update()`` of those
+models outside the use cases that do.
+
+How far behind the figures are is ``lag()``, shown on the operations pages.
 """
 
-from typing import Any
-
-from django.db.models.signals import post_save
-
-from tinhso.dossiers import batching
-from tinhso.dossiers.models import Attachment, Dossier, Rating
+from tinhso.dossiers import events
+from tinhso.dossiers.models import DossierEvent
 from tinhso.ioc import aggregates
-from tinhso.results.models import ResultDocument
 
-DISPATCH_PREFIX = "ioc-aggregates"
-# Dossier fields that never change a fact: a save touching only these is ignored.
-IRRELEVANT_FIELDS = frozenset(
-    {
-        "history_seq",
-        "updated_at",
-        "search_text",
-        "assignee",
-        "deadline_alert",
-        "step_position",
-        "step_started_at",
-        "postal_tracking",
-        "postal_address",
-        "return_method",
-        "data",
+SUBSCRIBER = "ioc"
+
+
+def handle(batch: list[DossierEvent]) -> None:
+    aggregates.refresh_many(event.dossier_id for event in batch)
+
+
+def catch_up() -> int:
+    """Deliver the pending events to the operations centre now (tests, bulk loads, the
+    ``tinhso dossier_events --dispatch`` delivers to every subscriber); returns how many it
+    handled."""
+    return events.deliver(SUBSCRIBER)
+
+
+def lag() -> events.Lag:
+    return events.subscriber_lag(SUBSCRIBER)
+
+
+def freshness() -> dict[str, object]:
+    """How current the figures are, for the operations pages and the API: the dossier changes
+    not yet counted, how long the oldest has waited, and the time of the last one counted."""
+    current = lag()
+    return {
+        "pending_changes": current.pending,
+        "lag_seconds": round(current.seconds(), 1),
+        "counted_up_to": current.handled_up_to,
     }
-)
-
-
-def dossier_saved(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return
-    if update_fields is not None and set(update_fields) <= IRRELEVANT_FIELDS:
-        return
-    if not batching.note(instance.pk):
-        aggregates.refresh(instance.pk)
-
-
-def related_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return
-    if not batching.note(instance.dossier_id):
-        aggregates.refresh(instance.dossier_id)
-
-
-def batch_done(sender: Any, dossier_ids: frozenset[int], **kwargs: Any) -> None:
-    for dossier_id in sorted(dossier_ids):  # a fixed order: concurrent batches lock alike
-        aggregates.refresh(dossier_id)
 
 
 def connect() -> None:
-    post_save.connect(dossier_saved, sender=Dossier, dispatch_uid=f"{DISPATCH_PREFIX}-dossier")
-    batching.dossiers_changed.connect(batch_done, dispatch_uid=f"{DISPATCH_PREFIX}-batch")
-    for model in (Attachment, Rating, ResultDocument):
-        post_save.connect(
-            related_saved, sender=model, dispatch_uid=f"{DISPATCH_PREFIX}-{model.__name__}"
-        )
+    events.register_batch(SUBSCRIBER, handle)
 
 
 def disconnect() -> None:
-    """For benchmarks and bulk loads that build the aggregates afterwards in one pass."""
-    post_save.disconnect(sender=Dossier, dispatch_uid=f"{DISPATCH_PREFIX}-dossier")
-    batching.dossiers_changed.disconnect(dispatch_uid=f"{DISPATCH_PREFIX}-batch")
-    for model in (Attachment, Rating, ResultDocument):
-        post_save.disconnect(sender=model, dispatch_uid=f"{DISPATCH_PREFIX}-{model.__name__}")
+    """For benchmarks that measure the dossier path without its consumers."""
+    events.unregister(SUBSCRIBER)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from tinhso.accounts.access import is_platform_admin
 from tinhso.agencies.models import Agency
 from tinhso.dossiers import selectors as dossier_selectors
-from tinhso.ioc import dashboard_alerts, exports, index766, periods, selectors
+from tinhso.ioc import dashboard_alerts, exports, index766, periods, receivers, selectors
 from tinhso.ioc.periods import Period
 from tinhso.ioc.selectors import IocAccess, Scope
 from tinhso.units.models import AdministrativeUnit
@@ -283,6 +283,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "rows": breakdown_rows(filters),
         "by_choices": [(key, _(label), filters.query(by=key)) for key, label in BY_LABELS.items()],
         "alerts": dashboard_alerts.open_alerts(request.user)[:10],
+        "freshness": receivers.freshness(),
         "ioc_section": "dashboard",
     }
     return render(request, "ioc/dashboard.html", context)

@@ -25,7 +25,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models.signals import post_save
 from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -227,17 +226,6 @@ def _sign(document: ResultDocument) -> ResultDocument:
     signed_document = ResultDocument.objects.select_related("agency", "dossier").get(pk=reserved.pk)
     if recorded:
         logger.info("signed result %s of dossier %s", reserved.number, reserved.dossier_id)
-        # The conditional UPDATE is what keeps two workers from both signing, and an UPDATE
-        # sends no post_save: announce the change as a save() would, so those who follow result
-        # documents (the operations centre's e-result figure) see the signature.
-        post_save.send(
-            sender=ResultDocument,
-            instance=signed_document,
-            created=False,
-            update_fields=frozenset(SIGNATURE_FIELDS),
-            raw=False,
-            using=signed_document._state.db,
-        )
     return signed_document
 
 

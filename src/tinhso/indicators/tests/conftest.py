@@ -7,6 +7,7 @@ import time_machine
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
 from tinhso.dossiers import services
+from tinhso.ioc import receivers
 from tinhso.testing import file_online, make_cast
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -41,9 +42,11 @@ def received_dossier(cast, moment: datetime.datetime):
     """A province dossier filed online and received at ``moment`` (3 working days to handle)."""
     with time_machine.travel(moment, tick=False):
         dossier = file_online(cast)
-        return services.perform_action(
+        dossier = services.perform_action(
             user=cast.clerk, dossier=dossier, request=services.ActionRequest(action="receive")
         )
+        receivers.catch_up()  # what the worker does after the commit
+    return dossier
 
 
 def resolve(cast, dossier, moment: datetime.datetime):
@@ -56,6 +59,7 @@ def resolve(cast, dossier, moment: datetime.datetime):
             dossier = services.perform_action(
                 user=user, dossier=dossier, request=services.ActionRequest(action=action)
             )
+        receivers.catch_up()
     return dossier
 
 

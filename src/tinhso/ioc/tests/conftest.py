@@ -7,6 +7,7 @@ from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Channel
+from tinhso.ioc import receivers
 from tinhso.ioc.tests.scenario import at
 from tinhso.testing import FORM_DATA, make_cast, pdf_upload
 from tinhso.uploads import check_upload
@@ -14,9 +15,11 @@ from tinhso.uploads import check_upload
 
 def act(user, dossier, action, moment, **kw):
     with time_machine.travel(moment, tick=False):
-        return services.perform_action(
+        dossier = services.perform_action(
             user=user, dossier=dossier, request=services.ActionRequest(action=action, **kw)
         )
+        receivers.catch_up()  # what the worker does after the commit
+    return dossier
 
 
 def file(cast, moment, *, citizen, version, counter=False, digitised=False):
@@ -29,6 +32,7 @@ def file(cast, moment, *, citizen, version, counter=False, digitised=False):
             channel=Channel.COUNTER if counter else Channel.ONLINE,
             files=[services.NewFile("TK", check_upload(pdf_upload()), digitised=digitised)],
         )
+        receivers.catch_up()
     return dossier
 
 
@@ -79,6 +83,7 @@ def july(cast):
 
     d4 = file(c, at(2025, 7, 28, 8, 0), citizen=c.citizen, version=c.province_procedure)
     act(c.clerk, d4, "receive", at(2025, 7, 28, 9, 0))
+    receivers.catch_up()
     return d1, d2, d3, d4
 
 

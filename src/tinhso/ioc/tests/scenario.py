@@ -10,6 +10,7 @@ import time_machine
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Channel, Dossier, Status
 from tinhso.dossiers.selectors import available_actions
+from tinhso.ioc import receivers
 from tinhso.testing import FORM_DATA, Cast, pdf_upload
 from tinhso.uploads import check_upload
 
@@ -113,4 +114,7 @@ def run(cast: Cast, seed: int, dossiers: int = 12, days: int = 30) -> list[Dossi
         for dossier in made:
             if rng.random() < 0.6:
                 step(cast, rng, dossier, base + datetime.timedelta(hours=rng.randint(1, 14)))
+        if rng.random() < 0.4:  # the operations centre catches up at random moments, in batches
+            receivers.catch_up()
+    receivers.catch_up()
     return made

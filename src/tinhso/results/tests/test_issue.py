@@ -207,11 +207,14 @@ def test_signing_a_result_reaches_the_operations_centres_fact(cast):
     operations centre's fact must still see the e-result (Decision 766 indicator 4.1)."""
     from tinhso.dossiers.models import Dossier
     from tinhso.ioc.facts import fact_for
+    from tinhso.ioc import receivers
     from tinhso.ioc.models import DossierFact
 
     dossier = to_result_ready(cast)
+    receivers.catch_up()
     assert DossierFact.objects.get(dossier_id=dossier.pk).eresult is False
     services.issue_result(dossier_id=dossier.pk)
+    receivers.catch_up()  # the signature recorded its event: the worker folds it in
     live = DossierFact.objects.get(dossier_id=dossier.pk)
     assert live.eresult is True
     recomputed = fact_for(Dossier.objects.get(pk=dossier.pk))
