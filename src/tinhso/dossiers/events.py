@@ -192,12 +192,14 @@ def dispatch(*, retry_now: bool = False) -> dict[str, int]:
         for _round in range(MAX_ROUNDS):
             _local.again = False
             stamp_positions()
-            for name, handler in list(_subscribers.items()):
-                handled[name] += _deliver(name, handler, retry_now=retry_now)
+            # batch subscribers first: they fold many events in a few statements, so they are
+            # not kept waiting behind subscribers that do work per event
             for name, batch_handler in list(_batch_subscribers.items()):
                 handled[name] += _deliver(
                     name, _one_at_a_time(batch_handler), batch_handler, retry_now=retry_now
                 )
+            for name, handler in list(_subscribers.items()):
+                handled[name] += _deliver(name, handler, retry_now=retry_now)
             if not _local.again:  # no handler recorded an event of its own: all delivered
                 break
     finally:
