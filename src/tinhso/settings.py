@@ -207,6 +207,11 @@ STORAGES = {
 
 # Uploads: the cap is enforced in code (tinhso.uploads); Django's memory setting is not a cap.
 TINHSO_UPLOAD_MAX_BYTES = env_int("TINHSO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Files stream to a temporary file, hashed and capped as they arrive (tinhso.upload_handlers);
+# only a request of at most FILE_UPLOAD_MAX_MEMORY_SIZE is kept in memory. Set here, not per
+# view: the CSRF check and MalformedInputMiddleware parse the body before any view runs.
+FILE_UPLOAD_HANDLERS = ["tinhso.upload_handlers.CappedUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = TINHSO_UPLOAD_MAX_BYTES + 1024 * 1024
 # ZIP containers (XLSX) are checked before they are opened (tinhso.uploads.check_zip, ASVS
 # 12.1.2): at most this many entries, this many bytes once uncompressed, and no entry expanding

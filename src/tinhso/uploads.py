@@ -1,7 +1,11 @@
 """Validation of uploaded files: type detected from content, size capped in code, parsed in a
 bounded way, active content refused, optionally scanned by ClamAV.
 
-``FILE_UPLOAD_MAX_MEMORY_SIZE`` is not a cap, so the limit is enforced here while reading.
+``FILE_UPLOAD_MAX_MEMORY_SIZE`` is not a cap, so the limit is enforced in code: while the bytes
+arrive (``tinhso.upload_handlers``, which also computes the SHA-256 on the way and writes the file
+to a temporary file), and here again while reading. A file is never held whole in memory: it is
+read in overlapping blocks (``SCAN_BLOCK``), parsed by pypdf or Pillow where it lies, and streamed
+to ClamAV; only an image that has to be re-encoded is held, as pixels.
 
 * **Type** from the first bytes (magic numbers), never from the name or the declared type.
 * **Polyglots** (a file that is also HTML, a ZIP, a script …) are refused: markup in the first
@@ -38,7 +42,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import IO, Any
+from typing import IO, Any, overload
 
 import filetype
 from django.conf import settings
@@ -46,6 +50,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from tinhso.upload_handlers import OversizedUpload, streamed_sha256
 
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 _MARKUP = re.compile(rb"<(?:html|script|svg|body|iframe|\?php|!doctype)", re.IGNORECASE)
@@ -94,22 +100,21 @@ class CheckedUpload:
 
 
 def check_upload(upload: UploadedFile, field: str = "file") -> CheckedUpload:
+    """Check ``upload`` by its content and return what to store.
+
+    The file is read in blocks of ``SCAN_BLOCK`` bytes, never whole: its first kilobyte for the
+    type and markup, one pass for the size, the archive signatures, a PDF's names and (unless
+    the upload handler already computed it while the file arrived) the SHA-256, then pypdf or
+    Pillow on the file itself and ClamAV fed from it. ``CheckedUpload.file`` is the upload
+    itself, left at its start, or the re-encoded image when metadata had to be removed."""
     limit = settings.TINHSO_UPLOAD_MAX_BYTES
-    if upload.size is not None and upload.size > limit:
+    if isinstance(upload, OversizedUpload) or (upload.size is not None and upload.size > limit):
         raise UploadRejected(_too_big(limit), field)
-    size = 0
-    parts: list[bytes] = []
     upload.seek(0)
-    for chunk in upload.chunks():
-        size += len(chunk)
-        if size > limit:
-            raise UploadRejected(_too_big(limit), field)
-        parts.append(chunk)
-    upload.seek(0)
-    if size == 0:
+    head = upload.read(1024)
+    if not head:
         raise UploadRejected(_("Tệp rỗng."), field)
-    data = b"".join(parts)
-    kind = filetype.guess(data[:262])
+    kind = filetype.guess(head[:262])
     mime = kind.mime if kind else ""
     if mime not in ALLOWED_TYPES:
         raise UploadRejected(
@@ -119,25 +124,29 @@ def check_upload(upload: UploadedFile, field: str = "file") -> CheckedUpload:
             % {"name": upload.name},
             field,
         )
-    if _MARKUP.search(data[:1024]) or contains_archive(data):
+    if _MARKUP.search(head):
         raise UploadRejected(_polyglot(upload.name), field)
+    sha256 = streamed_sha256(upload)
+    scan = _scan(upload, limit, hashing=sha256 is None, pdf=mime == "application/pdf")
+    upload.seek(0)
+    if scan.size > limit:
+        raise UploadRejected(_too_big(limit), field)
+    if scan.archive:
+        raise UploadRejected(_polyglot(upload.name), field)
+    sha256 = sha256 or scan.sha256
+    size = scan.size
     if mime == "application/pdf":
-        _check_pdf(upload, data, field)
+        _check_pdf(upload, scan, field)
     else:
-        cleaned = _check_image(data, mime, upload.name, field)
+        cleaned = _check_image(upload, size, mime, upload.name, field)
         if cleaned is not None:
-            data = cleaned
-            upload = SimpleUploadedFile(upload.name or "anh", data, content_type=mime)
-    scan_for_viruses(data, upload.name, field)
+            upload = SimpleUploadedFile(upload.name or "anh", cleaned, content_type=mime)
+            size, sha256 = len(cleaned), hashlib.sha256(cleaned).hexdigest()
+    scan_for_viruses(upload, upload.name, field)
+    upload.seek(0)
     stem = PurePath(upload.name or "tep").stem[:80] or "tep"
     name = get_valid_filename(f"{stem}.{ALLOWED_TYPES[mime]}")
-    return CheckedUpload(
-        file=upload,
-        name=name,
-        content_type=mime,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
+    return CheckedUpload(file=upload, name=name, content_type=mime, size=size, sha256=sha256)
 
 
 def _too_big(limit: int) -> str:
@@ -151,6 +160,129 @@ def _polyglot(name: str | None) -> str:
         "Tệp “%(name)s” chứa thêm nội dung không phải của tệp PDF hoặc ảnh (tệp đa định dạng), "
         "nên không được nhận."
     ) % {"name": name}
+
+
+# --- reading a file in blocks ------------------------------------------------------------
+
+SCAN_BLOCK = 1024 * 1024
+# Bytes each block shares with the one before, so that what straddles two blocks is seen
+# whole: a ZIP header with the fields checked (32 bytes), a PDF name (41 bytes), ``%%EOF``.
+_OVERLAP = 64
+
+
+@dataclass(frozen=True)
+class _Scan:
+    size: int  # stops counting once past the cap
+    sha256: str  # empty when not asked for
+    archive: bool
+    pdf_names: frozenset[str]
+
+
+def _scan(file: UploadedFile | IO[bytes], limit: int, *, hashing: bool, pdf: bool) -> _Scan:
+    """One pass over ``file`` in blocks overlapping by ``_OVERLAP`` bytes: its size, whether
+    it holds an archive, a PDF's names (``pdf``) and its SHA-256 (``hashing``); stops early
+    once past ``limit`` bytes or at an archive."""
+    digest = hashlib.sha256() if hashing else None
+    size, archive, names = 0, False, set[str]()
+    tail = b""
+    file.seek(0)
+    while block := file.read(SCAN_BLOCK):
+        size += len(block)
+        if size > limit:
+            break
+        if digest is not None:
+            digest.update(block)
+        window = tail + block
+        if contains_archive(window):
+            archive = True
+            break
+        if pdf:
+            names |= _pdf_names(window, complete=False)
+        tail = window[-_OVERLAP:]
+    else:
+        if pdf:
+            names |= _pdf_names(tail, complete=True)
+    return _Scan(
+        size=size,
+        sha256=digest.hexdigest() if digest is not None else "",
+        archive=archive,
+        pdf_names=frozenset(names),
+    )
+
+
+def _last_bytes(file: UploadedFile | IO[bytes], size: int, count: int) -> bytes:
+    """The last ``count`` bytes of ``file`` once trailing padding (whitespace, NUL) is
+    removed, read backwards in blocks."""
+    end = size
+    while end > 0:
+        start = max(0, end - SCAN_BLOCK)
+        file.seek(start)
+        kept = file.read(end - start).rstrip(_PADDING)
+        if kept:
+            end = start + len(kept)
+            file.seek(max(0, end - count))
+            return file.read(end - max(0, end - count))
+        end = start
+    return b""
+
+
+class _FileView:
+    """Random access to the bytes of a file through one buffered block: ``view[i]``,
+    ``view[a:b]`` and ``find``, what the PNG and JPEG walks need, without holding the file."""
+
+    def __init__(self, file: UploadedFile | IO[bytes], size: int) -> None:
+        self.file, self.size = file, size
+        self.start, self.buffer = 0, b""
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _cover(self, start: int, end: int) -> None:
+        end = min(end, self.size)
+        if not (self.start <= start and end <= self.start + len(self.buffer)):
+            self.file.seek(start)
+            self.start, self.buffer = start, self.file.read(max(SCAN_BLOCK, end - start))
+
+    @overload
+    def __getitem__(self, key: int) -> int: ...
+    @overload
+    def __getitem__(self, key: slice) -> bytes: ...
+    def __getitem__(self, key: int | slice) -> int | bytes:
+        if isinstance(key, slice):
+            start, stop, _step = key.indices(self.size)
+            if stop <= start:
+                return b""
+            self._cover(start, stop)
+            return self.buffer[start - self.start : stop - self.start]
+        if not 0 <= key < self.size:
+            raise IndexError(key)
+        self._cover(key, key + 1)
+        try:
+            return self.buffer[key - self.start]
+        except IndexError:  # the file is shorter than its size: as a damaged image
+            raise ValueError("file shorter than its size") from None
+
+    def find(self, needle: bytes, start: int) -> int:
+        pos = start
+        while pos < self.size:
+            self._cover(pos, pos + max(SCAN_BLOCK // 2, len(needle)))
+            if len(self.buffer) <= pos - self.start:  # the file is shorter than its size
+                return -1
+            found = self.buffer.find(needle, pos - self.start)
+            if found >= 0:
+                return self.start + found
+            pos = self.start + len(self.buffer) - len(needle) + 1
+        return -1
+
+    def only_padding_after(self, pos: int) -> bool:
+        while pos < self.size:
+            self._cover(pos, pos + SCAN_BLOCK // 2)
+            if len(self.buffer) <= pos - self.start:
+                break
+            if self.buffer[pos - self.start :].strip(_PADDING):
+                return False
+            pos = self.start + len(self.buffer)
+        return True
 
 
 def contains_archive(data: bytes) -> bool:
@@ -243,9 +375,6 @@ def _pdf_reader(file: Any) -> Any:
 
     if isinstance(file, (bytes, bytearray)):
         file = io.BytesIO(file)
-    elif isinstance(file, (str, os.PathLike)):
-        with open(file, "rb") as opened:  # the caller caps the size
-            file = io.BytesIO(opened.read())
     elif isinstance(file, UploadedFile):
         file = file.file  # the finished upload: a temporary file on disk, or bytes in memory
     try:
@@ -319,7 +448,9 @@ def pdf_page_count(
     """Number of pages of a PDF, read with pypdf from the page tree.
 
     ``file`` is an upload as Django holds it (a temporary file on disk or bytes in memory), an
-    open binary file, bytes or a path; the caller caps its size. Pages inside compressed object
+    open binary file, bytes or a path; the file is read where it is, as pypdf needs it (the
+    cross-reference table from the end, then the objects it points to), not copied into memory;
+    the caller caps its size. Pages inside compressed object
     streams, incremental updates and nested page trees all count; the tree is walked without
     building page objects, and the walk stops once more than ``stop_after`` pages are found
     (the number returned is then ``stop_after + 1`` or the declared count, whichever is
@@ -329,6 +460,9 @@ def pdf_page_count(
     walk passes ``PDF_PARSE_SECONDS`` or 100,000 tree nodes.
     """
     deadline = time.monotonic() + PDF_PARSE_SECONDS
+    if isinstance(file, (str, os.PathLike)):
+        with open(file, "rb") as opened:
+            return _count_pages(_pdf_reader(opened), stop_after, deadline)
     try:
         return _count_pages(_pdf_reader(file), stop_after, deadline)
     finally:
@@ -336,9 +470,14 @@ def pdf_page_count(
             file.seek(0)
 
 
-def _pdf_names(data: bytes) -> set[str]:
+def _pdf_names(data: bytes, *, complete: bool = True) -> set[str]:
+    """The names (``/Name``, ``#xx`` escapes decoded) in ``data``. With ``complete`` false,
+    ``data`` is a block of a longer file, and a name reaching its end is left for the next
+    block, which starts ``_OVERLAP`` bytes earlier (a name cut short could read as another)."""
     names = set()
     for match in _PDF_NAME.finditer(data):
+        if not complete and match.end() == len(data):
+            continue
         raw = match.group(1)
         if b"#" in raw:
             raw = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
@@ -375,12 +514,12 @@ def _active_in_object_streams(reader: Any, deadline: float) -> set[str]:
     return found & (_PDF_ACTIVE | {"Encrypt"})
 
 
-def _check_pdf(upload: UploadedFile, data: bytes, field: str) -> None:
+def _check_pdf(upload: UploadedFile, scan: _Scan, field: str) -> None:
     name = upload.name
-    end = data.rfind(b"%%EOF")
-    if end < 0 or data[end + 5 :].strip(_PADDING):
+    # nothing but padding after the last %%EOF
+    if _last_bytes(upload, scan.size, 5) != b"%%EOF":
         raise UploadRejected(_polyglot(name), field)
-    names = _pdf_names(data)
+    names = scan.pdf_names
     found = names & (_PDF_ACTIVE | {"Encrypt"})
     pages = 0
     if not found:
@@ -429,7 +568,7 @@ def _check_pdf(upload: UploadedFile, data: bytes, field: str) -> None:
 # --- images ----------------------------------------------------------------------------
 
 
-def _png_extras(data: bytes) -> tuple[bool, bool]:
+def _png_extras(data: "_FileView") -> tuple[bool, bool]:
     """(carries chunks beyond plain pixels, has bytes after IEND); ValueError if the chunks
     do not add up to a PNG ending with IEND."""
     pos, extra = 8, False
@@ -441,11 +580,11 @@ def _png_extras(data: bytes) -> tuple[bool, bool]:
             extra = True
         pos += 12 + length
         if kind == b"IEND":
-            return extra, bool(data[pos:].strip(_PADDING))
+            return extra, not data.only_padding_after(pos)
     raise ValueError("PNG chunks do not end with IEND")
 
 
-def _jpeg_extras(data: bytes) -> tuple[bool, bool]:
+def _jpeg_extras(data: "_FileView") -> tuple[bool, bool]:
     """(carries APP1+ or comment segments, has bytes after the first end-of-image marker);
     ValueError if there is no end-of-image marker.
 
@@ -461,7 +600,7 @@ def _jpeg_extras(data: bytes) -> tuple[bool, bool]:
             continue
         marker = data[pos + 1]
         if marker == 0xD9:
-            return extra, bool(data[pos + 2 :].strip(_PADDING))
+            return extra, not data.only_padding_after(pos + 2)
         if marker in (0xFF, 0x00) or 0xD0 <= marker <= 0xD7 or marker == 0x01:
             pos += 1 if marker == 0xFF else 2  # fill byte, stuffed zero, markers without length
             continue
@@ -484,9 +623,14 @@ def _jpeg_extras(data: bytes) -> tuple[bool, bool]:
     raise ValueError("JPEG without an end-of-image marker")
 
 
-def _check_image(data: bytes, mime: str, name: str | None, field: str) -> bytes | None:
-    """Check limits; returns re-encoded bytes when metadata had to be stripped, else None."""
+def _check_image(
+    upload: UploadedFile, size: int, mime: str, name: str | None, field: str
+) -> bytes | None:
+    """Check limits; returns re-encoded bytes when metadata had to be stripped, else None.
+    The segments are walked and Pillow reads the file where it is; only a re-encoded image
+    (at most ``TINHSO_UPLOAD_MAX_IMAGE_PIXELS``) is held in memory."""
     png = mime == "image/png"
+    data = _FileView(upload, size)
     try:
         extra, trailing = _png_extras(data) if png else _jpeg_extras(data)
     except ValueError as exc:
@@ -498,7 +642,8 @@ def _check_image(data: bytes, mime: str, name: str | None, field: str) -> bytes 
         # image: phones append gain maps (Ultra HDR), depth maps and motion-photo videos there.
         raise UploadRejected(_polyglot(name), field)
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        upload.seek(0)
+        with Image.open(upload) as image:
             width, height = image.size
             if width * height > settings.TINHSO_UPLOAD_MAX_IMAGE_PIXELS:
                 raise UploadRejected(
@@ -542,17 +687,24 @@ def _clamd_connection() -> socket.socket | None:
     return None
 
 
-def clamd_scan(data: bytes) -> str | None:
-    """Stream ``data`` to clamd (``zINSTREAM``); the signature name if infected, None if clean.
+CLAMD_CHUNK = 64 * 1024
 
-    Raises OSError when no scanner is configured or it cannot answer."""
+
+def clamd_scan(content: bytes | UploadedFile | IO[bytes]) -> str | None:
+    """Stream ``content`` (bytes, or a file read from its start in ``CLAMD_CHUNK`` blocks) to
+    clamd (``zINSTREAM``); the signature name if infected, None if clean.
+
+    clamd refuses a stream longer than its ``StreamMaxLength`` (25 MB by default): raise it
+    to at least ``TINHSO_UPLOAD_MAX_BYTES``. Raises OSError when no scanner is configured or
+    it cannot answer."""
     conn = _clamd_connection()
     if conn is None:
         raise OSError("no ClamAV daemon configured")
+    file = io.BytesIO(content) if isinstance(content, bytes) else content
+    file.seek(0)
     with conn:
         conn.sendall(b"zINSTREAM\0")
-        for start in range(0, len(data), 64 * 1024):
-            chunk = data[start : start + 64 * 1024]
+        while chunk := file.read(CLAMD_CHUNK):
             conn.sendall(struct.pack(">I", len(chunk)) + chunk)
         conn.sendall(struct.pack(">I", 0))
         reply = b""
@@ -569,11 +721,11 @@ def clamd_scan(data: bytes) -> str | None:
     raise OSError(f"clamd: {answer}")
 
 
-def scan_for_viruses(data: bytes, name: str | None, field: str) -> None:
+def scan_for_viruses(content: bytes | UploadedFile, name: str | None, field: str) -> None:
     if not (settings.TINHSO_CLAMAV_SOCKET or settings.TINHSO_CLAMAV_HOST):
         return
     try:
-        found = clamd_scan(data)
+        found = clamd_scan(content)
     except OSError as exc:
         raise UploadRejected(
             _("Chưa kiểm tra được virus cho tệp “%(name)s”; vui lòng thử lại sau.")
