@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -82,11 +82,13 @@ def log_event(
 ) -> AuditEntry:
     """Append one event to the audit log and return the entry.
 
-    Safe inside an outer transaction (it uses a savepoint; if the outer transaction rolls back,
-    the event is rolled back with what it described) and from concurrent requests: the stream's
-    head row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions
-    already serialise writers), so two writers of one stream never fork the chain while writers
-    of different streams do not wait for each other.
+    Written in the caller's transaction when there is one (no savepoint: if the outer
+    transaction rolls back, the event is rolled back with what it described, and an error here
+    fails the change it describes) and safe from concurrent requests: the stream's head row is
+    created if missing and locked by one upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``
+    locks the row until the commit on PostgreSQL; SQLite's IMMEDIATE transactions already
+    serialise writers), so two writers of one stream never fork the chain while writers of
+    different streams do not wait for each other. Three statements: the head, the entry, the head.
     """
     if actor is None and request is not None:
         user = getattr(request, "user", None)
@@ -97,12 +99,11 @@ def log_event(
     actor_id = actor.pk if actor is not None else None
     stream = stream_for(actor_id, ip)
     cleaned = clean_details(details or {})
-    with transaction.atomic():
-        AuditStreamHead.objects.bulk_create([AuditStreamHead(stream=stream)], ignore_conflicts=True)
-        head = AuditStreamHead.objects.select_for_update().get(stream=stream)
+    with transaction.atomic(savepoint=False):
+        head_seq, head_hash = _locked_head(stream)
         entry = AuditEntry(
             stream=stream,
-            seq=head.seq + 1,
+            seq=head_seq + 1,
             created_at=timezone.now(),  # taken under the lock: time follows seq in a stream
             actor=actor,
             actor_username=actor.get_username() if actor is not None else "",
@@ -112,9 +113,23 @@ def log_event(
             details=cleaned,
             ip=ip,
             user_agent=user_agent,
-            prev_hash=head.hash or GENESIS_HASH,
+            prev_hash=head_hash or GENESIS_HASH,
         )
         entry.hash = entry_hash(entry)
         entry.save(force_insert=True)
         AuditStreamHead.objects.filter(stream=stream).update(seq=entry.seq, hash=entry.hash)
     return entry
+
+
+def _locked_head(stream: str) -> tuple[int, str]:
+    """The (seq, hash) of the stream's head, its row created when missing and locked until the
+    commit: one statement where ``bulk_create(ignore_conflicts)`` + ``select_for_update`` took two."""
+    table = connection.ops.quote_name(AuditStreamHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (stream, seq, hash) VALUES (%s, 0, %s) "  # noqa: S608 (our table)
+            f"ON CONFLICT (stream) DO UPDATE SET seq = {table}.seq RETURNING seq, hash",
+            [stream, GENESIS_HASH],
+        )
+        seq, hash_ = cursor.fetchone()
+    return int(seq), str(hash_)

@@ -5,6 +5,13 @@ code, so switching from one to the other buys no extra guesses.
 A failure (unknown code or wrong phone digits) is counted on both keys; once either key holds
 ``TINHSO_LOOKUP_FAILURES_PER_HOUR`` failures, every lookup through it — a right answer included —
 is refused until the hour that began with its first failure is over.
+
+A right answer is kept in Django's cache under a key made of the dossier's id, history sequence
+and last save (``selectors.public_lookup_key``) and the language: a lookup reads that key in one
+indexed statement, and only when the dossier changed since the answer was kept does it read the
+dossier and its history again (a second statement). Nothing to invalidate, nothing stale, the
+same in every process: a change of the dossier changes the key. The answer holds no personal
+data; the phone digits are checked against the database on every lookup, never kept.
 """
 
 import hashlib
@@ -15,11 +22,13 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import get_language
 
 from tinhso.accounts.lockout import client_address
 from tinhso.dossiers import selectors
 
 WINDOW_SECONDS = 3600
+VIEW_SECONDS = 24 * 3600  # the longest an agency's or procedure's new name waits to be shown
 
 
 class LookupLocked(Exception):
@@ -63,11 +72,25 @@ def checked_public_lookup(
     keys = _keys(request, code)
     now = time.time()
     if limit:
-        locked = [key for key in keys if cache.get(key, 0) >= limit]
+        counts = cache.get_many(keys)
+        locked = [key for key in keys if counts.get(key, 0) >= limit]
         if locked:
             raise LookupLocked(max(_seconds_left(key, now) for key in locked))
-    found = selectors.public_lookup(code, phone_last4)
+    found = _public_view(code, phone_last4)
     if found is None and limit:
         for key in keys:
             _count_failure(key, now)
+    return found
+
+
+def _public_view(code: str, phone_last4: str) -> dict[str, Any] | None:
+    version = selectors.public_lookup_key(code, phone_last4)
+    if version is None:
+        return None
+    key = f"tinhso:lookup:view:{version}:{get_language() or ''}"
+    found: dict[str, Any] | None = cache.get(key)
+    if found is None:
+        found = selectors.public_lookup(code, phone_last4)
+        if found is not None:  # (None: the dossier changed in between; nothing to keep)
+            cache.set(key, found, VIEW_SECONDS)
     return found

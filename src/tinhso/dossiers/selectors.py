@@ -8,6 +8,7 @@ probed.
 """
 
 import hmac
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -90,6 +91,36 @@ def roles_on(user: AnyUser, dossier: Dossier, scope: str) -> set[str]:
     return result
 
 
+@dataclass(frozen=True)
+class Capacity:
+    """What a user holds on one dossier, worked out once for every action checked against it
+    (``available_actions`` checks the whole transition table)."""
+
+    user_id: int | None
+    owner: bool
+    competent: frozenset[str]
+    receiving: frozenset[str]
+
+    def roles(self, scope: str) -> frozenset[str]:
+        if scope == "competent":
+            return self.competent
+        if scope == "receiving":
+            return self.receiving
+        return self.competent | self.receiving
+
+
+def capacity(user: AnyUser, dossier: Dossier) -> Capacity:
+    if not user.is_authenticated:
+        return Capacity(None, False, frozenset(), frozenset())
+    roles = agency_roles(user)
+    return Capacity(
+        user_id=user.pk,
+        owner=is_owner(user, dossier),
+        competent=frozenset(roles.get(dossier.agency_id, ())),
+        receiving=frozenset(roles.get(dossier.receiving_agency_id, ())),
+    )
+
+
 def current_step(dossier: Dossier) -> WorkflowStep | None:
     steps = getattr(dossier, "_steps", None)
     if steps is None:
@@ -101,8 +132,11 @@ def current_step(dossier: Dossier) -> WorkflowStep | None:
     return None
 
 
-def acting_role(user: AnyUser, dossier: Dossier, spec: ActionSpec) -> str | None:
-    """The capacity in which ``user`` may take ``spec`` on ``dossier`` now, or None."""
+def acting_role(
+    user: AnyUser, dossier: Dossier, spec: ActionSpec, held: Capacity | None = None
+) -> str | None:
+    """The capacity in which ``user`` may take ``spec`` on ``dossier`` now, or None. ``held``:
+    the user's ``capacity`` on the dossier when the caller has it already."""
     if dossier.status not in spec.from_states or not user.is_authenticated:
         return None
     if spec.step_action is not None:
@@ -118,18 +152,42 @@ def acting_role(user: AnyUser, dossier: Dossier, spec: ActionSpec) -> str | None
         and dossier.resume_status != "submitted"
     ):
         return None
-    if APPLICANT in allowed and is_owner(user, dossier):
+    if held is None:
+        held = capacity(user, dossier)
+    if APPLICANT in allowed and held.owner:
         return APPLICANT
-    held = roles_on(user, dossier, spec.scope) & allowed
-    if not held:
+    roles = held.roles(spec.scope) & allowed
+    if not roles:
         return None
     if spec.name in ("complete_step", "approve") and dossier.assignee_id not in (None, user.pk):
         return None
-    return sorted(held)[0]
+    return sorted(roles)[0]
 
 
 def available_actions(user: AnyUser, dossier: Dossier) -> list[str]:
-    return [name for name, spec in ACTIONS.items() if acting_role(user, dossier, spec) is not None]
+    held = capacity(user, dossier)
+    return [
+        name for name, spec in ACTIONS.items() if acting_role(user, dossier, spec, held) is not None
+    ]
+
+
+def public_lookup_key(code: str, phone_last4: str) -> str | None:
+    """Anonymous lookup, first step: when ``code`` is a filed dossier whose applicant's phone
+    ends in ``phone_last4``, a key that changes whenever the dossier does (its id, history
+    sequence and last save), under which its ``public_lookup`` answer may be kept; else None.
+
+    One indexed statement reading four columns (the digits are compared here, never kept)."""
+    row = list(
+        Dossier.objects.filter(code=code.strip())
+        .exclude(status=Status.DRAFT)
+        .values_list("pk", "history_seq", "updated_at", "applicant_phone")[:1]
+    )
+    if not row:
+        return None
+    pk, seq, updated_at, phone = row[0]
+    if len(phone) < 4 or not hmac.compare_digest(phone[-4:], phone_last4):
+        return None
+    return f"{pk}:{seq}:{updated_at.timestamp():.6f}"
 
 
 def public_lookup(code: str, phone_last4: str) -> dict[str, Any] | None:

@@ -14,12 +14,13 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,7 @@ from tinhso.accounts.access import agency_roles
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.calendars.worktime import get_calendar
-from tinhso.dossiers import batching, events
+from tinhso.dossiers import events
 from tinhso.dossiers.models import (
     Attachment,
     Channel,
@@ -47,6 +48,8 @@ from tinhso.procedures.selectors import competent_agencies
 from tinhso.stores.models import StoredDocument
 from tinhso.stores.services import download_name
 from tinhso.uploads import CheckedUpload
+
+RowT = TypeVar("RowT", bound=Model)
 
 
 class DossierError(Exception):
@@ -220,8 +223,13 @@ def _record(
     step_outcome: str = "",
     step: WorkflowStep | None = None,
     agency: Agency | None = None,
+    advance: bool = True,
 ) -> HistoryEntry:
-    dossier.history_seq += 1
+    """Write the history row of a change. ``advance``: take the next sequence number (the caller
+    saves the dossier's ``history_seq`` afterwards); False when the caller advanced and saved it
+    with the change already (a filing writes the dossier once)."""
+    if advance:
+        dossier.history_seq += 1
     entry = HistoryEntry.objects.create(
         dossier=dossier,
         seq=dossier.history_seq,
@@ -244,8 +252,12 @@ def _record(
 
 def _store_files(
     dossier: Dossier, files: Sequence[NewFile], user: User, written: list[str]
-) -> None:
+) -> list[Attachment]:
+    """Write the files of ``files`` to storage and their rows; returns the new attachments."""
+    if not files:
+        return []
     codes = {d.code for d in dossier.procedure_version.documents.all()}
+    stored: list[Attachment] = []
     for item in files:
         if item.document_code not in codes:
             raise InvalidInput(
@@ -254,7 +266,7 @@ def _store_files(
                 "document",
             )
         if item.stored is not None:
-            _store_reused(dossier, item.document_code, item.stored, user, written)
+            stored.append(_store_reused(dossier, item.document_code, item.stored, user, written))
             continue
         assert item.upload is not None
         attachment = Attachment(
@@ -270,11 +282,13 @@ def _store_files(
         attachment.file.save(item.upload.name, item.upload.file, save=False)
         written.append(attachment.file.name)
         attachment.save()
+        stored.append(attachment)
+    return stored
 
 
 def _store_reused(
     dossier: Dossier, document_code: str, stored: StoredDocument, user: User, written: list[str]
-) -> None:
+) -> Attachment:
     """Copy a document of the applicant's store into the dossier, recorded as reuse (R-DIG-5)."""
     if stored.revoked or dossier.applicant_id is None or stored.owner_id != dossier.applicant_id:
         raise InvalidInput(_("Giấy tờ đã chọn không có trong kho của chủ hồ sơ."), "document")
@@ -296,6 +310,24 @@ def _store_reused(
     attachment.file.save(name, ContentFile(content), save=False)
     written.append(attachment.file.name)
     attachment.save()
+    return attachment
+
+
+def _known_rows(
+    dossier: Dossier, *, history: list[HistoryEntry], attachments: list[Attachment]
+) -> None:
+    """Give a dossier just written the rows it has, as ``prefetch_related`` would, so that
+    answering with it (``dossier.history.all()``, ``dossier.attachments.all()``) reads nothing
+    back from the database."""
+    cache: dict[str, QuerySet[Any]] = dossier.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache["history"] = _prefetched(HistoryEntry.objects.filter(dossier=dossier), history)
+    cache["attachments"] = _prefetched(Attachment.objects.filter(dossier=dossier), attachments)
+
+
+def _prefetched(queryset: QuerySet[RowT], rows: list[RowT]) -> QuerySet[RowT]:
+    queryset._result_cache = list(rows)  # what prefetch_related_objects does
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    return queryset
 
 
 def _announce(
@@ -358,7 +390,7 @@ def file_dossier(
     fee = quote_dossier_fee(version, data, channel, exemption_group)
     now = timezone.now()
     try:
-        with _files_removed_on_error() as written, transaction.atomic(), batching.batch():
+        with _files_removed_on_error() as written, transaction.atomic():
             dossier = Dossier(
                 procedure_version=version,
                 agency=chosen,
@@ -371,31 +403,20 @@ def file_dossier(
                 applicant_phone=applicant.phone,
                 applicant_email=applicant.email,
                 applicant_address=applicant.address,
-                applicant_unit=applicant.user.commune if applicant.user else None,
+                applicant_unit_id=applicant.user.commune_id if applicant.user else None,
                 data=data if isinstance(data, dict) else {},
                 fee_amount=fee.amount,
                 fee_exemption=fee.exemption,
                 step_position=1,
             )
-            if not draft:
-                dossier.code = _next_code(receiving.code, timezone.localdate(now))
-                dossier.status = Status.SUBMITTED
-                dossier.submitted_at = now
-            dossier.refresh_search_text()
-            dossier.save()
-            _store_files(dossier, files, user, written)
-            if not draft:
-                entry = _record(
-                    dossier,
-                    action="submit",
-                    actor=user,
-                    role="applicant" if is_owner(user, dossier) else "clerk",
-                    from_status=Status.DRAFT,
-                    at=now,
-                )
-                dossier.save(update_fields=["history_seq"])
-                _announce(entry, DossierEvent.Kind.FILED)
-            else:
+            attachments: list[Attachment] = []
+            if draft or files:
+                # Saved as a draft first, so that the files are written to storage before the
+                # day's counter is taken (below): its row stays locked until the commit.
+                dossier.refresh_search_text()
+                dossier.save()
+                attachments = _store_files(dossier, files, user, written)
+            if draft:
                 events.record(
                     dossier_id=dossier.pk,
                     kind=DossierEvent.Kind.DRAFT_SAVED,
@@ -403,6 +424,26 @@ def file_dossier(
                     actor=user,
                     at=now,
                 )
+            else:
+                # The counter as late as it can be: what is left until the commit are the
+                # dossier's row, its history (with the audit entry) and its event.
+                dossier.code = _next_code(receiving.code, timezone.localdate(now))
+                dossier.status = Status.SUBMITTED
+                dossier.submitted_at = now
+                dossier.history_seq = 1
+                dossier.refresh_search_text()
+                dossier.save()
+                entry = _record(
+                    dossier,
+                    action="submit",
+                    actor=user,
+                    role="applicant" if is_owner(user, dossier) else "clerk",
+                    from_status=Status.DRAFT,
+                    at=now,
+                    advance=False,
+                )
+                _announce(entry, DossierEvent.Kind.FILED)
+                _known_rows(dossier, history=[entry], attachments=attachments)
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     user=user, key=idempotency_key, request_hash=fingerprint, dossier=dossier
@@ -421,7 +462,7 @@ def update_draft(
 ) -> Dossier:
     if dossier.status != Status.DRAFT or dossier.filed_by_id != user.pk:
         raise ActionNotAllowed(_("Chỉ người tạo mới sửa được bản nháp."))
-    with _files_removed_on_error() as written, transaction.atomic(), batching.batch():
+    with _files_removed_on_error() as written, transaction.atomic():
         dossier.data = data if isinstance(data, dict) else {}
         dossier.save(update_fields=["data", "updated_at"])
         _store_files(dossier, files, user, written)
@@ -441,7 +482,7 @@ def submit_draft(*, user: User, dossier: Dossier) -> Dossier:
         raise ActionNotAllowed(_("Hồ sơ này không còn là bản nháp."))
     validate_form_data(dossier.procedure_version, dossier.data)
     now = timezone.now()
-    with transaction.atomic(), batching.batch():
+    with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status != Status.DRAFT:
             raise ActionNotAllowed(_("Hồ sơ này không còn là bản nháp."))
@@ -472,7 +513,7 @@ def add_attachment(
             _("Không thể bổ sung tệp khi hồ sơ đang ở trạng thái “%(s)s”.")
             % {"s": dossier.get_status_display()}
         )
-    with _files_removed_on_error() as written, transaction.atomic(), batching.batch():
+    with _files_removed_on_error() as written, transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status not in allowed:
             raise ActionNotAllowed(_("Hồ sơ đã được tiếp nhận; không thể bổ sung tệp."))
@@ -499,7 +540,7 @@ def supplement_dossier(
     digitised: bool = False,
 ) -> Dossier:
     """The applicant's (or clerk's) supplement: the files and the resumption, all or nothing."""
-    with _files_removed_on_error() as written, transaction.atomic(), batching.batch():
+    with _files_removed_on_error() as written, transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status != Status.SUPPLEMENT_REQUESTED:
             raise ActionNotAllowed(_("Hồ sơ không ở trạng thái chờ bổ sung."), "action")
@@ -698,7 +739,7 @@ def _act(
     if spec.comment_required and not comment:
         raise InvalidInput(_("Vui lòng nhập lý do (bắt buộc với thao tác này)."), "comment")
     now = timezone.now()
-    with transaction.atomic(), batching.batch():
+    with transaction.atomic():
         # FOR UPDATE OF the dossier only: locking the joined procedure version too made every
         # concurrent filing on that procedure (whose foreign-key check takes a share lock on it)
         # deadlock with the operations-centre upserts (found by the fault tests under load).
@@ -1102,7 +1143,7 @@ def record_payment(*, dossier_id: int, amount: int, online: bool, reference: str
     """Apply a confirmed payment to its dossier: add it to what was paid and, when the dossier was
     waiting for it, resume processing. Recorded in the history with no human actor."""
     now = timezone.now()
-    with transaction.atomic(), batching.batch():
+    with transaction.atomic():
         locked = (
             Dossier.objects.select_for_update(of=("self",))  # the dossier only (see _act)
             .select_related("procedure_version")

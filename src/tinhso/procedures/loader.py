@@ -18,6 +18,7 @@ import jsonschema
 from django.db import transaction
 
 from tinhso.agencies.models import Agency
+from tinhso.procedures.cache import catalogue_changed
 from tinhso.procedures.models import (
     Field,
     Procedure,
@@ -203,6 +204,7 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> LoadReport:
             for i, s in enumerate(entry["workflow"], start=1)
         )
         _close_previous(procedure, version)
+    catalogue_changed()  # the bulk inserts above send no signal
     return report
 
 

@@ -279,3 +279,25 @@ class WorkflowStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
+
+
+class CatalogueRevision(models.Model):
+    """One row whose ``stamp`` is a fresh random token after every change to the catalogue.
+
+    Written in the transaction of the change (``tinhso.procedures.cache.catalogue_changed``, called
+    by the signal receivers of every catalogue model and by the loader), so it commits or rolls
+    back with it. Each process keeps the versions it has loaded with the stamp it read them under,
+    and reads the stamp in the same statement that finds the version in force (no second round
+    trip): a process sees a change at its next filing, whatever process made it. A random token
+    rather than a counter: a counter rolled back to an old value could meet a cached copy of that
+    value again (tests roll back every transaction, and reuse ids on SQLite).
+    """
+
+    stamp = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("phiên bản danh mục thủ tục")
+        verbose_name_plural = _("phiên bản danh mục thủ tục")
+
+    def __str__(self) -> str:
+        return self.stamp

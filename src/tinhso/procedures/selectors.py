@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tinhso.agencies.models import Agency
+from tinhso.procedures import cache
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.text import fold
 
@@ -32,12 +33,45 @@ def search_procedures(
 
 
 def version_by_code(code: str, day: datetime.date | None = None) -> ProcedureVersion | None:
-    return current_versions(day).filter(procedure__code=code).first()
+    """The version of procedure ``code`` in force on ``day``, with its procedure, field, agencies,
+    documents and workflow steps: one statement (the version's id and the catalogue's stamp) when
+    this process already holds that version as of that stamp (``tinhso.procedures.cache``).
+
+    The instance may be shared with other requests of the process: read it, never change it."""
+    row = list(
+        current_versions(day)
+        .filter(procedure__code=code)
+        .annotate(stamp=cache.stamp_subquery())
+        .values_list("pk", "stamp")[:1]
+    )
+    if not row:
+        return None
+    pk, stamp = row[0]
+    return cache.version(pk, stamp, _load_version)
+
+
+def _load_version(pk: int) -> tuple[ProcedureVersion, tuple[Agency, ...]]:
+    version = (
+        ProcedureVersion.objects.select_related(
+            "procedure", "field", "default_agency", "receiving_agency"
+        )
+        .prefetch_related("documents", "steps")
+        .get(pk=pk)
+    )
+    return version, tuple(_competent_query(version))
 
 
 def competent_agencies(version: ProcedureVersion) -> list[Agency]:
     """The active agencies that decide on ``version``: every commune committee for a commune-level
-    procedure, else the agencies the procedure lists."""
+    procedure, else the agencies the procedure lists (no query for a version from
+    ``version_by_code``)."""
+    kept = cache.competent(version)
+    if kept is not None:
+        return list(kept)
+    return list(_competent_query(version))
+
+
+def _competent_query(version: ProcedureVersion) -> QuerySet[Agency]:
     if version.level == ProcedureVersion.Level.COMMUNE:
-        return list(Agency.objects.filter(kind=Agency.Kind.COMMUNE_COMMITTEE, is_active=True))
-    return list(version.agencies.filter(is_active=True))
+        return Agency.objects.filter(kind=Agency.Kind.COMMUNE_COMMITTEE, is_active=True)
+    return version.agencies.filter(is_active=True)

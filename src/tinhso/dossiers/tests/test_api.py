@@ -124,20 +124,27 @@ def test_full_cycle_through_the_api(client, cast):
     assert "Nguyễn" not in lookup.content.decode()
 
 
-def test_lookup_reads_the_dossier_and_its_history_in_one_statement(client, cast):
+def test_lookup_reads_no_personal_data_and_answers_again_from_the_cache(client, cast):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     code = create(client, token(client, "citizen1")).json()["code"]
-    with CaptureQueriesContext(connection) as queries:
-        found = client.get(f"/api/v1/lookup/{code}", {"phone_last4": "5678"})
-    assert found.status_code == 200, found.content
-    body = found.json()
+    answers, statements = [], []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            found = client.get(f"/api/v1/lookup/{code}", {"phone_last4": "5678"})
+        assert found.status_code == 200, found.content
+        answers.append(found.json())
+        statements.append([q["sql"] for q in queries.captured_queries])
+    body = answers[0]
     assert body["code"] == code and body["status"] == "submitted"
     assert [step["status_code"] for step in body["history"]] == [1]
-    reads = [q["sql"] for q in queries.captured_queries if "dossiers_" in q["sql"]]
-    assert len(reads) == 1, reads
-    assert "applicant_name" not in reads[0] and "personal_id" not in reads[0]
+    assert answers[1] == body
+    # a miss: the cache key (id, history sequence, last save, phone), then dossier + history in
+    # one statement; a hit: the key only
+    assert [len(s) for s in statements] == [2, 1], statements
+    for sql in statements[0]:
+        assert "applicant_name" not in sql and "personal_id" not in sql
 
 
 def test_lookup_with_wrong_digits_is_404_and_malformed_is_400(client, cast):

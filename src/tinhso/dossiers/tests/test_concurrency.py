@@ -99,3 +99,67 @@ def test_sequence_grows_beyond_four_digits(db):
         applicant=services.Applicant.from_user(cast.citizen),
     )
     assert dossier.code.endswith("-10000")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_filings_with_and_without_files_race_to_distinct_sequential_codes():
+    """A filing with files is saved as a draft and numbered after its files are written; one
+    without is numbered first. Racing together, they share one gap-free sequence."""
+    from tinhso.testing import pdf_upload
+    from tinhso.uploads import check_upload
+
+    cast = make_cast()
+    applicant = services.Applicant.from_user(cast.citizen)
+
+    def submit(i: int):
+        files = [services.NewFile("TK", check_upload(pdf_upload()))] if i % 2 else []
+        dossier, _ = services.file_dossier(
+            user=cast.citizen,
+            version=cast.province_procedure,
+            data=FORM_DATA,
+            applicant=applicant,
+            files=files,
+        )
+        return dossier.code
+
+    outcomes = run_in_threads(8, submit)
+    assert all(isinstance(code, str) for code in outcomes), outcomes
+    assert sorted(int(code.rsplit("-", 1)[1]) for code in outcomes) == list(range(1, 9))
+    filed = Dossier.objects.filter(code__in=outcomes)
+    assert filed.filter(status="submitted", history_seq=1).count() == 8
+    assert filed.filter(attachments__document_code="TK").count() == 4
+    assert HistoryEntry.objects.filter(dossier__in=filed, seq=1, action="submit").count() == 8
+
+
+def test_a_filing_rolled_back_after_taking_its_number_leaves_no_gap(db, monkeypatch):
+    cast = make_cast()
+    applicant = services.Applicant.from_user(cast.citizen)
+
+    def file(**extra):
+        return services.file_dossier(
+            user=cast.citizen,
+            version=cast.province_procedure,
+            data=FORM_DATA,
+            applicant=applicant,
+            **extra,
+        )[0]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the event could not be written")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_announce", broken)
+        with pytest.raises(RuntimeError):
+            file()
+        with pytest.raises(RuntimeError):
+            file(files=[services.NewFile("TK", _upload())])
+    assert not Dossier.objects.exists()
+    assert file().code.endswith("-0001")
+    assert file(files=[services.NewFile("TK", _upload())]).code.endswith("-0002")
+
+
+def _upload():
+    from tinhso.testing import pdf_upload
+    from tinhso.uploads import check_upload
+
+    return check_upload(pdf_upload())
