@@ -41,22 +41,6 @@ def _fresh_caches():
     catalogue_cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _operations_centre_off_the_request_path():
-    """While the operations centre still refreshes its facts in the filing's transaction (signal
-    receivers on Dossier saves), count without it: that work is moving onto the dossier events
-    (issue 14, ADR 0013). Once it has moved, ``receivers`` has no in-transaction receiver left and
-    this fixture does nothing: the counts below are then those of the real path."""
-    from tinhso.ioc import receivers
-
-    legacy = hasattr(receivers, "dossier_saved")
-    if legacy:
-        receivers.disconnect()
-    yield
-    if legacy:
-        receivers.connect()
-
-
 def bearer(client, username: str) -> dict[str, str]:
     response = client.post(
         "/api/v1/auth/token", token_request(username), content_type="application/json"
