@@ -17,11 +17,18 @@ to ClamAV; only an image that has to be re-encoded is held, as pixels.
   Encrypted files, more than ``TINHSO_UPLOAD_MAX_PDF_PAGES`` pages (counted in the page tree,
   so pages in compressed object streams count — see ``pdf_page_count``), and any active
   content (JavaScript, launch or import actions, open or additional actions, embedded files,
-  rich media, XFA forms) are refused. Dictionary keys are searched in the raw bytes (``#xx``
-  escapes in names decoded) and, when the file uses compressed object streams, in the objects
-  pypdf extracts from them. Parsing is bounded: the upload size cap, pypdf's per-stream
-  limits, at most ``PDF_MAX_DECODED_BYTES`` of decoded object streams, and
-  ``PDF_PARSE_SECONDS`` of walking.
+  rich media, XFA forms) are refused. Their names are searched twice. (1) In the raw bytes
+  outside stream bodies (``#xx`` escapes decoded; a body runs from the ``stream`` keyword
+  after a dictionary's ``>>`` to the next ``endstream``), in the same pass over the blocks:
+  image, font and compressed data would otherwise hold ``/JS`` or ``/AA`` by chance about
+  once every 11 MB. (2) In every indirect object the cross-reference tables list (those in
+  compressed object streams included, and those pypdf finds by searching the file when a
+  table lacks them or points wrongly) and the trailer, read with pypdf: keys and name values
+  of dictionaries, nested dictionaries and arrays, stream data skipped — what a raw search
+  misses when a string literal forges a stream start (``(>>stream)``). Parsing is bounded: the
+  upload size cap, pypdf's per-stream limits, at most ``PDF_MAX_DECODED_BYTES`` of decoded
+  object streams, 200,000 objects, and ``PDF_PARSE_SECONDS`` of walking; a file whose
+  structure cannot be walked within them is refused.
 * **Images** (JPEG, PNG): more than ``TINHSO_UPLOAD_MAX_IMAGE_PIXELS`` pixels is refused before
   decoding (decompression bombs); an image carrying metadata (EXIF with GPS position, comments,
   text or private chunks) is re-encoded from its pixels, which drops them.
@@ -103,9 +110,10 @@ def check_upload(upload: UploadedFile, field: str = "file") -> CheckedUpload:
     """Check ``upload`` by its content and return what to store.
 
     The file is read in blocks of ``SCAN_BLOCK`` bytes, never whole: its first kilobyte for the
-    type and markup, one pass for the size, the archive signatures, a PDF's names and (unless
-    the upload handler already computed it while the file arrived) the SHA-256, then pypdf or
-    Pillow on the file itself and ClamAV fed from it. ``CheckedUpload.file`` is the upload
+    type and markup, one pass for the size, the archive signatures, a PDF's names outside its
+    stream bodies and (unless the upload handler already computed it while the file arrived)
+    the SHA-256, then pypdf (every object, then the page tree) or Pillow on the file itself
+    and ClamAV fed from it. ``CheckedUpload.file`` is the upload
     itself, left at its start, or the re-encoded image when metadata had to be removed."""
     limit = settings.TINHSO_UPLOAD_MAX_BYTES
     if isinstance(upload, OversizedUpload) or (upload.size is not None and upload.size > limit):
@@ -166,7 +174,8 @@ def _polyglot(name: str | None) -> str:
 
 SCAN_BLOCK = 1024 * 1024
 # Bytes each block shares with the one before, so that what straddles two blocks is seen
-# whole: a ZIP header with the fields checked (32 bytes), a PDF name (41 bytes), ``%%EOF``.
+# whole: a ZIP header with the fields checked (32 bytes), a PDF name (41 bytes), the start of
+# a PDF stream (42 bytes), an object header (51 bytes), ``%%EOF``.
 _OVERLAP = 64
 
 
@@ -180,10 +189,11 @@ class _Scan:
 
 def _scan(file: UploadedFile | IO[bytes], limit: int, *, hashing: bool, pdf: bool) -> _Scan:
     """One pass over ``file`` in blocks overlapping by ``_OVERLAP`` bytes: its size, whether
-    it holds an archive, a PDF's names (``pdf``) and its SHA-256 (``hashing``); stops early
-    once past ``limit`` bytes or at an archive."""
+    it holds an archive, a PDF's names outside its stream bodies (``pdf``) and its SHA-256
+    (``hashing``); stops early once past ``limit`` bytes or at an archive."""
     digest = hashlib.sha256() if hashing else None
-    size, archive, names = 0, False, set[str]()
+    size, archive = 0, False
+    names = _PdfNameScan() if pdf else None
     tail = b""
     file.seek(0)
     while block := file.read(SCAN_BLOCK):
@@ -196,17 +206,17 @@ def _scan(file: UploadedFile | IO[bytes], limit: int, *, hashing: bool, pdf: boo
         if contains_archive(window):
             archive = True
             break
-        if pdf:
-            names |= _pdf_names(window, complete=False)
+        if names is not None:
+            names.feed(block)
         tail = window[-_OVERLAP:]
     else:
-        if pdf:
-            names |= _pdf_names(tail, complete=True)
+        if names is not None:
+            names.feed(b"", final=True)
     return _Scan(
         size=size,
         sha256=digest.hexdigest() if digest is not None else "",
         archive=archive,
-        pdf_names=frozenset(names),
+        pdf_names=frozenset(names.names if names is not None else ()),
     )
 
 
@@ -394,15 +404,19 @@ def _decode_object_streams(reader: Any, deadline: float) -> None:
             raise PdfUnreadable("object streams too large")
 
 
-def _count_pages(reader: Any, stop_after: int | None, deadline: float) -> int:
+def _count_pages(
+    reader: Any, stop_after: int | None, deadline: float, *, streams_decoded: bool = False
+) -> int:
     """Page leaves in the page tree, walked without building page objects; stops once more
-    than ``stop_after`` are found. Also at least the root's declared ``/Count``."""
+    than ``stop_after`` are found. Also at least the root's declared ``/Count``.
+    ``streams_decoded``: ``_decode_object_streams`` already ran on ``reader``."""
     from pypdf.generic import ArrayObject, DictionaryObject
 
     try:
         if reader.is_encrypted:
             raise PdfUnreadable("encrypted")
-        _decode_object_streams(reader, deadline)
+        if not streams_decoded:
+            _decode_object_streams(reader, deadline)
         root = reader.trailer["/Root"].get_object()
         tree = root["/Pages"].get_object()
         declared = int(tree.get("/Count", 0))
@@ -485,33 +499,193 @@ def _pdf_names(data: bytes, *, complete: bool = True) -> set[str]:
     return names
 
 
-def _active_in_object_streams(reader: Any, deadline: float) -> set[str]:
-    """Keys of the objects stored in compressed object streams, read with pypdf."""
-    from pypdf.generic import ArrayObject, DictionaryObject
+# A stream body starts after ``stream`` and its end of line, the keyword following the end of
+# the stream's dictionary (whitespace between them bounded, so that the match fits in
+# ``_OVERLAP``), and ends at the next ``endstream``.
+_STREAM_START = re.compile(rb">>[\x00\t\n\x0c\r ]{0,32}stream\r?\n")
+_STREAM_END = b"endstream"
+
+
+class _PdfNameScan:
+    """The names of a PDF outside its stream bodies, fed block by block (``_pdf_names``).
+
+    Stream data (images, fonts, compressed content) is not searched: a few random bytes in
+    it read as ``/JS`` or ``/AA`` about once every 11 MB. What a raw scan takes for a stream
+    start can be forged (``(>>stream)`` in a string literal hides the dictionary text after
+    it), so ``_active_in_structure`` also reads every object with pypdf. The state carries
+    from one block to the next: inside a stream body, the last bytes that could begin
+    ``endstream``; outside, the last ``_OVERLAP`` bytes, searched again with the next block."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.carry = b""
+        self.in_stream = False
+
+    def feed(self, block: bytes, *, final: bool = False) -> None:
+        data, pos = self.carry + block, 0
+        while True:
+            if self.in_stream:
+                end = data.find(_STREAM_END, pos)
+                if end < 0:
+                    self.carry = data[max(pos, len(data) - len(_STREAM_END) + 1) :]
+                    return
+                pos, self.in_stream = end + len(_STREAM_END), False
+            start = _STREAM_START.search(data, pos)
+            if start is None:
+                self.names |= _pdf_names(data[pos:], complete=final)
+                self.carry = data[max(pos, len(data) - _OVERLAP) :]
+                return
+            self.names |= _pdf_names(data[pos : start.start()])
+            pos, self.in_stream = start.end(), True
+
+
+class _StreamDataSkipped:
+    """The reader's file as pypdf's object parser sees it during ``_active_in_structure``:
+    reading more than ``SCAN_BLOCK`` bytes at once (only a stream's data is read so) moves
+    past them and returns nothing, so the dictionaries of every object are read while a
+    900 MB image is neither held in memory nor refused by pypdf's limit on a stream's
+    declared length. Reading the rest of the file (what pypdf does to repair a damaged
+    one) is refused."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            raise PdfUnreadable("reading the whole file")
+        if size > SCAN_BLOCK:
+            self.file.seek(size, os.SEEK_CUR)
+            return b""
+        return self.file.read(size)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self.file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+
+_OBJECT_HEADER = re.compile(rb"\s(\d{1,10})\s{1,16}(\d{1,5})\s{1,16}obj")
+
+
+def _object_headers(
+    file: IO[bytes], wanted: set[tuple[int, int]], deadline: float
+) -> dict[tuple[int, int], int]:
+    """The offset of the first ``N G obj`` header of each wanted object in ``file``, where
+    pypdf looks for an object its tables lack (it searches the whole file held in memory;
+    this reads it in overlapping blocks)."""
+    found: dict[tuple[int, int], int] = {}
+    position, tail = 0, b""
+    file.seek(0)
+    while block := file.read(SCAN_BLOCK):
+        window, base = tail + block, position - len(tail)
+        for match in _OBJECT_HEADER.finditer(window):
+            key = (int(match[1]), int(match[2]))
+            if key in wanted and key not in found:
+                found[key] = base + match.start() + 1
+        if time.monotonic() > deadline:
+            raise PdfUnreadable("structure too large to walk in time")
+        position += len(block)
+        tail = window[-_OVERLAP:]
+    return found
+
+
+_PDF_MAX_OBJECTS = 200_000
+_PDF_MAX_DEPTH = 100  # nested dictionaries and arrays within one object
+
+
+def _active_in_structure(reader: Any, deadline: float) -> set[str]:
+    """The active-content names among the keys and name values of every indirect object the
+    cross-reference table(s) list, read with pypdf, and of the trailer: dictionaries (a
+    stream's included), nested dictionaries and arrays, ``#xx`` escapes decoded by pypdf.
+
+    Objects in compressed object streams are read from the decoded streams (at most
+    ``PDF_MAX_DECODED_BYTES`` in all); the others are read where the table says they are,
+    their stream data skipped (``_StreamDataSkipped``). An encrypted file returns
+    ``{"Encrypt"}``. Raises ``PdfUnreadable`` past ``deadline``, ``_PDF_MAX_OBJECTS`` objects
+    or ``_PDF_MAX_DEPTH`` levels of nesting. An object referred to but not listed, or not
+    where the table says, is read where pypdf finds it, searching the file for its header
+    (``_object_headers``)."""
+    from pypdf import apply_configuration, get_configuration
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        NameObject,
+        read_object,
+    )
 
     if reader.is_encrypted:
         return {"Encrypt"}
     _decode_object_streams(reader, deadline)
+    wanted = _PDF_ACTIVE | {"Encrypt"}
     found: set[str] = set()
+    referenced: set[tuple[int, int]] = set()
+    misplaced: set[tuple[int, int]] = set()
+    nodes = 0
 
-    def walk(obj: object, depth: int) -> None:
-        if depth > 20:
-            return
-        if isinstance(obj, DictionaryObject):
-            for key, value in obj.items():
-                found.add(str(key).lstrip("/"))
-                if str(key) == "/S":
-                    found.add(str(value).lstrip("/"))
-                walk(value, depth + 1)
-        elif isinstance(obj, ArrayObject):
-            for item in obj:
-                walk(item, depth + 1)
+    def walk(obj: object) -> None:
+        nonlocal nodes
+        stack: list[tuple[object, int]] = [(obj, 0)]
+        while stack:
+            item, depth = stack.pop()
+            nodes += 1
+            if depth > _PDF_MAX_DEPTH:
+                raise PdfUnreadable("objects nested too deeply")
+            if nodes % 4096 == 0 and time.monotonic() > deadline:
+                raise PdfUnreadable("structure too large to walk in time")
+            if isinstance(item, DictionaryObject):
+                for key, value in item.items():
+                    if str(key)[1:] in wanted:
+                        found.add(str(key)[1:])
+                    stack.append((value, depth + 1))
+            elif isinstance(item, ArrayObject):
+                stack.extend((value, depth + 1) for value in item)
+            elif isinstance(item, NameObject) and str(item)[1:] in wanted:
+                found.add(str(item)[1:])
+            elif isinstance(item, IndirectObject):
+                referenced.add((item.idnum, item.generation))
 
-    for count, number in enumerate(reader.xref_objStm):
-        if count >= 200_000 or (count % 1000 == 0 and time.monotonic() > deadline):
-            raise PdfUnreadable("too many objects")
-        walk(reader.get_object(number), 0)
-    return found & (_PDF_ACTIVE | {"Encrypt"})
+    walk(reader.trailer)
+    numbers = list(reader.xref_objStm)
+    table = [
+        (number, generation, offset)
+        for generation, entries in reader.xref.items()
+        for number, offset in entries.items()
+        if not reader.xref_free_entry.get(generation, {}).get(number, False)
+    ]
+    if len(numbers) + len(table) > _PDF_MAX_OBJECTS:
+        raise PdfUnreadable("too many objects")
+    for number in numbers:
+        walk(reader.get_object(number))
+    file: Any = _StreamDataSkipped(reader.stream)  # pypdf reads through read, seek and tell
+    size = file.seek(0, os.SEEK_END)
+    longest = max(size, get_configuration().maximum_declared_stream_length)
+    with apply_configuration(maximum_declared_stream_length=longest):
+        for number, generation, offset in table:
+            if time.monotonic() > deadline:
+                raise PdfUnreadable("structure too large to walk in time")
+            file.seek(offset)
+            if reader.read_object_header(file)[0] != number:
+                misplaced.add((number, generation))
+                continue
+            walk(read_object(file, reader))
+        # Objects listed at a wrong offset (pypdf drops those where no object header is when
+        # it opens the file), or referred to but missing from the tables, are found by pypdf,
+        # as by viewers, by searching the file for their header: walk what that finds.
+        listed = {number for number, _generation, _offset in table} | set(numbers)
+        listed -= {number for number, _generation in misplaced}
+        referenced |= misplaced
+        searched: set[tuple[int, int]] = set()
+        while missing := {ref for ref in referenced if ref[0] not in listed} - searched:
+            searched |= missing
+            if len(searched) + len(listed) > _PDF_MAX_OBJECTS:
+                raise PdfUnreadable("too many objects missing from the tables")
+            for offset in _object_headers(reader.stream, missing, deadline).values():
+                file.seek(offset)
+                reader.read_object_header(file)
+                walk(read_object(file, reader))
+    return found
 
 
 def _check_pdf(upload: UploadedFile, scan: _Scan, field: str) -> None:
@@ -527,10 +701,9 @@ def _check_pdf(upload: UploadedFile, scan: _Scan, field: str) -> None:
         deadline = time.monotonic() + PDF_PARSE_SECONDS
         try:
             reader = _pdf_reader(upload)
-            if "ObjStm" in names:
-                found |= _active_in_object_streams(reader, deadline)
+            found |= _active_in_structure(reader, deadline)
             if not found:
-                pages = _count_pages(reader, limit, deadline)
+                pages = _count_pages(reader, limit, deadline, streams_decoded=True)
         except Exception as exc:  # PdfUnreadable, or anything pypdf raised on hostile input
             raise UploadRejected(
                 _(

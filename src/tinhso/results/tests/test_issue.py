@@ -206,8 +206,8 @@ def test_signing_a_result_reaches_the_operations_centres_fact(cast):
     """The signature is written by a conditional UPDATE (two workers cannot both sign); the
     operations centre's fact must still see the e-result (Decision 766 indicator 4.1)."""
     from tinhso.dossiers.models import Dossier
-    from tinhso.ioc.facts import fact_for
     from tinhso.ioc import receivers
+    from tinhso.ioc.facts import fact_for
     from tinhso.ioc.models import DossierFact
 
     dossier = to_result_ready(cast)
