@@ -83,6 +83,16 @@ bench-ioc: install
 bench-inbox: install
 	$(BIN)/python bench/inbox.py --dossiers 1000000 --years 5
 
+# Lookup, filing and a bare view under gunicorn (the Procfile's web command) with wrk, on PostgreSQL
+# (database tinhso_bench_http, kept between runs; 1 M generated dossiers the first time). Options:
+# BENCH_HTTP_ARGS="--db NAME --dossiers N --duration S ..." (see bench/http_gunicorn.py).
+bench-http: install bench-system-deps
+	$(BIN)/python bench/http_gunicorn.py $(BENCH_HTTP_ARGS)
+
+# Debian packages only the benchmarks need (kept out of system-deps: the test suite needs none).
+bench-system-deps:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+
 bench-sensors: install
 	$(BIN)/python bench/sensors_ingest.py
 

@@ -1,7 +1,8 @@
 """Officials' inbox benchmark on PostgreSQL: the back-office page and ``GET /api/v1/inbox`` at
 provincial scale, each beside its baseline measured in the same run.
 
-Creates the database ``--db`` (default ``tinhso_inboxbench``; dropped first unless ``--reuse``),
+Creates the database ``--db`` (default ``tinhso_inboxbench``; dropped first unless ``--reuse`` or
+``--resume``; give two concurrent runs different names),
 migrates it, loads the demo province and runs ``tinhso generate`` for ``--dossiers`` dossiers over
 ``--years`` years (most closed, a few thousand open, as in a real province). Then, in this process
 through Django's test client (server time: routing, middleware, queries, template; no network),
@@ -14,7 +15,9 @@ for the busiest agency's specialist and the clerk with most new dossiers, ``--re
 
 Prints Markdown (median and p95 in ms, SQL statements per request) with the plan of the tab
 counter query, and writes ``bench/results/inbox-<timestamp>.json``. Usage:
-``.venv/bin/python bench/inbox.py --dossiers 1000000 --years 5``.
+``.venv/bin/python bench/inbox.py --dossiers 1000000 --years 5``. At 10 M, keep the database
+(``--keep``): generation commits batch by batch, and a run interrupted while generating is finished
+by the same command with ``--keep --resume`` instead of starting again.
 """
 
 import argparse
@@ -198,8 +201,13 @@ def main() -> None:
     parser.add_argument("--db", default="tinhso_inboxbench")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure a database kept by --keep")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the interrupted generation of a database kept by --keep, then measure",
+    )
     args = parser.parse_args()
-    if not args.reuse:
+    if not (args.reuse or args.resume):
         subprocess.run([*PSQL, "-c", f"DROP DATABASE IF EXISTS {args.db}"], check=True)
         subprocess.run([*PSQL, "-c", f"CREATE DATABASE {args.db}"], check=True)
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.db}"
@@ -227,11 +235,20 @@ def main() -> None:
     try:
         call_command("migrate", verbosity=0, skip_checks=True)
         if not args.reuse:
-            call_command("load_demo", verbosity=0)
             from tinhso.ioc.generate import generate
 
+            if not args.resume:
+                call_command("load_demo", verbosity=0)
             started = time.perf_counter()
-            generate(dossiers=args.dossiers, years=args.years, rebuild=False)
+            generate(
+                dossiers=args.dossiers,
+                years=args.years,
+                rebuild=False,
+                resume=args.resume,
+                progress=lambda batch, batches, total: print(
+                    f"generate: batch {batch}/{batches}, {total:,} dossiers", flush=True
+                ),
+            )
             results["generate_s"] = round(time.perf_counter() - started, 1)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE dossiers_dossier")
