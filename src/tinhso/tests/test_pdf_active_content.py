@@ -13,6 +13,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 
 from tinhso import uploads
+from tinhso.tests.upload_fakes import record_reads
 from tinhso.uploads import SCAN_BLOCK, UploadRejected, check_upload
 
 ACTIVE = "nội dung chủ động"
@@ -135,18 +136,7 @@ def test_a_10_mb_scan_whose_pixels_hold_js_is_accepted_from_disk_and_read_in_blo
     assert "JS" in uploads._pdf_names(data)  # what searching the whole file found
     assert len(PdfReader(io.BytesIO(data)).pages) == 1
     upload = on_disk(data)
-    reads: list[int] = []
-    real = upload.file
-
-    class Recording:
-        def read(self, size: int = -1) -> bytes:
-            reads.append(size)
-            return real.read(size)
-
-        def __getattr__(self, name: str):
-            return getattr(real, name)
-
-    upload.file = Recording()
+    reads = record_reads(upload)
     checked = check_upload(upload)
     assert checked.size == len(data)
     # the 10 MB image is skipped by the structural walk, never read whole

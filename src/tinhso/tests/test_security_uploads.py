@@ -1,12 +1,8 @@
 """Hostile uploads: polyglots, oversized images, script-bearing PDFs, metadata, ClamAV."""
 
 import io
-import os
 import random
-import socket
 import struct
-import tempfile
-import threading
 import zipfile
 import zlib
 from pathlib import Path
@@ -19,6 +15,7 @@ from pypdf.generic import DictionaryObject, NameObject, StreamObject, TextString
 
 from tinhso import uploads
 from tinhso.testing import PDF_BYTES, PNG_BYTES
+from tinhso.tests.upload_fakes import EICAR_NAME, FakeClamd
 from tinhso.uploads import (
     PdfUnreadable,
     UploadRejected,
@@ -27,7 +24,6 @@ from tinhso.uploads import (
     pdf_page_count,
 )
 
-EICAR_NAME = "Eicar-Test-Signature"
 VALID_PNG = (  # 1×1 transparent pixel, as Pillow writes it
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc````\x00\x00\x00\x05\x00\x01\xa5\xf6E@\x00\x00"
@@ -206,49 +202,6 @@ def test_image_metadata_is_stripped_by_re_encoding():
     with Image.open(io.BytesIO(cleaned)) as image:
         assert image.size == (64, 48) and not image.getexif()
     assert checked.size == len(cleaned)
-
-
-class FakeClamd:
-    """A tiny clamd speaking INSTREAM on a Unix socket: answers FOUND for the EICAR string."""
-
-    def __init__(self) -> None:
-        self.path = os.path.join(tempfile.mkdtemp(), "clamd.sock")
-        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.server.bind(self.path)
-        self.server.listen()
-        self.received: list[bytes] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _read(self, conn: socket.socket, size: int) -> bytes:
-        data = b""
-        while len(data) < size:
-            part = conn.recv(size - len(data))
-            if not part:
-                raise ConnectionError
-            data += part
-        return data
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            with conn:
-                assert self._read(conn, 10) == b"zINSTREAM\0"
-                body = b""
-                while True:
-                    (length,) = struct.unpack(">I", self._read(conn, 4))
-                    if length == 0:
-                        break
-                    body += self._read(conn, length)
-                self.received.append(body)
-                verdict = f"stream: {EICAR_NAME} FOUND" if b"EICAR" in body else "stream: OK"
-                conn.sendall(verdict.encode() + b"\0")
-
-    def close(self) -> None:
-        self.server.close()
-        Path(self.path).unlink(missing_ok=True)
 
 
 @pytest.fixture

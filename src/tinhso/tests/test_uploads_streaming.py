@@ -5,10 +5,6 @@ blocks, never held whole in memory (issue 14)."""
 import hashlib
 import io
 import os
-import socket
-import struct
-import tempfile
-import threading
 import zipfile
 from pathlib import Path
 
@@ -21,6 +17,7 @@ from tinhso import uploads
 from tinhso.accounts.testing import token_request
 from tinhso.dossiers.models import Attachment
 from tinhso.testing import FORM_DATA, make_cast
+from tinhso.tests.upload_fakes import FakeClamd, record_reads
 from tinhso.upload_handlers import (
     CappedUploadHandler,
     HashedInMemoryUploadedFile,
@@ -236,18 +233,7 @@ def test_sha256_is_not_computed_again_when_the_handler_computed_it(monkeypatch):
 def test_the_file_is_read_in_bounded_blocks_never_whole():
     data = big_pdf(6 * SCAN_BLOCK)
     upload = on_disk(data)
-    reads: list[int] = []
-    real = upload.file
-
-    class Recording:
-        def read(self, size: int = -1) -> bytes:
-            reads.append(size)
-            return real.read(size)
-
-        def __getattr__(self, name: str):
-            return getattr(real, name)
-
-    upload.file = Recording()
+    reads = record_reads(upload)
     checked = check_upload(upload)
     assert reads and all(0 < size <= SCAN_BLOCK for size in reads), sorted(set(reads))
     assert checked.size == len(data) and checked.file.read() == data
@@ -295,50 +281,10 @@ def test_large_jpeg_from_disk_with_junk_after_its_end_is_a_polyglot():
 # --- ClamAV ------------------------------------------------------------------------------------
 
 
-class ChunkRecordingClamd:
-    """A clamd speaking INSTREAM on a Unix socket that records the chunks it is sent."""
-
-    def __init__(self) -> None:
-        self.path = os.path.join(tempfile.mkdtemp(), "clamd.sock")
-        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.server.bind(self.path)
-        self.server.listen()
-        self.chunks: list[bytes] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    @staticmethod
-    def _read(conn: socket.socket, size: int) -> bytes:
-        data = b""
-        while len(data) < size:
-            part = conn.recv(size - len(data))
-            if not part:
-                raise ConnectionError
-            data += part
-        return data
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            with conn:
-                if self._read(conn, 10) != b"zINSTREAM\0":
-                    conn.sendall(b"UNKNOWN COMMAND\0")
-                    continue
-                while (length := struct.unpack(">I", self._read(conn, 4))[0]) != 0:
-                    self.chunks.append(self._read(conn, length))
-                conn.sendall(b"stream: OK\0")
-
-    def close(self) -> None:
-        self.server.close()
-        Path(self.path).unlink(missing_ok=True)
-
-
 def test_clamav_is_fed_the_upload_in_chunks_from_the_temporary_file(
     client, citizen, settings, upload_dir
 ):
-    clamd = ChunkRecordingClamd()
+    clamd = FakeClamd()
     settings.TINHSO_CLAMAV_SOCKET = clamd.path
     try:
         data = big_pdf(1024 * 1024)
