@@ -740,9 +740,10 @@ def _act(
         raise InvalidInput(_("Vui lòng nhập lý do (bắt buộc với thao tác này)."), "comment")
     now = timezone.now()
     with transaction.atomic():
-        # FOR UPDATE OF the dossier only: locking the joined procedure version too made every
-        # concurrent filing on that procedure (whose foreign-key check takes a share lock on it)
-        # deadlock with the operations-centre upserts (found by the fault tests under load).
+        # FOR UPDATE OF the dossier only: the joined procedure version is read, not changed, and
+        # locking it would make every concurrent filing on that procedure (whose foreign-key
+        # check takes a share lock on it) wait or deadlock (found by the fault tests under load,
+        # when the operations centre still wrote in this transaction).
         locked = (
             Dossier.objects.select_for_update(of=("self",))
             .select_related("procedure_version")

@@ -55,23 +55,16 @@ def test_bulk_generation_on_postgresql_restores_indexes_and_checks(cast, setting
     from django.db import connection
 
     from tinhso.ioc import generate
+    from tinhso.ioc.tests.test_generate_batches import dossier_indexes
 
     if connection.vendor != "postgresql":
         pytest.skip("the bulk path is PostgreSQL only")
 
-    def indexes() -> set[tuple[str, str]]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes "
-                "WHERE tablename IN ('dossiers_dossier', 'dossiers_rating')"
-            )
-            return set(cursor.fetchall())
-
-    before = indexes()
+    before = dossier_indexes()
     assert len(before) > 5
     monkeypatch.setattr(generate, "BULK_THRESHOLD", 1)
     assert generate.generate(dossiers=300, years=1) == 300
-    assert indexes() == before
+    assert dossier_indexes() == before
     with connection.cursor() as cursor:
         cursor.execute("SHOW session_replication_role")
         assert cursor.fetchone()[0] == "origin"

@@ -37,6 +37,16 @@ FIELDS = (
 )
 
 
+def dossier_indexes() -> set[tuple[str, str]]:
+    """(name, definition) of the indexes the bulk path drops and re-creates (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE tablename IN ('dossiers_dossier', 'dossiers_rating')"
+        )
+        return set(cursor.fetchall())
+
+
 def generated() -> list[tuple]:
     return list(
         Dossier.objects.filter(code__startswith="GEN-").order_by("code").values_list(*FIELDS)
@@ -155,29 +165,21 @@ def test_interrupted_bulk_run_on_postgresql_restores_its_indexes_on_resume(cast,
     if connection.vendor != "postgresql":
         pytest.skip("the bulk path is PostgreSQL only")
 
-    def indexes() -> set[tuple[str, str]]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes "
-                "WHERE tablename IN ('dossiers_dossier', 'dossiers_rating')"
-            )
-            return set(cursor.fetchall())
-
     def comment() -> str | None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT obj_description('dossiers_dossier'::regclass, 'pg_class')")
             return cursor.fetchone()[0]
 
-    before = indexes()
+    before = dossier_indexes()
     partial = {row for row in before if " WHERE " in row[1]}
     assert partial, "the inbox's partial indexes (dossiers migration 0010)"
     monkeypatch.setattr(generate, "BULK_THRESHOLD", 1)
     generate.generate(dossiers=300, years=1, now=NOW, batch_size=100, stop_after_batches=1)
-    during = indexes()
+    during = dossier_indexes()
     assert partial <= during < before  # the partial indexes stay while loading
     assert generate.MARKER in (comment() or "")
     assert generate.generate(dossiers=300, years=1, batch_size=100, resume=True) == 200
-    assert indexes() == before
+    assert dossier_indexes() == before
     assert comment() is None
     assert Dossier.objects.filter(code__startswith="GEN-").count() == 300
     assert rebuild_equals_built()
