@@ -9,12 +9,13 @@ through Django's test client (server time: routing, middleware, queries, templat
 for the busiest agency's specialist and the clerk with most new dossiers, ``--repeat`` times each:
 
 * the inbox page, every tab, first page and a deep page (``trang=20``, where the tab has one);
-* the same page with the scope the inbox had before (every dossier but drafts, counted in full):
-  the baseline, on the same database in the same run;
-* ``GET /api/v1/inbox`` for every tab, the first page and the page reached after 20 cursors.
+* ``GET /api/v1/inbox`` for every tab, the first page and the page reached after 20 cursors;
+* each of them again with the inbox's previous version swapped in (``previous_version``: one
+  aggregate for the tab counters, one ``agency OR receiving agency`` query per page): the
+  baseline, on the same database in the same run.
 
-Prints Markdown (median and p95 in ms, SQL statements per request) with the plan of the tab
-counter query, and writes ``bench/results/inbox-<timestamp>.json``. Usage:
+Prints Markdown (median and p95 in ms, SQL statements per request) with the plans of the
+processing tab's queries, now and before, and writes ``bench/results/inbox-<timestamp>.json``. Usage:
 ``.venv/bin/python bench/inbox.py --dossiers 1000000 --years 5``. At 10 M, keep the database
 (``--keep``): generation commits batch by batch, and a run interrupted while generating is finished
 by the same command with ``--keep --resume`` instead of starting again.
@@ -70,29 +71,55 @@ def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
 
 
 @contextmanager
-def legacy_scope() -> Iterator[None]:
-    """The inbox's scope before the change: every dossier but drafts (history included)."""
-    from django.db.models import Q
+def previous_version() -> Iterator[None]:
+    """The inbox as it was before per-side pages (commit 443a9d0): one aggregate over every open
+    dossier of the agency for the tab counters (exact), one ``agency OR receiving agency`` query
+    sorted and sliced by offset for the page, and the API's cursor as an ``OR`` filter on that
+    query. The baseline, swapped in for the same requests on the same database."""
+    from django.db.models import Count, Q
 
-    from tinhso.accounts.access import dossier_agency_ids, is_platform_admin
     from tinhso.backoffice import inbox
-    from tinhso.dossiers import selectors
-    from tinhso.dossiers.models import Status
 
-    current = inbox.scope
+    def counters(dossiers: Any, conditions: dict[str, Any]) -> dict[str, Any]:
+        counted = dossiers.aggregate(
+            **{slug: Count("pk", filter=cond) for slug, cond in conditions.items()}
+        )
+        return {slug: inbox.TabCount(n, False) for slug, n in counted.items()}
 
-    def scope(user: Any, filters: Any) -> Any:
-        dossiers = selectors.visible_dossiers(user).exclude(status=Status.DRAFT)
-        if not is_platform_admin(user):
-            ids = dossier_agency_ids(user)
-            dossiers = dossiers.filter(Q(agency_id__in=ids) | Q(receiving_agency_id__in=ids))
-        return dossiers
+    def page(rows: Any, sides: Any, tab: str, number: int, count: Any, size: Any = None) -> Any:
+        size = size or inbox.PAGE_SIZE
+        last = inbox.Page([], number, size, count, False).num_pages or 1
+        number = max(1, min(number, last))
+        ordered = list(rows.order_by(*inbox.TAB_ORDER[tab])[(number - 1) * size :][: size + 1])
+        return inbox.Page(ordered[:size], number, size, count, len(ordered) > size)
 
-    inbox.scope = scope  # type: ignore[assignment]
+    def keyset_page(rows: Any, sides: Any, tab: str, cursor: Any, size: Any = None) -> Any:
+        size = size or inbox.PAGE_SIZE
+        rows = rows.order_by(*inbox.TAB_ORDER[tab])
+        if cursor:
+            key = inbox._after(tab, cursor)
+            field = inbox.TAB_SORT[tab]
+            if key[0] == 1:
+                rows = rows.filter(Q(**{f"{field}__isnull": True, "pk__gt": key[1]}))
+            else:
+                rows = rows.filter(
+                    Q(**{f"{field}__gt": key[1]})
+                    | Q(**{field: key[1], "pk__gt": key[2]})
+                    | Q(**{f"{field}__isnull": True})
+                )
+        found = list(rows[: size + 1])
+        found, more = found[:size], len(found) > size
+        if not more:
+            return found, None
+        last = found[-1]
+        return found, inbox._cursor(tab, inbox._key(getattr(last, inbox.TAB_SORT[tab]), last.pk))
+
+    saved = inbox.counters, inbox.page, inbox.keyset_page
+    inbox.counters, inbox.page, inbox.keyset_page = counters, page, keyset_page
     try:
         yield
     finally:
-        inbox.scope = current  # type: ignore[assignment]
+        inbox.counters, inbox.page, inbox.keyset_page = saved
 
 
 def officials() -> dict[str, Any]:
@@ -151,14 +178,17 @@ def measure(repeat: int) -> dict[str, Any]:
             row["count"] = f"{counted['count']}{'+' if counted['count_capped'] else ''}"
             first_page = partial(page.get, "/backoffice/", {"tab": tab})
             row["page 1"] = timed(first_page, repeat)
-            with legacy_scope():
+            with previous_version():
                 row["page 1, before"] = timed(first_page, repeat)
             if counted["count"] > (DEEP - 1) * inbox.PAGE_SIZE:
                 deep_page = partial(page.get, "/backoffice/", {"tab": tab, "trang": str(DEEP)})
                 row[f"page {DEEP}"] = timed(deep_page, repeat)
-                with legacy_scope():
+                with previous_version():
                     row[f"page {DEEP}, before"] = timed(deep_page, repeat)
-            row["api 1"] = timed(partial(api.get, "/api/v1/inbox", {"tab": api_tab}), repeat)
+            first_api = partial(api.get, "/api/v1/inbox", {"tab": api_tab})
+            row["api 1"] = timed(first_api, repeat)
+            with previous_version():
+                row["api 1, before"] = timed(first_api, repeat)
             cursor = None
             for _ in range(DEEP - 1):
                 params = {"tab": api_tab, **({"cursor": cursor} if cursor else {})}
@@ -167,14 +197,18 @@ def measure(repeat: int) -> dict[str, Any]:
                     break
             if cursor is not None:
                 deep_params = {"tab": api_tab, "cursor": cursor}
-                row[f"api {DEEP}"] = timed(partial(api.get, "/api/v1/inbox", deep_params), repeat)
+                deep_api = partial(api.get, "/api/v1/inbox", deep_params)
+                row[f"api {DEEP}"] = timed(deep_api, repeat)
+                with previous_version():
+                    row[f"api {DEEP}, before"] = timed(deep_api, repeat)
             results[key] = row
             print(key, json.dumps(row, ensure_ascii=False), flush=True)
     return results
 
 
-def counter_plan() -> list[str]:
-    """EXPLAIN ANALYZE of the tab counter query for the busiest agency's specialist."""
+def plans() -> dict[str, list[str]]:
+    """EXPLAIN ANALYZE of the busiest agency specialist's processing tab: its capped count, the
+    ordered read of one side, and (the baseline) the previous version's tab counter and page."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -183,14 +217,32 @@ def counter_plan() -> list[str]:
     from tinhso.calendars.worktime import get_calendar
 
     user = officials()["specialist"]
+    filters = inbox.Filters(tab="dang-xu-ly")
     conditions = inbox.tab_conditions(user, timezone.now(), get_calendar())
+    scoped = inbox.scope(user, filters)
+    rows = inbox.tab_rows(scoped, conditions, "dang-xu-ly")
+    captured: dict[str, str] = {}
     with CaptureQueriesContext(connection) as queries:
-        inbox.counters(inbox.scope(user, inbox.Filters(tab="dang-xu-ly")), conditions)
+        count = inbox.capped_count(rows)
+    captured["capped count"] = queries.captured_queries[-1]["sql"]
+    with CaptureQueriesContext(connection) as queries:
+        inbox.page(rows, inbox.sides(user, filters), "dang-xu-ly", 1, count)
+    captured["one side, in order"] = next(
+        q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"]
+    )
+    with previous_version():
+        with CaptureQueriesContext(connection) as queries:
+            inbox.counters(scoped, conditions)
+        captured["before: tab counters"] = queries.captured_queries[-1]["sql"]
+        with CaptureQueriesContext(connection) as queries:
+            inbox.page(rows, None, "dang-xu-ly", 1, count)
+        captured["before: page"] = queries.captured_queries[0]["sql"]
+    found = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + queries.captured_queries[-1]["sql"]
-        )
-        return [row[0] for row in cursor.fetchall()]
+        for name, sql in captured.items():
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
+            found[name] = [row[0] for row in cursor.fetchall()]
+    return found
 
 
 def main() -> None:
@@ -262,7 +314,7 @@ def main() -> None:
             results["rows"], results["open_rows"] = cursor.fetchone()
         settings.DEBUG = False  # no query log kept in memory while measuring
         results["measured"] = measure(args.repeat)
-        results["counter_plan"] = counter_plan()
+        results["plans"] = plans()
         results["load_after"] = os.getloadavg()
     finally:
         connection.close()
@@ -282,8 +334,8 @@ def print_markdown(results: dict[str, Any]) -> None:
         f"{results['postgresql']}, {results['machine']}, load {results['load_before']} → "
         f"{results['load_after']}; median / p95 ms (statements) over {results['repeat']} runs\n"
     )
-    columns = ["page 1", "page 1, before", f"page {DEEP}", f"page {DEEP}, before", "api 1"]
-    columns.append(f"api {DEEP}")
+    columns = ["page 1", "page 1, before", f"page {DEEP}", f"page {DEEP}, before"]
+    columns += ["api 1", "api 1, before", f"api {DEEP}", f"api {DEEP}, before"]
     print("| who · tab | open in tab | " + " | ".join(columns) + " |")
     print("|---|---|" + "---|" * len(columns))
     for key, row in results["measured"].items():
@@ -296,8 +348,9 @@ def print_markdown(results: dict[str, Any]) -> None:
                 else "—"
             )
         print(f"| {key} | {row['count']} | " + " | ".join(cells) + " |")
-    print("\nTab counter plan (busiest agency's specialist):\n")
-    print("```\n" + "\n".join(results["counter_plan"]) + "\n```")
+    for name, plan in results["plans"].items():
+        print(f"\nPlan, {name} (busiest agency's specialist, processing):\n")
+        print("```\n" + "\n".join(plan) + "\n```")
 
 
 if __name__ == "__main__":

@@ -84,24 +84,25 @@ def inbox_page(request: HttpRequest, filters: Query[InboxFilters]) -> dict[str, 
         raise ApiError(400, _("Bạn không làm việc tại cơ quan này."), "agency")
     tab = inbox.API_TABS[filters.tab]
     conditions = inbox.tab_conditions(user, timezone.now(), get_calendar())  # type: ignore[arg-type]
-    scoped = inbox.scope(
-        user,  # type: ignore[arg-type]
-        inbox.Filters(tab=tab, agency_id=filters.agency, query=filters.q[:100], mine=filters.mine),
-    ).filter(conditions[tab])
-    count, capped = inbox.capped_count(scoped)
-    rows = scoped.select_related("assignee", "agency", "procedure_version__procedure").order_by(
-        *inbox.TAB_ORDER[tab]
+    chosen = inbox.Filters(
+        tab=tab, agency_id=filters.agency, query=filters.q[:100], mine=filters.mine
+    )
+    scoped = inbox.scope(user, chosen).filter(conditions[tab])  # type: ignore[arg-type]
+    sides = inbox.sides(user, chosen)  # type: ignore[arg-type]
+    counted = inbox.tab_count(scoped, sides, tab)
+    rows = scoped.select_related("assignee", "agency", "procedure_version__procedure").defer(
+        *inbox.ROW_DEFER
     )
     try:
-        page, following = inbox.keyset_page(rows, tab, filters.cursor)
+        page, following = inbox.keyset_page(rows, sides, tab, filters.cursor)
     except inbox.BadCursor:
         raise ApiError(
             400, _("Con trỏ trang không hợp lệ: dùng giá trị “next” của trang trước."), "cursor"
         ) from None
     return {
         "tab": filters.tab,
-        "count": count,
-        "count_capped": capped,
+        "count": counted.count,
+        "count_capped": counted.capped,
         "items": [_item(d) for d in page],
         "next": following,
     }

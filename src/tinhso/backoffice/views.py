@@ -9,12 +9,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -80,18 +77,6 @@ def _render(
 # --- inbox -----------------------------------------------------------------------------------
 
 
-class KnownCountPaginator(Paginator):
-    """A paginator that reuses the tab counter instead of running its own COUNT query."""
-
-    def __init__(self, object_list: QuerySet[Dossier], per_page: int, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
-
-
 @dataclass
 class InboxRow:
     dossier: Dossier
@@ -138,14 +123,18 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     now, cal = timezone.now(), get_calendar()
     conditions = inbox.tab_conditions(user, now, cal)
     dossiers = inbox.scope(user, filters)
-    counts = inbox.counters(dossiers, conditions)
-    paginator = KnownCountPaginator(
-        inbox.tab_rows(dossiers, conditions, filters.tab), inbox.PAGE_SIZE, counts[filters.tab]
+    sides = inbox.sides(user, filters)
+    counts = inbox.counters(dossiers, conditions, sides)
+    raw_page = request.GET.get("trang", "")
+    page = inbox.page(
+        inbox.tab_rows(dossiers, conditions, filters.tab),
+        sides,
+        filters.tab,
+        int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 else 1,
+        counts[filters.tab],
     )
-    page = paginator.get_page(request.GET.get("trang"))
     rows = [
-        InboxRow(d, display.deadline(d, now, cal), selectors.current_step(d))
-        for d in page.object_list
+        InboxRow(d, display.deadline(d, now, cal), selectors.current_step(d)) for d in page.rows
     ]
     tabs = [
         {
@@ -167,8 +156,8 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "agencies": agencies,
-            "prev_url": _inbox_url(filters, trang=page.number - 1) if page.has_previous() else "",
-            "next_url": _inbox_url(filters, trang=page.number + 1) if page.has_next() else "",
+            "prev_url": _inbox_url(filters, trang=page.number - 1) if page.has_previous else "",
+            "next_url": _inbox_url(filters, trang=page.number + 1) if page.has_next else "",
             "due_soon_hours": display.due_soon_minutes() // 60,
         },
     )

@@ -176,12 +176,14 @@ class Dossier(models.Model):
             # The dossiers behind an operations-centre figure, newest first.
             models.Index(fields=["received_at"], name="dossier_received_at"),
             # The officials' inbox lists open dossiers only (backoffice.inbox): partial indexes
-            # over them stay small however many years of closed dossiers the table holds.
+            # over them stay small however many years of closed dossiers the table holds. Each
+            # serves one side (competent or receiving agency) of a tab in the tab's order
+            # (moment, id), so a page reads its fifty rows without sorting the agency's others.
             models.Index(
-                fields=["agency", "due_at"], condition=OPEN_Q, name="dossier_open_agency_due"
+                fields=["agency", "due_at", "id"], condition=OPEN_Q, name="dossier_open_agency_due"
             ),
             models.Index(
-                fields=["receiving_agency", "due_at"],
+                fields=["receiving_agency", "due_at", "id"],
                 condition=OPEN_Q,
                 name="dossier_open_receiving_due",
             ),
@@ -190,6 +192,26 @@ class Dossier(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(code__isnull=False),
                 name="dossier_code_after_submission",
+            ),
+            models.Index(
+                fields=["agency", "submitted_at", "id"],
+                condition=Q(status=Status.SUBMITTED),
+                name="dossier_new_agency",
+            ),
+            models.Index(
+                fields=["receiving_agency", "submitted_at", "id"],
+                condition=Q(status=Status.SUBMITTED),
+                name="dossier_new_receiving",
+            ),
+            models.Index(
+                fields=["agency", "completed_at", "id"],
+                condition=Q(status=Status.RESULT_READY),
+                name="dossier_ready_agency",
+            ),
+            models.Index(
+                fields=["receiving_agency", "completed_at", "id"],
+                condition=Q(status=Status.RESULT_READY),
+                name="dossier_ready_receiving",
             ),
         ]
 
