@@ -12,6 +12,10 @@ indexed statement, and only when the dossier changed since the answer was kept d
 dossier and its history again (a second statement). Nothing to invalidate, nothing stale, the
 same in every process: a change of the dossier changes the key. The answer holds no personal
 data; the phone digits are checked against the database on every lookup, never kept.
+
+A lookup makes one round trip to the cache: the failure counts and the kept answer are read
+together (``get_many``), after the key statement and before anything is answered, so a client over
+its limit is refused before it learns whether the digits were right.
 """
 
 import hashlib
@@ -65,32 +69,26 @@ def checked_public_lookup(
     request: HttpRequest, code: str, phone_last4: str
 ) -> dict[str, Any] | None:
     """The public view of the dossier for ``code`` and ``phone_last4`` (None when they do not
-    match), counting the failure; raises LookupLocked, without looking, when the address or the
+    match), counting the failure; raises LookupLocked, without answering, when the address or the
     code is over its limit."""
     code = code.strip()
     limit = settings.TINHSO_LOOKUP_FAILURES_PER_HOUR
-    keys = _keys(request, code)
+    keys = _keys(request, code) if limit else []
+    version = selectors.public_lookup_key(code, phone_last4)
+    view_key = f"tinhso:lookup:view:{version}:{get_language() or ''}" if version else None
+    wanted = keys + ([view_key] if view_key else [])
+    kept = cache.get_many(wanted) if wanted else {}
     now = time.time()
-    if limit:
-        counts = cache.get_many(keys)
-        locked = [key for key in keys if counts.get(key, 0) >= limit]
-        if locked:
-            raise LookupLocked(max(_seconds_left(key, now) for key in locked))
-    found = _public_view(code, phone_last4)
-    if found is None and limit:
+    locked = [key for key in keys if kept.get(key, 0) >= limit]
+    if locked:
+        raise LookupLocked(max(_seconds_left(key, now) for key in locked))
+    if view_key is None:
         for key in keys:
             _count_failure(key, now)
-    return found
-
-
-def _public_view(code: str, phone_last4: str) -> dict[str, Any] | None:
-    version = selectors.public_lookup_key(code, phone_last4)
-    if version is None:
         return None
-    key = f"tinhso:lookup:view:{version}:{get_language() or ''}"
-    found: dict[str, Any] | None = cache.get(key)
+    found: dict[str, Any] | None = kept.get(view_key)
     if found is None:
         found = selectors.public_lookup(code, phone_last4)
         if found is not None:  # (None: the dossier changed in between; nothing to keep)
-            cache.set(key, found, VIEW_SECONDS)
+            cache.set(view_key, found, VIEW_SECONDS)
     return found

@@ -1,5 +1,6 @@
 """Round trips of the two hottest public operations, locked: filing (POST /api/v1/dossiers) and
-the public lookup (GET /api/v1/lookup/{code}); and the lookup's cache following the dossier.
+the public lookup (GET /api/v1/lookup/{code}, SQL statements and cache round trips); and the
+lookup's cache following the dossier.
 
 The statements are counted on the API through the test client, as a client would call it, and
 listed by kind (verb, table) so that a new statement says where it comes from.
@@ -226,7 +227,40 @@ def test_a_kept_answer_is_never_given_for_wrong_digits_and_they_still_count(clie
         assert wrong.status_code == 404 and statements == [KEY]
         assert code not in wrong.content.decode()
     locked, statements = _lookup(client, code)
-    assert locked.status_code == 429 and statements == []  # over the limit: not even looked at
+    # over the limit: refused with the right digits too (the key statement runs, since the
+    # failure counts are read in the same cache round trip as the kept answer)
+    assert locked.status_code == 429 and statements == [KEY]
+    assert code not in locked.content.decode()
+
+
+class CountingCache:
+    """Django's cache, with every call made through it recorded by method name."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str):
+        method = getattr(cache, name)
+
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_a_lookup_makes_one_cache_round_trip_on_a_hit(client, cast, settings, monkeypatch):
+    from tinhso.dossiers import lookup
+
+    settings.TINHSO_LOOKUP_FAILURES_PER_HOUR = 3
+    code = file(client, bearer(client, "citizen1")).json()["code"]
+    counting = CountingCache()
+    monkeypatch.setattr(lookup, "cache", counting)
+    assert _lookup(client, code)[0].status_code == 200
+    assert counting.calls == ["get_many", "set"]  # the answer was not kept yet: kept now
+    counting.calls.clear()
+    assert _lookup(client, code)[0].status_code == 200
+    assert counting.calls == ["get_many"]  # failure counts and kept answer, together
 
 
 def test_lookup_answers_follow_the_callers_language(client, cast):
