@@ -80,11 +80,27 @@ def previous_version() -> Iterator[None]:
 
     from tinhso.backoffice import inbox
 
-    def counters(dossiers: Any, conditions: dict[str, Any]) -> dict[str, Any]:
+    current_scope = inbox.scope
+
+    def scope(user: Any, filters: Any) -> Any:  # open dossiers, then the tab's own status
+        return current_scope(user, filters).filter(status__in=inbox.INBOX_STATUSES)
+
+    def tab_rows(dossiers: Any, conditions: dict[str, Any], tab: str) -> Any:
+        return (
+            dossiers.filter(conditions[tab])
+            .select_related("assignee", "procedure_version__procedure")
+            .prefetch_related("procedure_version__steps")
+            .order_by(*inbox.TAB_ORDER[tab])
+        )
+
+    def counters(dossiers: Any, conditions: dict[str, Any], sides: Any = None) -> dict[str, Any]:
         counted = dossiers.aggregate(
             **{slug: Count("pk", filter=cond) for slug, cond in conditions.items()}
         )
         return {slug: inbox.TabCount(n, False) for slug, n in counted.items()}
+
+    def tab_count(rows: Any, sides: Any, tab: str) -> Any:
+        return inbox.capped_count(rows)
 
     def page(rows: Any, sides: Any, tab: str, number: int, count: Any, size: Any = None) -> Any:
         size = size or inbox.PAGE_SIZE
@@ -114,12 +130,17 @@ def previous_version() -> Iterator[None]:
         last = found[-1]
         return found, inbox._cursor(tab, inbox._key(getattr(last, inbox.TAB_SORT[tab]), last.pk))
 
-    saved = inbox.counters, inbox.page, inbox.keyset_page
-    inbox.counters, inbox.page, inbox.keyset_page = counters, page, keyset_page
+    names = ["scope", "tab_rows", "counters", "tab_count", "page", "keyset_page"]
+    saved = {name: getattr(inbox, name) for name in names}
+    for name, replacement in zip(
+        names, [scope, tab_rows, counters, tab_count, page, keyset_page], strict=True
+    ):
+        setattr(inbox, name, replacement)
     try:
         yield
     finally:
-        inbox.counters, inbox.page, inbox.keyset_page = saved
+        for name, original in saved.items():
+            setattr(inbox, name, original)
 
 
 def officials() -> dict[str, Any]:
@@ -231,11 +252,14 @@ def plans() -> dict[str, list[str]]:
         q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"]
     )
     with previous_version():
+        before = inbox.scope(user, filters)
         with CaptureQueriesContext(connection) as queries:
-            inbox.counters(scoped, conditions)
+            inbox.counters(before, conditions)
         captured["before: tab counters"] = queries.captured_queries[-1]["sql"]
         with CaptureQueriesContext(connection) as queries:
-            inbox.page(rows, None, "dang-xu-ly", 1, count)
+            inbox.page(
+                inbox.tab_rows(before, conditions, "dang-xu-ly"), None, "dang-xu-ly", 1, count
+            )
         captured["before: page"] = queries.captured_queries[0]["sql"]
     found = {}
     with connection.cursor() as cursor:
