@@ -187,12 +187,6 @@ class Dossier(models.Model):
                 condition=OPEN_Q,
                 name="dossier_open_receiving_due",
             ),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status="draft") | Q(code__isnull=False),
-                name="dossier_code_after_submission",
-            ),
             models.Index(
                 fields=["agency", "submitted_at", "id"],
                 condition=Q(status=Status.SUBMITTED),
@@ -212,6 +206,12 @@ class Dossier(models.Model):
                 fields=["receiving_agency", "completed_at", "id"],
                 condition=Q(status=Status.RESULT_READY),
                 name="dossier_ready_receiving",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(code__isnull=False),
+                name="dossier_code_after_submission",
             ),
         ]
 
