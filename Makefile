@@ -29,9 +29,13 @@ migrate: install
 demo: migrate
 	$(BIN)/tinhso load_demo --with-history
 
+# The port is passed to the settings (TINHSO_PORT): links made outside a request (e-mail, SMS, QR
+# codes, also by load_demo) point at the port served; links made while serving a request follow
+# the host and port the browser used (docs/development.md).
+run: export TINHSO_PORT := $(PORT)
 run: demo
 	@echo "Tỉnh Số: http://127.0.0.1:$(PORT)/  (tài khoản demo: xem README.md)"
-	$(BIN)/tinhso runserver 127.0.0.1:$(PORT)
+	TINHSO_PORT=$(PORT) $(BIN)/tinhso runserver 127.0.0.1:$(PORT)
 
 # The production topology (Procfile: gunicorn, Celery worker and beat, MQTT ingest) under honcho,
 # against PostgreSQL, Redis and Mosquitto. Needs TINHSO_SECRET_KEY; refuses what `check --deploy`

@@ -8,12 +8,14 @@ tinhso.E001    ``DEBUG`` is on (``TINHSO_DEBUG`` not ``false``)
 tinhso.E002    ``SECRET_KEY`` is the development default, a demo value or too weak
 tinhso.E003    results are signed by the demo PKI (``TINHSO_SIGNER_DEFAULT=demo``)
 tinhso.E004    the demo root CA is in ``TINHSO_PKI_DIR``: the verifier would trust it
+tinhso.E005    ``TINHSO_SITE_URL`` is missing or not an absolute http(s) URL
 =============  ==========================================================================
 
 The message is Vietnamese (translated with the interface), the hint says it in English.
 """
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
@@ -110,3 +112,26 @@ def check_demo_pki(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_site_url(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The public URL goes into e-mails, SMS, QR codes and VNPay's Return URL: in production it is
+    given, never guessed from a request (development follows the request, settings.py)."""
+    url = str(getattr(settings, "TINHSO_SITE_URL", "") or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return []
+    return [
+        checks.Error(
+            _(
+                "Chưa khai báo địa chỉ công khai của cổng (TINHSO_SITE_URL): đường dẫn trong "
+                "thư điện tử, tin nhắn, mã QR và địa chỉ trả về của VNPay sẽ sai."
+            ),
+            hint=(
+                "TINHSO_SITE_URL is missing or not an absolute URL. Set it to the public URL, "
+                "e.g. https://dichvucong.example.gov.vn."
+            ),
+            id="tinhso.E005",
+        )
+    ]

@@ -312,6 +312,18 @@ TINHSO_VNPAY_API_URL = env_str("TINHSO_VNPAY_API_URL", "{site_url}/payments/sand
 TINHSO_VNPAY_RETURN_URL = env_str("TINHSO_VNPAY_RETURN_URL", "{site_url}/payments/vnpay/return")
 TINHSO_VNPAY_SERVER_IP = env_str("TINHSO_VNPAY_SERVER_IP", "127.0.0.1")  # vnp_IpAddr of API calls
 TINHSO_VNPAY_API_TIMEOUT = env_int("TINHSO_VNPAY_API_TIMEOUT", 15)  # seconds
+# A pending payment expires after these minutes (VNPay: its vnp_ExpireDate; VietQR: the reference
+# stops being accepted and a later transfer goes to the officials' reconciliation). The worker
+# asks the gateway first (payments.expiry); it runs every TINHSO_PAYMENT_EXPIRY_SWEEP_SECONDS.
+TINHSO_VNPAY_EXPIRE_MINUTES = env_int("TINHSO_VNPAY_EXPIRE_MINUTES", 15)
+TINHSO_VIETQR_EXPIRE_MINUTES = env_int("TINHSO_VIETQR_EXPIRE_MINUTES", 24 * 60)
+TINHSO_PAYMENT_EXPIRY_SWEEP_SECONDS = env_int("TINHSO_PAYMENT_EXPIRY_SWEEP_SECONDS", 5 * 60)
+CELERY_BEAT_SCHEDULE |= {
+    "expire-pending-payments": {
+        "task": "tinhso.payments.tasks.expire_pending_payments",
+        "schedule": TINHSO_PAYMENT_EXPIRY_SWEEP_SECONDS,
+    },
+}
 # The sandbox gateway is served only when enabled; by default exactly when the payment URL is its own.
 TINHSO_VNPAY_SANDBOX = env_bool("TINHSO_VNPAY_SANDBOX", TINHSO_VNPAY_URL.startswith("{site_url}"))
 TINHSO_VNPAY_SANDBOX_IPN_URL = env_str(
@@ -325,7 +337,16 @@ TINHSO_VNPAY_SANDBOX_DIR = Path(
     env_str("TINHSO_VNPAY_SANDBOX_DIR", str(VAR_DIR / "sandbox" / "vnpay"))
 )  # its transactions
 
-TINHSO_SITE_URL = env_str("TINHSO_SITE_URL", "http://127.0.0.1:8000")
+# The site's public URL (links in e-mails, SMS, QR codes; VNPay's Return URL). Production sets it
+# (`check --deploy` refuses a start without it, tinhso.E005). In development it defaults to the port
+# `make run PORT=…` serves (the Makefile passes TINHSO_PORT), and while no TINHSO_SITE_URL is given
+# the links built while serving a request (payment redirects, return URLs) use that request's own
+# scheme, host and port, so http://localhost:8080 works as well as http://127.0.0.1:8000.
+TINHSO_PORT = env_int("TINHSO_PORT", 8000)
+TINHSO_SITE_URL = env_str("TINHSO_SITE_URL", f"http://127.0.0.1:{TINHSO_PORT}" if DEBUG else "")
+TINHSO_SITE_URL_FOLLOWS_REQUEST = env_bool(
+    "TINHSO_SITE_URL_FOLLOWS_REQUEST", DEBUG and "TINHSO_SITE_URL" not in os.environ
+)
 TINHSO_PROVINCE_NAME = env_str("TINHSO_PROVINCE_NAME", "Vĩnh Long")
 # Office hours (R-DL-4): "HH:MM-HH:MM" intervals, comma separated.
 TINHSO_OFFICE_HOURS = env_str("TINHSO_OFFICE_HOURS", "07:00-11:30,13:30-17:00")

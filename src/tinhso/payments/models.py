@@ -4,9 +4,12 @@ Invariants held by the database: at most one succeeded payment per dossier (a pa
 applied twice), a refund never exceeds what was paid, references are unique.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.writeonce import WriteOnceModel
@@ -19,11 +22,21 @@ class PaymentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Đã hủy")
     REFUNDED = "refunded", _("Đã hoàn tiền")
     PARTIALLY_REFUNDED = "partially_refunded", _("Đã hoàn một phần")
+    EXPIRED = "expired", _("Đã hết hạn")
 
 
 # Allowed transitions of a payment (single-object rule, enforced by Payment.move_to).
 TRANSITIONS: dict[str, set[str]] = {
-    PaymentStatus.PENDING: {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELLED},
+    PaymentStatus.PENDING: {
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.FAILED,
+        PaymentStatus.CANCELLED,
+        PaymentStatus.EXPIRED,
+    },
+    # The payer can no longer finish an expired attempt, but a gateway that vouches it was paid
+    # after all (a late IPN, payments.expiry's query) still confirms it, or supersedes it when
+    # the fee was paid another way meanwhile: money taken is never left unrecorded.
+    PaymentStatus.EXPIRED: {PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED},
     PaymentStatus.SUCCEEDED: {PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED},
     PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED},
     PaymentStatus.FAILED: set(),
@@ -58,6 +71,9 @@ class Payment(models.Model):
     )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     paid_at = models.DateTimeField(_("thanh toán lúc"), null=True, blank=True)
+    # When the payer can no longer finish this attempt (PaymentProvider.expires_after); None for
+    # a payment that never waits (at the counter). payments.expiry moves it to "expired".
+    expires_at = models.DateTimeField(_("hết hạn lúc"), null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
     event_seq = models.PositiveIntegerField(default=0, editable=False)
 
@@ -80,10 +96,19 @@ class Payment(models.Model):
             models.Index(fields=["provider", "status", "created_at"]),
             # The receipt catch-up (receipts.sweep_missing_receipts) reads the last hours' payments.
             models.Index(fields=["paid_at"], name="payment_paid_at"),
+            # The expiry sweep (payments.expiry) reads pending payments past their time.
+            models.Index(fields=["status", "expires_at"], name="payment_status_expires"),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.amount:,} đ · {self.get_status_display()}"
+
+    def is_live(self, now: datetime.datetime | None = None) -> bool:
+        """True while the payer may still finish this attempt: pending and not past its time
+        (the sweep that marks it expired may not have run yet)."""
+        if self.status != PaymentStatus.PENDING:
+            return False
+        return self.expires_at is None or self.expires_at > (now or timezone.now())
 
     def can_move_to(self, status: str) -> bool:
         return status in TRANSITIONS[self.status]
@@ -177,6 +202,7 @@ class TransferProblem(models.TextChoices):
     AMOUNT = "amount", _("Số tiền khác số phải nộp")
     ALREADY_PAID = "already_paid", _("Hồ sơ hoặc khoản thanh toán đã được thanh toán")
     NOT_PAYABLE = "not_payable", _("Khoản thanh toán đã hủy hoặc không thành công")
+    EXPIRED = "expired", _("Mã thanh toán đã hết hạn khi tiền về")
 
 
 class TransferSource(models.TextChoices):

@@ -63,6 +63,7 @@ def start_payment(
     amount = amount_due(dossier)
     if amount <= 0:
         raise PaymentError(_("Hồ sơ không còn khoản phí, lệ phí nào phải nộp."), "dossier")
+    lifetime = provider.expires_after()
     with transaction.atomic():
         payment = Payment.objects.create(
             dossier=dossier,
@@ -71,7 +72,12 @@ def start_payment(
             amount=amount,
             created_by=user,
         )
-        log_event(payment, "created", {"amount": amount, "provider": provider.id}, user)
+        created: dict[str, Any] = {"amount": amount, "provider": provider.id}
+        if lifetime is not None:  # counted from created_at, which VNPay gets as vnp_CreateDate
+            payment.expires_at = payment.created_at + lifetime
+            Payment.objects.filter(pk=payment.pk).update(expires_at=payment.expires_at)
+            created["expires_at"] = payment.expires_at.isoformat()
+        log_event(payment, "created", created, user)
         try:
             started = provider.start(payment, request)
         except ProviderError as exc:
@@ -101,6 +107,8 @@ def confirm_payment(
 
     Safe under retries, duplicates and races: the row is locked, only a pending payment moves, and
     the database allows one applied payment per dossier. ``amount`` must equal the payment's.
+    An expired payment is confirmed too (a gateway reporting it paid after its time: the money
+    was taken); its ``succeeded`` event says ``after_expiry``.
     """
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(reference=reference).first()
@@ -113,11 +121,13 @@ def confirm_payment(
                 {"expected": payment.amount, "received": amount, "source": source},
             )
             raise PaymentError(_("Số tiền không khớp với khoản phải nộp."), "amount", 400)
-        if payment.status != PaymentStatus.PENDING:
+        if payment.status not in (PaymentStatus.PENDING, PaymentStatus.EXPIRED):
             log_event(
                 payment, "duplicate_confirmation", {"source": source, "status": payment.status}
             )
             return payment, False
+        if payment.status == PaymentStatus.EXPIRED:
+            data = {"after_expiry": True} | (data or {})
         winner = (
             Payment.objects.filter(dossier=payment.dossier, status=PaymentStatus.SUCCEEDED)
             .exclude(pk=payment.pk)
@@ -171,6 +181,22 @@ def fail_payment(
     return payment, True
 
 
+def expire_payment(*, payment_id: int, data: dict[str, Any] | None = None) -> tuple[Payment, bool]:
+    """Mark a pending payment past its time expired: the payer can no longer finish it and the
+    dossier page offers a new attempt. Returns (payment, changed). Idempotent; a payment that
+    moved meanwhile (its IPN came) is left as it is. The caller asks the gateway first
+    (``tinhso.payments.expiry``)."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != PaymentStatus.PENDING:
+            return payment, False
+        payment.move_to(PaymentStatus.EXPIRED)
+        payment.save(update_fields=["status"])
+        expires_at = payment.expires_at.isoformat() if payment.expires_at else None
+        log_event(payment, "expired", {"expires_at": expires_at} | (data or {}))
+    return payment, True
+
+
 def refund_payment(*, payment_id: int, amount: int, reason: str, actor: User) -> Payment:
     """Give back part or all of a payment; never more than was paid."""
     if amount <= 0:
@@ -212,7 +238,8 @@ def query_payment(*, payment_id: int, actor: User) -> tuple[Payment, ProviderSta
         answer = get_provider(payment.provider).query(payment)
     except ProviderError as exc:
         raise PaymentError(str(exc), "provider", 503) from exc
-    if not answer.paid or answer.amount is None or payment.status != PaymentStatus.PENDING:
+    open_statuses = (PaymentStatus.PENDING, PaymentStatus.EXPIRED)
+    if not answer.paid or answer.amount is None or payment.status not in open_statuses:
         return payment, answer, False
     payment, applied = confirm_payment(
         reference=payment.reference,

@@ -407,10 +407,11 @@ def _counter_row(payment: Payment, receipt: bool) -> dict[str, Any]:
         "payment": payment,
         "label": provider.label if provider else payment.provider,
         "receipt": receipt,
-        # A pending payment whose provider can be asked (its callback may never have come).
+        # A pending or expired payment whose provider can be asked (its callback may never
+        # have come; an expired one the gateway reports paid is still confirmed).
         "can_query": provider is not None
         and provider.can_query
-        and payment.status == PaymentStatus.PENDING,
+        and payment.status in (PaymentStatus.PENDING, PaymentStatus.EXPIRED),
     }
 
 

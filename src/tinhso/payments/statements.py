@@ -150,6 +150,26 @@ def _match(transfer: IncomingTransfer) -> None:
             },
         )
         return
+    if payment.status == PaymentStatus.EXPIRED or (
+        payment.status == PaymentStatus.PENDING
+        and payment.expires_at is not None
+        and transfer.received_at >= payment.expires_at
+    ):
+        # The reference was closed (or past its time, the sweep not yet run): the money is kept
+        # for the officials, who match it to what the dossier still owes (match_to_dossier) or
+        # send it back; it is never applied on its own, so a fee paid meanwhile is not paid twice.
+        _set(transfer, TransferStatus.UNMATCHED, TransferProblem.EXPIRED)
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        services.log_event(
+            locked,
+            "transfer_after_expiry",
+            {
+                "transfer_id": transfer.pk,
+                "received_at": transfer.received_at.isoformat(),
+                "source": transfer.source,
+            },
+        )
+        return
     if payment.status != PaymentStatus.PENDING:
         problem = (
             TransferProblem.NOT_PAYABLE

@@ -14,6 +14,7 @@ a method a provider does not override answers "not supported" (HTTP 404 for a ro
 ``ProviderError`` with a Vietnamese message for a call).
 """
 
+import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -121,9 +122,20 @@ class PaymentProvider(ABC):
         """
         return HttpResponseRedirect(started.redirect_url or payer_page(payment.dossier))
 
+    def expires_after(self) -> datetime.timedelta | None:
+        """How long the payer has to finish a new attempt (``Payment.expires_at`` is set from it
+        by ``services.start_payment``); None when an attempt never waits for the payer.
+
+        Past that time the expiry sweep (``tinhso.payments.expiry``, a Celery beat task) first
+        asks the provider (``query``, when it can) and confirms an attempt reported paid;
+        otherwise the attempt is marked expired and the payer offered a new one. Default: None.
+        """
+        return None
+
     def pending_panel(self, payment: "Payment") -> str:
         """HTML shown on the dossier page while ``payment`` is pending and can still be finished
-        without starting a new one (VietQR: its QR code); "" for nothing.
+        without starting a new one (VietQR: its QR code); "" for nothing. Not called for an
+        attempt past its ``expires_at``.
 
         While a provider shows a panel for a pending payment of the dossier, the payer is not
         offered that provider again (no second payment for the same fee).

@@ -7,6 +7,7 @@ which match it on the reference and the amount. See docs/payments-vietqr.md.
 """
 
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -16,9 +17,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.documents.formatting import dong
 from tinhso.payments import statements
-from tinhso.payments.collecting import collecting_account
-from tinhso.payments.models import PaymentStatus, TransferSource
+from tinhso.payments.collecting import BANKS, collecting_account
+from tinhso.payments.models import TransferSource
 from tinhso.payments.providers import PaymentProvider, Started, register
 from tinhso.payments.providers.vietqr import payload as vietqr_payload
 from tinhso.payments.providers.vietqr.qr import qr_data_uri
@@ -62,6 +64,12 @@ class VietQRProvider(PaymentProvider):
         }
         return Started(qr_payload=payload)
 
+    def expires_after(self) -> timedelta:
+        """``TINHSO_VIETQR_EXPIRE_MINUTES`` (a day by default). The bank has no query interface:
+        past it the reference is simply closed; a transfer that still arrives for it is kept for
+        the officials' reconciliation (``statements``, problem "expired")."""
+        return timedelta(minutes=settings.TINHSO_VIETQR_EXPIRE_MINUTES)
+
     def start_response(
         self, request: "HttpRequest", payment: "Payment", started: Started
     ) -> HttpResponse:
@@ -75,11 +83,24 @@ class VietQRProvider(PaymentProvider):
         return super().start_response(request, payment, Started())
 
     def pending_panel(self, payment: "Payment") -> str:
-        """The QR code and the transfer note of a pending transfer, as long as the payer may pay it."""
+        """The QR code of a pending transfer, as long as the payer may pay it (not past its
+        ``expires_at``), and beside it in text what a payer on a phone cannot scan: bank,
+        account number, holder, amount and transfer note, each with a copy button
+        (``payments/vietqr.js``; without JavaScript the text alone is shown)."""
         qr = payment.details.get("qr_payload")
-        if payment.status != PaymentStatus.PENDING or not qr:
+        if not payment.is_live() or not qr:
             return ""
-        context = {"payment": payment, "qr_image": qr_data_uri(qr)}
+        target = collecting_account()
+        account = str(payment.details.get("account") or target.account)
+        bank_bin = str(payment.details.get("bank_bin") or target.bank_bin)
+        context = {
+            "payment": payment,
+            "qr_image": qr_data_uri(qr),
+            "bank_name": BANKS.get(bank_bin, bank_bin),
+            "account": account,
+            "account_name": target.account_name if account == target.account else "",
+            "amount_text": dong(payment.amount),
+        }
         return render_to_string("payments/vietqr/pending.html", context)
 
     def handle_webhook(self, request: "HttpRequest") -> HttpResponse:

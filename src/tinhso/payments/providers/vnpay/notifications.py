@@ -44,9 +44,11 @@ def handle_ipn(params: Mapping[str, str]) -> tuple[str, str]:
     if note.amount != payment.amount:
         logger.warning("VNPay IPN amount %r ≠ %s for %s", note.amount, payment.amount, note.txn_ref)
         return IpnAnswer.INVALID_AMOUNT
-    if payment.status != PaymentStatus.PENDING:
+    if payment.status not in (PaymentStatus.PENDING, PaymentStatus.EXPIRED):
         return IpnAnswer.ALREADY_CONFIRMED
     source, data = "vnpay_ipn", note.audit_data()
+    if payment.status == PaymentStatus.EXPIRED and not note.paid:
+        return IpnAnswer.ALREADY_CONFIRMED  # nothing to change: it already lapsed
     if not note.paid:
         _failed, changed = services.fail_payment(reference=note.txn_ref, source=source, data=data)
         return IpnAnswer.CONFIRMED if changed else IpnAnswer.ALREADY_CONFIRMED
@@ -121,7 +123,8 @@ def return_state(payment: Payment, note: protocol.Notification) -> str:
     """paid | waiting (gateway said paid, IPN not in yet) | failed | duplicate (paid twice)."""
     if payment.status in APPLIED:
         return "paid"
-    if payment.status == PaymentStatus.PENDING:
+    if payment.status in (PaymentStatus.PENDING, PaymentStatus.EXPIRED):
+        # An expired attempt the gateway says was paid: its IPN will still confirm it.
         return "waiting" if note.paid else "failed"
     if payment.status == PaymentStatus.CANCELLED and note.paid:
         return "duplicate"

@@ -8,9 +8,10 @@ docs/payments-vnpay.md; by default everything points at the in-project sandbox g
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -48,14 +49,23 @@ class VNPayProvider(PaymentProvider):
     label = "VNPay (thẻ, tài khoản, QR ngân hàng)"
     online = True
 
+    def expires_after(self) -> timedelta:
+        """``TINHSO_VNPAY_EXPIRE_MINUTES`` (15 by default): sent as ``vnp_ExpireDate``, after which
+        VNPay no longer takes the payment."""
+        return timedelta(minutes=settings.TINHSO_VNPAY_EXPIRE_MINUTES)
+
     def start(self, payment: "Payment", request: "HttpRequest | None") -> Started:
-        """Return the signed VNPay payment URL (valid 15 minutes). Nothing is marked paid here.
+        """Return the signed VNPay payment URL (valid until ``payment.expires_at``). Nothing is
+        marked paid here.
 
         ``vnp_TxnRef`` is the payment reference (one per attempt, so a failed attempt can be
         retried); ``vnp_CreateDate`` is the payment's creation time, so querydr and refund can
-        rebuild it later as ``vnp_TransactionDate``.
+        rebuild it later as ``vnp_TransactionDate``. The gateway and Return URLs on this site
+        follow the request in development (``config.site_url``).
         """
-        config = vnpay_config()
+        config = vnpay_config(request)
+        created = self.created(payment)
+        expires_at = payment.expires_at or created + self.expires_after()
         params = protocol.pay_params(
             tmn_code=config.tmn_code,
             amount=payment.amount,
@@ -63,7 +73,8 @@ class VNPayProvider(PaymentProvider):
             order_info=order_info(payment),
             return_url=config.return_url,
             ip_addr=client_ip(request) or config.server_ip,
-            created=self.created(payment),
+            created=created,
+            expires_after=expires_at - created,
             locale="en" if (translation.get_language() or "").startswith("en") else "vn",
         )
         return Started(
