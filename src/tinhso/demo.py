@@ -18,6 +18,7 @@ from tinhso.accounts.demo import demo_user, enrol_demo_second_factor, ensure_dem
 from tinhso.accounts.models import Consent, User
 from tinhso.agencies.models import Agency, Role, StaffAssignment
 from tinhso.audit.demo import load as load_audit
+from tinhso.calendars.official import load as load_calendar
 from tinhso.datasets.demo import load as load_datasets
 from tinhso.indicators.demo import load as load_indicators
 from tinhso.ioc.demo import load as load_ioc
@@ -136,6 +137,7 @@ def load_demo() -> dict[str, int]:
 
 def load_other_apps() -> None:
     """Demo data of the apps built on the core: each loader is idempotent."""
+    load_calendar()  # the official notices on days off since 2024, with their sources
     load_ioc()
     load_audit()
     load_indicators()

@@ -451,8 +451,12 @@ TINHSO_OIDC_PHONE_CLAIM = env_str("TINHSO_OIDC_PHONE_CLAIM", "phone_number")
 TINHSO_OIDC_LABEL = env_str("TINHSO_OIDC_LABEL", "VNeID")
 TINHSO_OIDC_TIMEOUT = env_int("TINHSO_OIDC_TIMEOUT", 10)  # seconds, calls to the provider
 
-# Personal data notice shown at registration (Decree 13/2023): bump when the text changes.
-TINHSO_PRIVACY_NOTICE_VERSION = env_str("TINHSO_PRIVACY_NOTICE_VERSION", "2025-07")
+# Personal data notice shown at registration (Law 91/2025/QH15 and Decree 356/2025/NĐ-CP, in
+# force 1/1/2026): bump when the text changes; citizens are asked again at their next visit.
+TINHSO_PRIVACY_NOTICE_VERSION = env_str("TINHSO_PRIVACY_NOTICE_VERSION", "2026-01")
+# Slips cite Circular 01/2018/TT-VPCP before this day and Circular 03/2025/TT-VPCP from it (ISO date;
+# docs/slips.md: the circular's own effective date is unconfirmed).
+TINHSO_CIRCULAR_03_2025_FROM = env_str("TINHSO_CIRCULAR_03_2025_FROM", "2025-07-01")
 
 # Uploads, beyond the size cap: bounded parsing and an optional ClamAV daemon (clamd INSTREAM).
 TINHSO_UPLOAD_MAX_PDF_PAGES = env_int("TINHSO_UPLOAD_MAX_PDF_PAGES", 200)

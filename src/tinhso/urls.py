@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("du-lieu/", include("tinhso.datasets.urls")),
     path("api/sensorthings/v1.1/", include("tinhso.sensors.sta_urls")),
     path("quan-trac/", include("tinhso.sensors.urls")),
+    path("lich-lam-viec/", include("tinhso.calendars.urls")),
     path("", include("tinhso.datasets.catalog_urls")),
     path("", include("tinhso.portal.urls")),
 ]

@@ -123,7 +123,7 @@ def _check_otp(request: HttpRequest, user: User, code: str) -> None:
     if not code:
         raise ApiError(401, _("Cần mã xác thực hai bước (trường otp)."), "otp")
     if not twofactor.check_second_factor(user=user, code=code, request=request):
-        lock = lockout.record_failure(user.username, request)
+        lock = twofactor.record_failed_second_factor(user=user, step="otp", request=request)
         if lock is not None:
             raise _locked(lock, "otp")
         raise ApiError(401, _("Mã xác thực hai bước không đúng hoặc đã được dùng."), "otp")

@@ -1,4 +1,6 @@
-"""Consent to the processing of personal data (Decree 13/2023/NĐ-CP, art. 11) as a gate.
+"""Consent to the processing of personal data (Law on Personal Data Protection
+91/2025/QH15 and its Decree 356/2025/NĐ-CP, in force 1/1/2026; Decree 13/2023/NĐ-CP before)
+as a gate.
 
 A citizen or business account must have agreed to the current privacy notice
 (``TINHSO_PRIVACY_NOTICE_VERSION``) before it uses the portal: local registration asks on the

@@ -130,7 +130,7 @@ class RecoveryCode(models.Model):
 
 
 class Consent(models.Model):
-    """Consent to personal data processing (Decree 13/2023/NĐ-CP, art. 11): who, for what, when,
+    """Consent to personal data processing (Law 91/2025/QH15; Decree 13/2023/NĐ-CP before 2026): who, for what, when,
     under which version of the notice, and how it was given. Rows are never changed; a
     withdrawal is a new row with ``given=False``."""
 

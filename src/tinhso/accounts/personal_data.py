@@ -1,6 +1,6 @@
-"""What the platform holds about a person (Decree 13/2023/NĐ-CP): the extension point through which
-every app adds its part to the personal-data export (art. 9: the data subject's rights to access
-and to obtain their data) and acts on a refusal or withdrawal of consent (art. 12).
+"""What the platform holds about a person (Law 91/2025/QH15): the extension point through which
+every app adds its part to the personal-data export (the data subject's rights to access and to
+obtain their data) and acts on a refusal or withdrawal of consent.
 
 The accounts app knows nothing of the apps above it. Each app holding personal data has a
 ``privacy.py`` module with one :class:`PersonalData` subclass decorated with :func:`register`;
@@ -45,7 +45,7 @@ class PersonalData(ABC):
         """``user`` refused or withdrew consent to the processing of their personal data: stop
         processing on their behalf. Runs inside the transaction that records the decision, so an
         exception undoes the decision too. Data the law requires the platform to keep (dossiers
-        already filed, art. 17) stays. Does nothing unless overridden."""
+        already filed) stays. Does nothing unless overridden."""
         return None
 
 

@@ -1,6 +1,6 @@
-"""Personal data (Decree 13/2023/NĐ-CP): the consent page, withdrawing consent, and a citizen
-downloading everything the platform holds about them as JSON (art. 9: the data subject's rights
-to access and to obtain their data). What goes into the file, app by app, is
+"""Personal data (Law 91/2025/QH15, Decree 356/2025/NĐ-CP): the consent page, withdrawing
+consent, and a citizen downloading everything the platform holds about them as JSON (the data
+subject's rights to access and to obtain their data). What goes into the file, app by app, is
 ``tinhso.accounts.personal_data``."""
 
 import json
@@ -105,8 +105,8 @@ def consent(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw_consent(request: HttpRequest) -> HttpResponse:
-    """Withdraw consent (art. 12): recorded, and the portal asks again at the next visit.
-    Dossiers already filed are still handled as the law requires (art. 17)."""
+    """Withdraw consent: recorded, and the portal asks again at the next visit. Dossiers already
+    filed are still handled and kept as the law requires."""
     user = request.user
     assert isinstance(user, User)
     if not gate.gated(user):

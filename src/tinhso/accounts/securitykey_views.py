@@ -200,7 +200,9 @@ def authenticate(request: HttpRequest) -> JsonResponse:
                 request=request, user=user, credential=body.get("credential")
             )
         except SecurityKeyError as error:
-            lock = lockout.record_failure(user.username, request)
+            lock = twofactor.record_failed_second_factor(
+                user=user, step="webauthn", request=request
+            )
             if lock is None:
                 return _error(error.reason)
         else:

@@ -33,7 +33,7 @@ def register_citizen(
     """Create a citizen (or business, when a tax code is given) account with validated identifiers.
 
     ``consent_notice_version``: the version of the personal data notice the person agreed to
-    (Decree 13/2023); recorded with the account when given."""
+    (Law 91/2025/QH15); recorded with the account when given."""
     checks = [
         ("personal_id", lambda: validate_personal_id(personal_id)),
         ("phone", lambda: normalize_phone(phone)),

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from tinhso.accounts import lockout
 from tinhso.accounts.auditing import audit
 from tinhso.accounts.models import ApiToken, RecoveryCode, SecondFactor, User, WebAuthnCredential
 from tinhso.agencies.models import Role, StaffAssignment
@@ -156,6 +157,25 @@ def check_second_factor(*, user: User, code: str, request: HttpRequest | None = 
     return verify_code(user=user, code=code) or use_recovery_code(
         user=user, code=code, request=request
     )
+
+
+def record_failed_second_factor(
+    *, user: User, step: str, request: HttpRequest | None = None
+) -> lockout.Lock | None:
+    """A wrong, used or refused second factor (TOTP or recovery code, security key) after the
+    right password: a failed sign-in like a wrong password. It is audited with the same action
+    (``auth.login_failed``, target ``user:<username>``, outcome failure; ``details["step"]`` says
+    which factor) so the security page's chart of failed sign-ins and the alert rules count it,
+    and it counts against the account's lockout. Returns the lock if this failure set one."""
+    audit(
+        "auth.login_failed",
+        actor=None,
+        target=f"user:{user.username}",
+        details={"step": step},
+        request=request,
+        outcome="failure",
+    )
+    return lockout.record_failure(user.username, request)
 
 
 def remaining_recovery_codes(user: User) -> int:

@@ -258,7 +258,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             lockout.clear_account(user.username)
             mark_verified(request)
             return redirect(next_url(request))
-        lock = lock or lockout.record_failure(user.username, request)
+        lock = lock or twofactor.record_failed_second_factor(user=user, step="otp", request=request)
         if lock is not None:
             audit(
                 "auth.lockout",

@@ -1,7 +1,11 @@
-"""Calendar overrides (R-CAL-6): days an administrator declares off or working.
+"""Calendar overrides (R-CAL-6): days an administrator declares off or working, with the
+official document each comes from, and the years whose official notices have been entered.
 
 The public holidays, compensatory days and swapped days come from the pinned ``holidays``
-package (see ``worktime``); an override entered here wins over the package for its date.
+package (see ``worktime``); an override entered here wins over the package for its date. A year
+is *provisional* until a ``CalendarYear`` row confirms it: its swapped days off and make-up
+working days are then the package's estimate, and pages that show a deadline falling in or
+crossing it say so (``tinhso.calendars.explain``).
 """
 
 from django.db import models
@@ -25,9 +29,16 @@ class CalendarOverride(models.Model):
         ),
     )
     name = models.CharField(_("tên"), max_length=200)
-    note = models.TextField(
-        _("ghi chú"), blank=True, help_text=_("Ví dụ: số hiệu thông báo, văn bản căn cứ.")
+    source = models.CharField(
+        _("văn bản căn cứ"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Số hiệu, ngày và cơ quan ban hành văn bản quy định ngày này, ví dụ: "
+            "Văn bản số 12729/VPCP-KGVX ngày 25/12/2025 của Văn phòng Chính phủ."
+        ),
     )
+    note = models.TextField(_("ghi chú"), blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
@@ -48,3 +59,41 @@ class CalendarOverride(models.Model):
     @property
     def is_working_day(self) -> bool:
         return self.kind == self.Kind.WORKING_DAY
+
+
+class CalendarYear(models.Model):
+    """A year whose official notices on days off have been entered (R-CAL-6).
+
+    A year with no row, or with ``confirmed`` false, is provisional: until the Government's and
+    the Ministry of Home Affairs' notices for it are published and entered, its days off and
+    make-up days are the ``holidays`` package's estimate and may change.
+    """
+
+    year = models.PositiveSmallIntegerField(_("năm"), unique=True)
+    confirmed = models.BooleanField(
+        _("đã có thông báo chính thức"),
+        default=False,
+        help_text=_(
+            "Đánh dấu khi các thông báo nghỉ lễ, Tết và hoán đổi ngày làm việc của năm đã được "
+            "ban hành và đã nhập vào lịch. Năm chưa đánh dấu là lịch tạm tính."
+        ),
+    )
+    sources = models.TextField(
+        _("văn bản căn cứ"), blank=True, help_text=_("Các văn bản đã nhập, mỗi văn bản một dòng.")
+    )
+    note = models.TextField(_("ghi chú"), blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("năm lịch làm việc")
+        verbose_name_plural = _("năm lịch làm việc")
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=1990) & Q(year__lte=2100), name="calendars_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = _("chính thức") if self.confirmed else _("tạm tính")
+        return f"{self.year} — {state}"

@@ -114,12 +114,13 @@ def _check_entry(kind: str, dossier: Dossier, entry: HistoryEntry | None) -> Non
 
 
 def _base_context(kind: str, dossier: Dossier, entry: HistoryEntry | None) -> dict[str, Any]:
-    instrument = numbering.CURRENT_INSTRUMENT
+    issue_date = entry.at if entry is not None else timezone.now()
+    instrument = numbering.instrument_at(issue_date)  # the circular in force at the slip's date
     signer = _signer(entry)
     return {
         "kind": kind,
         "instrument": instrument,
-        "form_number": numbering.form_number(kind, instrument),
+        "form_number": numbering.printed_form_number(kind, instrument),
         "title": numbering.form_title(kind, instrument),
         "agency": _issuer(kind, dossier, entry),
         "dossier": dossier,
@@ -127,7 +128,7 @@ def _base_context(kind: str, dossier: Dossier, entry: HistoryEntry | None) -> di
         "procedure_name": dossier.procedure_version.name,
         "officer": signer.display_name if signer is not None else "",
         "place": settings.TINHSO_PROVINCE_NAME,
-        "issue_date": entry.at if entry is not None else timezone.now(),
+        "issue_date": issue_date,
         "qr": pdf.qr_png_data_uri(dossier.code or "") if kind in QR_SLIPS else "",
     }
 
@@ -318,7 +319,7 @@ def issue_slip(*, dossier_id: int, kind: str, history_seq: int) -> IssuedSlip:
     ).get(pk=dossier_id)
     entry = dossier.history.select_related("actor", "agency").get(seq=history_seq)
     content = render_slip(kind, dossier=dossier, entry=entry)
-    instrument = numbering.CURRENT_INSTRUMENT
+    instrument = numbering.instrument_at(entry.at)
     name = default_storage.save(
         f"slips/{dossier_id}/{kind}-{history_seq}.pdf", ContentFile(content)
     )
@@ -328,7 +329,7 @@ def issue_slip(*, dossier_id: int, kind: str, history_seq: int) -> IssuedSlip:
                 dossier=dossier,
                 kind=kind,
                 instrument=instrument,
-                form_number=numbering.form_number(kind, instrument),
+                form_number=numbering.printed_form_number(kind, instrument),
                 history_seq=history_seq,
                 issued_at=timezone.now(),
                 issued_by=_signer(entry),

@@ -1,7 +1,9 @@
 """Consent to personal data processing is the person's own act, asked before the portal is used
-(Decree 13/2023/NĐ-CP): after a first sign-in, a new notice version or a withdrawal."""
+(Law 91/2025/QH15 and Decree 356/2025/NĐ-CP from 1/1/2026): after a first sign-in, a new notice
+version or a withdrawal."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
 from tinhso.accounts.models import ApiToken, Consent, User
@@ -26,8 +28,10 @@ def test_citizen_without_consent_reaches_only_the_consent_page_and_own_data(cast
     page = client.get("/tai-khoan/dong-y/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Nghị định 13/2023/NĐ-CP" in html and "Đồng ý và tiếp tục" in html
-    assert "Phiên bản thông báo: 2025-07" in html
+    assert "Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15" in html
+    assert "Nghị định số 356/2025/NĐ-CP" in html and "Đồng ý và tiếp tục" in html
+    assert "13/2023" not in html
+    assert "Phiên bản thông báo: 2026-01" in html
     assert client.get("/tai-khoan/du-lieu-cua-toi/").status_code == 200
     # The session is treated as signed out by the API until the person agrees.
     assert client.get("/api/v1/dossiers/KHONG-CO").status_code == 401
@@ -47,10 +51,10 @@ def test_the_button_alone_is_not_consent_the_box_must_be_ticked(cast):
     assert agreed["Location"] == "/ho-so/"
     consent = Consent.objects.get(user=user)
     assert (
-        consent.given and consent.notice_version == "2025-07" and consent.method == "consent_page"
+        consent.given and consent.notice_version == "2026-01" and consent.method == "consent_page"
     )
     event = AuditEntry.objects.get(action="privacy.consent_given")
-    assert event.details["notice_version"] == "2025-07"
+    assert event.details["notice_version"] == "2026-01"
     assert client.get("/ho-so/").status_code == 200
 
 
@@ -84,7 +88,7 @@ def test_a_new_notice_version_asks_registered_citizens_again(cast, settings):
     versions = list(
         Consent.objects.filter(user=cast.citizen).values_list("notice_version", flat=True)
     )
-    assert sorted(versions) == ["2025-07", "2026-12"]
+    assert sorted(versions) == ["2026-01", "2026-12"]
 
 
 def test_withdrawing_consent_signs_out_revokes_api_tokens_and_asks_again(cast):
@@ -129,4 +133,32 @@ def test_consent_page_in_english(cast):
     client.force_login(user)
     client.cookies["django_language"] = "en"
     html = client.get("/tai-khoan/dong-y/").content.decode()
-    assert "Agree and continue" in html and "Decree 13/2023" in html
+    assert "Agree and continue" in html
+    assert "Law on Personal Data Protection No. 91/2025/QH15" in html
+
+
+def test_the_notice_under_the_2025_law_is_a_new_version_and_asks_2025_consenters_again(cast):
+    """Citizens who agreed to the 2025 notice (under Decree 13/2023) are asked again, at the next
+    sign-in and before any filing, to agree to the notice citing Law 91/2025/QH15."""
+    assert django_settings.TINHSO_PRIVACY_NOTICE_VERSION == "2026-01"
+    user = _citizen_without_consent()
+    Consent.objects.create(
+        user=user, purpose="public_services", notice_version="2025-07", method="registration"
+    )
+    client = Client()
+    client.post("/dang-nhap/", {"username": "citizen9", "password": "pw"})
+    for path in ("/ho-so/", "/thu-tuc/"):
+        assert client.get(path)["Location"].startswith("/tai-khoan/dong-y/"), path
+    page = client.get("/tai-khoan/dong-y/").content.decode()
+    assert "Thông báo xử lý dữ liệu cá nhân đã thay đổi" in page
+    assert "91/2025/QH15" in page and "Phiên bản thông báo: 2026-01" in page
+    token = Client().post(
+        "/api/v1/auth/token",
+        {"username": "citizen9", "password": "pw"},
+        content_type="application/json",
+    )
+    assert token.status_code == 403  # no filing through the API either
+    client.post("/tai-khoan/dong-y/", {"agree": "on"})
+    assert client.get("/ho-so/").status_code == 200
+    latest = Consent.objects.filter(user=user).latest("recorded_at", "pk")
+    assert latest.given and latest.notice_version == "2026-01"

@@ -47,7 +47,7 @@ def test_first_vneid_sign_in_asks_for_consent_before_anything_else(
     # The login page's CSP lets the form's redirect reach the provider (tinhso.csp).
     page.wait_for_url("**/tai-khoan/dong-y/**")
     assert page.get_by_role("heading", name="Đồng ý xử lý dữ liệu cá nhân").is_visible()
-    assert page.get_by_text("Nghị định 13/2023/NĐ-CP").is_visible()
+    assert page.get_by_text("Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15").is_visible()
     person = User.objects.get(personal_id="083200009876")
     assert not Consent.objects.filter(user=person).exists()
 

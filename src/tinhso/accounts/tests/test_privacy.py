@@ -1,4 +1,4 @@
-"""Decree 13/2023: consent recorded at registration; a citizen downloads all their own data."""
+"""Personal data (Law 91/2025/QH15): consent recorded at registration; a citizen downloads all their own data."""
 
 import json
 
@@ -41,7 +41,8 @@ def test_registration_requires_consent_and_records_it_with_the_notice_version(db
 
 def test_registration_page_shows_the_notice():
     html = Client().get("/dang-ky/").content.decode()
-    assert "Nghị định 13/2023/NĐ-CP" in html and 'name="consent"' in html
+    assert "Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15" in html and 'name="consent"' in html
+    assert "Nghị định số 356/2025/NĐ-CP" in html
 
 
 def test_citizen_downloads_own_data_only_and_the_export_is_audited(cast):
@@ -59,7 +60,7 @@ def test_citizen_downloads_own_data_only_and_the_export_is_audited(cast):
     data = json.loads(response.content)
     assert data["profile"]["username"] == cast.citizen.username
     assert data["profile"]["personal_id"] == cast.citizen.personal_id
-    assert data["consents"][0]["notice_version"] == "2025-07"
+    assert sorted(c["notice_version"] for c in data["consents"]) == ["2025-07", "2026-01"]
     assert set(data) >= {"dossiers", "payments", "stored_documents"}
     event = AuditEntry.objects.get(action="account.data_export")
     assert event.actor_id == cast.citizen.pk
