@@ -354,6 +354,15 @@ TINHSO_SAME_DAY_CUTOFF = env_str("TINHSO_SAME_DAY_CUTOFF", "15:00")
 # R-DL-13: compare completion with the appointment by "date" (default) or "datetime".
 TINHSO_TIMELINESS_GRANULARITY = env_str("TINHSO_TIMELINESS_GRANULARITY", "date")
 TINHSO_DUE_SOON_WORKING_HOURS = env_int("TINHSO_DUE_SOON_WORKING_HOURS", 8)
+# R-DL-11 (docs/lifecycle.md): an apology's new appointment lies at most this many working days
+# after the current one; 0 = the procedure's own processing time (at least one working day).
+TINHSO_APOLOGY_MAX_EXTENSION_DAYS = env_int("TINHSO_APOLOGY_MAX_EXTENSION_DAYS", 0)
+# Supplement requests during processing (R-LC-6, spec Q-4): how many the specialist may make per
+# dossier (the law's "only once" reading: 1; the leader may go beyond with a recorded reason), and
+# the applicant's response period in working days, flagged to the officials when it runs out
+# (R-DL-10; 0 = no period). The 10-day default has no confirmed legal source.
+TINHSO_SUPPLEMENT_REQUESTS_MAX = env_int("TINHSO_SUPPLEMENT_REQUESTS_MAX", 1)
+TINHSO_SUPPLEMENT_RESPONSE_DAYS = env_int("TINHSO_SUPPLEMENT_RESPONSE_DAYS", 10)
 
 # VietQR bank transfers (docs/payments-vietqr.md). The defaults are DEMO values, not a real
 # account: set every one of these for a real province. The bank webhook is disabled while its

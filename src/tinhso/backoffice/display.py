@@ -56,6 +56,9 @@ class Deadline:
     tone: str  # overdue, soon, ok, paused, done, late, none
     label: str
     remaining_minutes: int | None = None
+    # The applicant's response period for a supplement has run out (R-DL-10): the official
+    # decides what follows (remind, refuse or stop); the clock stays paused.
+    supplement_overdue: bool = False
 
 
 def deadline(dossier: Dossier, now: datetime.datetime, cal: WorkCalendar) -> Deadline:
@@ -73,6 +76,16 @@ def deadline(dossier: Dossier, now: datetime.datetime, cal: WorkCalendar) -> Dea
         tone = "soon" if left <= due_soon_minutes() else "ok"
         return Deadline(tone, _("Còn %(d)s") % {"d": working_duration(left, per_day)}, left)
     if dossier.status in PAUSED:
+        expired = supplement_overdue(dossier, now)
+        if expired:
+            assert dossier.supplement_due_at is not None
+            return Deadline(
+                "overdue",
+                _("Quá hạn nộp bổ sung (hạn %(at)s)")
+                % {"at": local_datetime(dossier.supplement_due_at)},
+                dossier.remaining_minutes,
+                supplement_overdue=True,
+            )
         if dossier.remaining_minutes is None:
             return Deadline("paused", _("Tạm dừng tính hạn"))
         left = dossier.remaining_minutes
@@ -86,6 +99,15 @@ def deadline(dossier: Dossier, now: datetime.datetime, cal: WorkCalendar) -> Dea
     if dossier.status == Status.SUBMITTED:
         return Deadline("none", _("Chưa tiếp nhận"))
     return Deadline("none", "")
+
+
+def supplement_overdue(dossier: Dossier, now: datetime.datetime) -> bool:
+    """A supplement is awaited and its response period has ended."""
+    return (
+        dossier.status == Status.SUPPLEMENT_REQUESTED
+        and dossier.supplement_due_at is not None
+        and now > dossier.supplement_due_at
+    )
 
 
 def local_datetime(value: datetime.datetime | None) -> str:
@@ -202,6 +224,16 @@ def _history_notes(entry: HistoryEntry) -> list[str]:
         moment = _parse(details.get(key))
         if moment is not None:
             notes.append(text % {"at": local_datetime(moment)})
+    moment = _parse(details.get("respond_by"))
+    if moment is not None:
+        notes.append(_("Hạn nộp bổ sung: %(at)s") % {"at": local_datetime(moment)})
+    if details.get("beyond_limit"):
+        notes.append(
+            _("Yêu cầu bổ sung lần %(n)s, vượt số lần cho phép, do lãnh đạo quyết định")
+            % {"n": details.get("request_number", "")}
+        )
+    if details.get("number"):
+        notes.append(_("Số văn bản: %(n)s") % {"n": details["number"]})
     if details.get("assignee"):
         notes.append(_("Người xử lý: %(u)s") % {"u": details["assignee"]})
     method = details.get("return_method")

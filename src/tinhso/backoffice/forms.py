@@ -22,6 +22,7 @@ from tinhso.dossiers.workflow import ACTIONS, ActionSpec
 # The fields each action shows besides the comment; "claim" is a single button.
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "request_supplement": ("items",),
+    "supplement": ("document", "file"),
     "apologize": ("new_due_at",),
     "assign": ("assignee",),
     "return_result": ("return_method", "postal_tracking", "postal_address"),
@@ -57,6 +58,10 @@ class ActionForm(forms.Form):
         input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
+    # The clerk's supplement at the counter: the paper brought in, scanned (a supplement must add a
+    # document; one file per submission, the form can be sent again before resuming).
+    document = forms.ChoiceField(label=_("Thành phần hồ sơ bổ sung"), required=False)
+    file = forms.FileField(label=_("Tệp bản quét (PDF, JPEG, PNG)"), required=False)
     assignee = StaffChoiceField(
         label=_("Giao cho cán bộ"), required=False, queryset=User.objects.none()
     )
@@ -94,6 +99,10 @@ class ActionForm(forms.Form):
             self.fields["new_due_at"].widget.attrs.update(
                 {"required": True, "aria-required": "true"}
             )
+        if "document" in self.fields:
+            field = self.fields["document"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(d.code, d.name) for d in dossier.procedure_version.documents.all()]
         if "assignee" in self.fields:
             field = self.fields["assignee"]
             assert isinstance(field, forms.ModelChoiceField)
@@ -130,12 +139,15 @@ class ActionForm(forms.Form):
 
     def add_service_error(self, exc: services.DossierError) -> None:
         """Show a service refusal next to the field it names, or above the form."""
-        field = exc.field if exc.field in self.fields else None
+        name = "file" if exc.field == "files" else exc.field  # the supplement's scanned file
+        field = name if name in self.fields else None
         self.add_error(field, exc.message)
 
 
-def action_form(name: str, dossier: Dossier, staff: QuerySet[User], data: Any = None) -> ActionForm:
-    return ActionForm(data, spec=ACTIONS[name], dossier=dossier, staff=staff)
+def action_form(
+    name: str, dossier: Dossier, staff: QuerySet[User], data: Any = None, files: Any = None
+) -> ActionForm:
+    return ActionForm(data, files, spec=ACTIONS[name], dossier=dossier, staff=staff)
 
 
 def staff_of(dossier: Dossier) -> QuerySet[User]:

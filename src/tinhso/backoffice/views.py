@@ -34,10 +34,11 @@ from tinhso.documents.formatting import dong
 from tinhso.documents.models import SlipKind
 from tinhso.documents.services import render_control_slip
 from tinhso.dossiers import selectors, services
-from tinhso.dossiers.models import CLOCK_RUNNING, Channel, Dossier
+from tinhso.dossiers.models import CLOCK_RUNNING, Channel, Dossier, Status
 from tinhso.dossiers.workflow import ACTIONS
 from tinhso.procedures.forms import SchemaForm, check_documents, document_inputs
 from tinhso.procedures.models import ProcedureVersion, WorkflowStep
+from tinhso.uploads import UploadRejected, check_upload
 
 # The next step of the work: shown open and first. "claim" is a plain button after them.
 PRIMARY_ACTIONS = frozenset(
@@ -257,6 +258,10 @@ def _dossier_page(
             dossier.return_method, dossier.return_method
         ),
         "assignee": dossier.assignee,
+        "supplement_due_at": dossier.supplement_due_at
+        if dossier.status == Status.SUPPLEMENT_REQUESTED
+        else None,
+        "supplement_overdue": display.supplement_overdue(dossier, now),
         "fee": dong(dossier.fee_amount) if dossier.fee_amount else "",
         **_step_info(dossier, now, cal),
     }
@@ -282,11 +287,14 @@ def act_view(request: HttpRequest, code: str) -> HttpResponse:
     if name not in ACTIONS or name == "submit":
         messages.error(request, _("Thao tác không hợp lệ."))
         return redirect("backoffice:dossier", code=code)
-    form = action_form(name, dossier, staff_of(dossier), data=request.POST)
+    form = action_form(name, dossier, staff_of(dossier), data=request.POST, files=request.FILES)
     if not form.is_valid():
         return _dossier_page(request, dossier, posted=form, status=400)
     try:
-        services.perform_action(user=user, dossier=dossier, request=form.to_request())
+        _perform(user, dossier, form)
+    except UploadRejected as exc:
+        form.add_error("file", exc.message)
+        return _dossier_page(request, dossier, posted=form, status=400)
     except services.DossierError as exc:
         if name not in selectors.available_actions(user, dossier):
             messages.error(request, exc.message)  # the page no longer offers this action
@@ -302,6 +310,22 @@ def act_view(request: HttpRequest, code: str) -> HttpResponse:
         },
     )
     return redirect("backoffice:dossier", code=code)
+
+
+def _perform(user: User, dossier: Dossier, form: ActionForm) -> None:
+    """One action; a supplement with a scanned file attaches it and resumes in one step."""
+    upload = form.cleaned_data.get("file")
+    if form.spec.name == "supplement" and upload is not None:
+        services.supplement_dossier(
+            user=user,
+            dossier=dossier,
+            document_code=form.cleaned_data.get("document") or "",
+            uploads=[check_upload(upload, "file")],
+            comment=form.cleaned_data.get("comment") or "",
+            digitised=True,
+        )
+        return
+    services.perform_action(user=user, dossier=dossier, request=form.to_request())
 
 
 @require_GET

@@ -187,6 +187,16 @@ class WorkCalendar:
                 return min(local, end)
         return self.day_end(self.previous_working_day(local.date()))
 
+    def is_working_instant(self, at: dt.datetime) -> bool:
+        """True when ``at`` falls in office hours of a working day, both ends included.
+
+        11:30 and 17:00 (the ends of the periods) and 07:00 and 13:30 (their starts) are working
+        instants; 12:00, 17:01, a Saturday that is not a make-up day or a holiday are not. An
+        appointment (e.g. the new date of an apology, R-DL-11) must be one.
+        """
+        local = _local(at)
+        return any(start <= local <= end for start, end in self.periods(local.date()))
+
     def add_working_minutes(self, start: dt.datetime, minutes: int) -> dt.datetime:
         """``start`` (normalised by ``clock_start``) plus ``minutes`` of working time (R-DL-7).
 
@@ -370,3 +380,7 @@ def apology_deadline(due: dt.datetime) -> dt.datetime:
 
 def next_working_day_start(at: dt.datetime) -> dt.datetime:
     return get_calendar().next_working_day_start(at)
+
+
+def is_working_instant(at: dt.datetime) -> bool:
+    return get_calendar().is_working_instant(at)

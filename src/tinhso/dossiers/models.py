@@ -155,6 +155,14 @@ class Dossier(models.Model):
     resume_status = models.CharField(max_length=24, blank=True, editable=False)
     deadline_alert = models.CharField(_("cảnh báo hạn"), max_length=8, blank=True, editable=False)
     apologized = models.BooleanField(_("đã xin lỗi, hẹn lại"), default=False)
+    # The apology letter (form 04): its number in the competent agency's register, and the working
+    # minutes its new date added to the appointment (``due_at`` = ``original_due_at`` + these).
+    apology_number = models.CharField(_("số văn bản xin lỗi, hẹn lại"), max_length=80, blank=True)
+    apology_extension_minutes = models.PositiveIntegerField(
+        _("thời gian hẹn lại thêm (phút làm việc)"), null=True, blank=True, editable=False
+    )
+    # While a supplement is awaited: the end of the applicant's response period (R-DL-10).
+    supplement_due_at = models.DateTimeField(_("hạn nộp bổ sung"), null=True, blank=True)
     fee_amount = models.PositiveIntegerField(_("phí, lệ phí (đồng)"), default=0)
     fee_exemption = models.JSONField(_("miễn, giảm phí đã kê khai"), null=True, blank=True)
     paid_amount = models.PositiveIntegerField(_("đã nộp (đồng)"), default=0)

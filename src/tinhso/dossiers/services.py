@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from tinhso.accounts.access import agency_roles
 from tinhso.accounts.models import User
-from tinhso.agencies.models import Agency
-from tinhso.calendars.worktime import get_calendar
+from tinhso.agencies.models import Agency, Role
+from tinhso.calendars.worktime import WorkCalendar, get_calendar
 from tinhso.dossiers import events
 from tinhso.dossiers.models import (
     Attachment,
@@ -41,8 +41,8 @@ from tinhso.dossiers.models import (
     Status,
     Timeliness,
 )
-from tinhso.dossiers.selectors import acting_role, current_step, is_owner
-from tinhso.dossiers.workflow import ACTIONS, APPLICANT, SYSTEM_EVENTS
+from tinhso.dossiers.selectors import acting_role, capacity, current_step, is_owner
+from tinhso.dossiers.workflow import ACTIONS, APPLICANT, SYSTEM_EVENTS, ActionSpec
 from tinhso.procedures.models import FeeQuote, ProcedureVersion, WorkflowStep, quote_fee
 from tinhso.procedures.selectors import competent_agencies
 from tinhso.stores.models import StoredDocument
@@ -69,6 +69,13 @@ class InvalidInput(DossierError):
 
 class ActionNotAllowed(DossierError):
     status = 409
+
+
+class NotPermitted(ActionNotAllowed):
+    """The dossier's state allows the action, the user's role does not (e.g. an apology by anyone
+    but the agency's leader): 403."""
+
+    status = 403
 
 
 @dataclass
@@ -135,15 +142,21 @@ def _files_removed_on_error() -> Iterator[list[str]]:
 
 def _next_code(unit_code: str, day: datetime.date) -> str:
     """Per-unit daily sequence (R-CODE-1, R-CODE-2): one atomic upsert, no first-of-day race."""
+    return f"{unit_code}-{day:%y%m%d}-{_counter_next(unit_code, day):04d}"
+
+
+def _counter_next(key: str, day: datetime.date) -> int:
+    """The next number of the ``DailyCounter`` row (key, day), in one atomic upsert; the dossier
+    codes and the apology letters' register (``_next_register_number``) count with it."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO dossiers_dailycounter (unit_code, day, last) VALUES (%s, %s, 1) "
             "ON CONFLICT (unit_code, day) DO UPDATE SET last = dossiers_dailycounter.last + 1 "
             "RETURNING last",
-            [unit_code, day],
+            [key, day],
         )
         (number,) = cursor.fetchone()
-    return f"{unit_code}-{day:%y%m%d}-{number:04d}"
+    return int(number)
 
 
 def validate_form_data(version: ProcedureVersion, data: Any) -> dict[str, Any]:
@@ -589,7 +602,9 @@ def refuse_dossier(*, user: User, dossier: Dossier, comment: str) -> Dossier:
 def request_supplement(
     *, user: User, dossier: Dossier, items: Sequence[str], comment: str
 ) -> Dossier:
-    """Yêu cầu bổ sung: pause the clock until the listed items come; issues the supplement slip."""
+    """Yêu cầu bổ sung: pause the clock until the listed items come; issues the supplement slip.
+    During processing at most TINHSO_SUPPLEMENT_REQUESTS_MAX requests (409 beyond), except by the
+    leader, whose further request records its reason; the response period is set."""
     return _act(
         user=user,
         dossier=dossier,
@@ -655,7 +670,9 @@ def confirm_payment(*, user: User, dossier: Dossier, comment: str = "") -> Dossi
 def apologize(
     *, user: User, dossier: Dossier, new_due_at: datetime.datetime | None, comment: str
 ) -> Dossier:
-    """Xin lỗi và hẹn lại (once, at the latest one working day before the due date)."""
+    """Xin lỗi và hẹn lại, by the competent agency's leader: once, at the latest one working day
+    before the due date, to a working instant after it within the allowed span; the letter gets
+    the next number of the agency's register (``_apologize``)."""
     return _act(
         user=user,
         dossier=dossier,
@@ -750,6 +767,12 @@ def _act(
             .get(pk=dossier.pk)
         )
         role = acting_role(user, locked, spec)
+        if role is None and _lacks_role(user, locked, spec):
+            raise NotPermitted(
+                _("Bạn không có thẩm quyền thực hiện “%(action)s” với hồ sơ này.")
+                % {"action": spec.label},
+                "action",
+            )
         if role is None:
             raise ActionNotAllowed(
                 _(
@@ -786,6 +809,17 @@ def _act(
 
 
 Handled = tuple[str | None, str | None, dict[str, Any], str]
+
+
+def _lacks_role(user: User, dossier: Dossier, spec: ActionSpec) -> bool:
+    """The state allows ``spec`` and it is no workflow step's turn question: only the user's
+    roles stand in the way (403 rather than 409)."""
+    if dossier.status not in spec.from_states or spec.step_action is not None:
+        return False
+    held = capacity(user, dossier)
+    if APPLICANT in spec.actors and held.owner:
+        return False
+    return not (held.roles(spec.scope) & spec.actors)
 
 
 def _acting_agency(user: User, dossier: Dossier, role: str, scope: str) -> Agency | None:
@@ -878,10 +912,12 @@ def _resume(d: Dossier, now: datetime.datetime) -> dict[str, Any]:
     if d.remaining_minutes is not None and d.due_at is not None:
         cal = get_calendar()
         previous = d.due_at
-        if d.remaining_minutes >= 0:
-            d.due_at = cal.add_working_minutes(now, d.remaining_minutes)
-        else:
-            d.due_at = cal.subtract_working_minutes(cal.clock_start(now), -d.remaining_minutes)
+        d.due_at = _due_on_resume(d, now)
+        # The appointment by law moves with the pause too; an apology's extension stays on top.
+        extension = d.apology_extension_minutes or 0
+        d.original_due_at = (
+            cal.subtract_working_minutes(d.due_at, extension) if extension else d.due_at
+        )
         if d.step_started_at is not None and pause is not None:
             spent = cal.working_minutes_between(d.step_started_at, pause.started_at)
             d.step_started_at = (
@@ -891,7 +927,18 @@ def _resume(d: Dossier, now: datetime.datetime) -> dict[str, Any]:
     d.status = d.resume_status or Status.PROCESSING
     d.resume_status = ""
     d.remaining_minutes = None
+    d.supplement_due_at = None
     return details
+
+
+def _due_on_resume(d: Dossier, at: datetime.datetime) -> datetime.datetime:
+    """The appointment of a paused dossier if its clock resumed at ``at``: ``at`` plus the
+    working time that was left (or minus the time it was already late)."""
+    assert d.remaining_minutes is not None
+    cal = get_calendar()
+    if d.remaining_minutes >= 0:
+        return cal.add_working_minutes(at, d.remaining_minutes)
+    return cal.subtract_working_minutes(cal.clock_start(at), -d.remaining_minutes)
 
 
 def _refuse(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
@@ -902,19 +949,74 @@ def _refuse(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) 
     return "refusal", "refused", {}, ""
 
 
+# Supplement requests made during processing (the clock was running), as opposed to the counter's
+# guidance before receipt (R-LC-2), which the limit does not count.
+PROCESSING_STATES = (Status.RECEIVED, Status.PROCESSING)
+
+
 def _request_supplement(
     d: Dossier, user: User, req: ActionRequest, now: datetime.datetime
 ) -> Handled:
+    from django.conf import settings
+
     items = [i.strip() for i in req.items if i and i.strip()]
     if not items:
         raise InvalidInput(_("Hãy liệt kê ít nhất một giấy tờ hoặc nội dung cần bổ sung."), "items")
+    details: dict[str, Any] = {"items": items}
+    if d.status in PROCESSING_STATES:
+        earlier = d.history.filter(
+            action="request_supplement", from_status__in=PROCESSING_STATES
+        ).count()
+        allowed = int(settings.TINHSO_SUPPLEMENT_REQUESTS_MAX)
+        if earlier >= allowed:
+            if not _is_leader_of(user, d):
+                raise ActionNotAllowed(
+                    _(
+                        "Hồ sơ đã được yêu cầu bổ sung %(n)d lần trong quá trình giải quyết (tối "
+                        "đa %(max)d lần). Chỉ lãnh đạo cơ quan mới được yêu cầu bổ sung thêm, "
+                        "kèm lý do."
+                    )
+                    % {"n": earlier, "max": allowed},
+                    "action",
+                )
+            # The leader's request beyond the limit: its reason is the (mandatory) comment.
+            details |= {"beyond_limit": True, "reason": req.comment.strip()}
+        details["request_number"] = earlier + 1
     _pause(d, now, reason="supplement", items=items)
-    return "supplement", "supplement_requested", {"items": items}, ""
+    response_days = int(settings.TINHSO_SUPPLEMENT_RESPONSE_DAYS)
+    if response_days > 0:
+        cal = get_calendar()
+        d.supplement_due_at = cal.add_working_minutes(now, response_days * cal.minutes_per_day)
+        details["respond_by"] = d.supplement_due_at.isoformat()
+    return "supplement", "supplement_requested", details, ""
+
+
+def _is_leader_of(user: User, d: Dossier) -> bool:
+    """A leader of the competent agency today (a dated leader assignment is a delegation)."""
+    return Role.LEADER in agency_roles(user).get(d.agency_id, set())
 
 
 def _supplement(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    _check_not_empty(d)
     details = _resume(d, now)
     return None, None, details, ""
+
+
+def _check_not_empty(d: Dossier) -> None:
+    """A supplement must bring something: a document added since the request. (The e-form's
+    fields cannot be changed while a supplement is awaited, so files are what can change.)"""
+    pause = d.pauses.filter(ended_at__isnull=True, reason="supplement").order_by("-started_at")
+    opened = pause.values_list("started_at", flat=True).first()
+    if opened is None:  # no recorded request (data from before pauses were kept)
+        return
+    if not d.attachments.filter(uploaded_at__gte=opened).exists():
+        raise InvalidInput(
+            _(
+                "Hồ sơ bổ sung chưa có giấy tờ nào mới: hãy đính kèm giấy tờ được yêu cầu trước "
+                "khi gửi bổ sung."
+            ),
+            "files",
+        )
 
 
 def _complete_step(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
@@ -925,7 +1027,8 @@ def _complete_step(d: Dossier, user: User, req: ActionRequest, now: datetime.dat
 def _issue_result(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
     outcome, details = _step_outcome(d, now)
     d.completed_at = now
-    d.timeliness = classify(now, d.due_at)
+    # Against the appointment by law, never the one an apology moved (R-DL-12, docs/lifecycle.md).
+    d.timeliness = classify(now, d.original_due_at or d.due_at)
     d.step_position += 1
     d.assignee = None
     # No notice here: the results app signs the e-result and then records "result signed",
@@ -1000,31 +1103,113 @@ def _confirm_payment(d: Dossier, user: User, req: ActionRequest, now: datetime.d
 
 
 def _apologize(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    """Xin lỗi và hẹn lại (R-DL-11, R-DL-12, form 04): once; by the end of the last working day
+    before the current due date; the new date a working instant after it and at most the allowed
+    span later. During a pause the current due date is the one the dossier would have if its
+    clock resumed now."""
     if d.apologized:
         raise ActionNotAllowed(
             _("Hồ sơ đã được hẹn lại một lần; không thể hẹn lại lần nữa."), "action"
         )
-    if d.due_at is None or req.new_due_at is None:
+    if d.due_at is None:  # e.g. a supplement asked for at the counter, before receipt
+        raise ActionNotAllowed(
+            _("Hồ sơ chưa được tiếp nhận nên chưa có ngày hẹn trả để hẹn lại."), "action"
+        )
+    new = req.new_due_at
+    if new is None:
         raise InvalidInput(_("Hãy nhập ngày hẹn trả mới."), "new_due_at")
     cal = get_calendar()
-    if now > cal.apology_deadline(d.due_at):
+    paused = d.remaining_minutes is not None
+    current = _due_on_resume(d, now) if paused else d.due_at
+    if now > cal.apology_deadline(current):
         raise ActionNotAllowed(
             _("Đã quá thời hạn xin lỗi, hẹn lại (chậm nhất 01 ngày làm việc trước ngày hẹn trả)."),
             "action",
         )
-    if req.new_due_at <= d.due_at:
-        raise InvalidInput(_("Ngày hẹn mới phải sau ngày hẹn hiện tại."), "new_due_at")
+    _check_new_appointment(d, new, current)
+    extension = cal.working_minutes_between(current, new)
+    number = _next_register_number(d.agency, now)
     previous = d.due_at
-    d.due_at = req.new_due_at
+    if d.original_due_at is None and not paused:  # rows from before it was kept: set it once
+        d.original_due_at = previous
+    d.due_at = new
     d.apologized = True
-    if d.remaining_minutes is not None:  # paused: keep the new date when the clock resumes
-        d.remaining_minutes += cal.working_minutes_between(previous, req.new_due_at)
+    d.apology_number = number
+    d.apology_extension_minutes = extension
+    if paused:  # the new date is kept, in working time, when the clock resumes
+        assert d.remaining_minutes is not None
+        d.remaining_minutes += extension
     return (
         "apology",
         "apologized",
-        {"previous_due_at": previous.isoformat(), "new_due_at": req.new_due_at.isoformat()},
+        {
+            "previous_due_at": current.isoformat(),
+            "new_due_at": new.isoformat(),
+            "number": number,
+            "extension_minutes": extension,
+        }
+        | ({"due_at_before_pause": previous.isoformat()} if paused else {}),
         "",
     )
+
+
+def _check_new_appointment(d: Dossier, new: datetime.datetime, current: datetime.datetime) -> None:
+    """The new appointment: a working instant (office hours of a working day, both ends of a
+    period included), later than ``current``, at most the allowed span after it."""
+    from django.conf import settings
+
+    cal = get_calendar()
+    local = timezone.localtime(new)
+    if not cal.is_working_day(local.date()):
+        raise InvalidInput(
+            _("Ngày hẹn mới %(day)s là ngày nghỉ (thứ Bảy, Chủ nhật hoặc ngày lễ, Tết).")
+            % {"day": local.strftime("%d/%m/%Y")},
+            "new_due_at",
+        )
+    if not cal.is_working_instant(new):
+        raise InvalidInput(
+            _("Giờ hẹn mới %(time)s nằm ngoài giờ làm việc (%(hours)s).")
+            % {"time": local.strftime("%H:%M"), "hours": _office_hours_text(cal)},
+            "new_due_at",
+        )
+    if new <= current:
+        raise InvalidInput(
+            _("Ngày hẹn mới phải sau ngày hẹn hiện tại (%(due)s).")
+            % {"due": timezone.localtime(current).strftime("%H:%M %d/%m/%Y")},
+            "new_due_at",
+        )
+    days = int(settings.TINHSO_APOLOGY_MAX_EXTENSION_DAYS)
+    span = (
+        days * cal.minutes_per_day
+        if days > 0
+        else max(d.procedure_version.processing_minutes_for(d.is_online), cal.minutes_per_day)
+    )
+    latest = cal.add_working_minutes(current, span)
+    if new > latest:
+        raise InvalidInput(
+            _(
+                "Ngày hẹn mới không được muộn hơn %(latest)s (hẹn lại tối đa %(days)s ngày làm "
+                "việc sau ngày hẹn hiện tại)."
+            )
+            % {
+                "latest": timezone.localtime(latest).strftime("%H:%M %d/%m/%Y"),
+                "days": f"{span / cal.minutes_per_day:g}".replace(".", ","),
+            },
+            "new_due_at",
+        )
+
+
+def _office_hours_text(cal: WorkCalendar) -> str:
+    return ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in cal.office_hours)
+
+
+def _next_register_number(agency: Agency, now: datetime.datetime) -> str:
+    """The letter's number in the competent agency's register of apology letters for the year:
+    the same atomic per-key counter as the dossier codes (``_next_code``), keyed by the register
+    and the year's first day. ``3/2025/STP-XL``: number / year / agency - "xin lỗi"."""
+    year = timezone.localdate(now).year
+    number = _counter_next(f"XL:{agency.code}", datetime.date(year, 1, 1))
+    return f"{number}/{year}/{agency.slug.upper()}-XL"
 
 
 def _stop(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:

@@ -128,7 +128,9 @@ ACTIONS: dict[str, ActionSpec] = {
             _("Xin lỗi và hẹn lại ngày trả kết quả"),
             _s(S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT),
             None,
-            frozenset({Role.SPECIALIST, Role.LEADER}),
+            # The agency's leader signs the letter (R-DL-11); a delegate holds a dated leader
+            # assignment (StaffAssignment.valid_from/valid_to). Anyone else: 403.
+            frozenset({Role.LEADER}),
             comment_required=True,
         ),
         ActionSpec(

@@ -98,6 +98,7 @@ def facts_for(dossier_ids: Iterable[int]) -> dict[int, Fact | None]:
             "fee_amount",
             "paid_online",
             "due_at",
+            "original_due_at",
         )
     )
     if not dossiers:
@@ -165,7 +166,10 @@ def _fact(dossier: Any, files: dict[str, int], rating: int | None, eresult: bool
         rating=rating,
         is_open=is_open,
         open_paused=paused,
-        due_day=local_day(dossier.due_at) if is_open and not paused else None,
+        # The appointment by law, not the one an apology moved (R-DL-12, docs/lifecycle.md).
+        due_day=local_day(dossier.original_due_at or dossier.due_at)
+        if is_open and not paused
+        else None,
     )
 
 
@@ -220,7 +224,8 @@ SELECT
   r.score,
   CASE WHEN {is_open} THEN {true} ELSE {false} END,
   CASE WHEN {is_open} AND d.status IN ({paused}) THEN {true} ELSE {false} END,
-  CASE WHEN {is_open} AND d.status NOT IN ({paused}) THEN {_day("d.due_at")} END
+  CASE WHEN {is_open} AND d.status NOT IN ({paused})
+       THEN {_day("COALESCE(d.original_due_at, d.due_at)")} END
 FROM dossiers_dossier d
 JOIN procedures_procedureversion pv ON pv.id = d.procedure_version_id
 JOIN agencies_agency ag ON ag.id = d.agency_id

@@ -120,6 +120,13 @@ def test_supplement_pauses_and_resumes_the_clock_like_example_e5(cast):
     assert dossier.status == "supplement_requested" and dossier.status_code == 5
     assert dossier.remaining_minutes == 22 * 60
     with time_machine.travel(at(2025, 6, 9, 14, 0), tick=False):
+        # a supplement brings a document (an empty one is refused: test_supplement_rules.py)
+        services.add_attachment(
+            user=cast.citizen,
+            dossier=dossier,
+            document_code="CCCD",
+            upload=check_upload(pdf_upload()),
+        )
         dossier = act(cast.citizen, dossier, "supplement")
     assert dossier.status == "received"
     assert dossier.due_at == at(2025, 6, 12, 10, 0)
@@ -132,7 +139,7 @@ def test_supplement_pauses_and_resumes_the_clock_like_example_e5(cast):
 def test_apology_moves_the_date_once_and_keeps_the_original(cast):
     with time_machine.travel(at(2025, 6, 10, 8, 0), tick=False):
         dossier = act(cast.clerk, file_online(cast), "receive")
-    new_date = at(2025, 6, 20, 17, 0)
+    new_date = at(2025, 6, 18, 8, 0)  # at most the procedure's 3 working days after the due date
     with time_machine.travel(at(2025, 6, 11, 9, 0), tick=False):
         dossier = act(
             cast.leader, dossier, "apologize", comment="Cần xác minh thêm", new_due_at=new_date

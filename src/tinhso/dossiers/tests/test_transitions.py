@@ -62,7 +62,8 @@ def dossier_in(cast, status: str, action: str) -> Dossier:
         resume_status="submitted"
         if (status == "supplement_requested" and action == "refuse")
         else ("processing" if status in ("supplement_requested", "awaiting_payment") else ""),
-        remaining_minutes=600 if status in ("supplement_requested", "awaiting_payment") else None,
+        # 5 working days, as the due date of a running clock: one new date suits both for an apology
+        remaining_minutes=2400 if status in ("supplement_requested", "awaiting_payment") else None,
     )
     dossier.attachments.create(
         document_code="TK",
@@ -81,7 +82,7 @@ def request_for(cast, action: str) -> services.ActionRequest:
         action=action,
         comment="Lý do cụ thể",
         items=["Bản sao giấy tờ"],
-        new_due_at=NOW + datetime.timedelta(days=20),
+        new_due_at=NOW + datetime.timedelta(days=8),  # one working day after the due date
         assignee=cast.specialist,
     )
 
@@ -133,6 +134,7 @@ def test_action_refused_to_other_agencies_and_citizens(cast, action, who):
         ("approve", "specialist"),
         ("issue_result", "leader"),
         ("stop", "specialist"),
+        ("apologize", "specialist"),
         ("refuse", "citizen"),
         ("return_result", "citizen"),
     ],

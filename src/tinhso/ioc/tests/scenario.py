@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
+from tinhso.calendars.worktime import get_calendar
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Channel, Dossier, Status
 from tinhso.dossiers.selectors import available_actions
@@ -93,8 +94,17 @@ def step(cast: Cast, rng: random.Random, dossier: Dossier, moment: datetime.date
         request = services.ActionRequest(action=action, comment="Lý do thử nghiệm")
         if action == "request_supplement":
             request.items = ["Bản sao"]
-        if action == "apologize":
-            request.new_due_at = (dossier.due_at or moment) + datetime.timedelta(days=3)
+        if action == "apologize":  # one working day later: a working instant within the span
+            request.new_due_at = get_calendar().add_working_minutes(dossier.due_at or moment, 480)
+        if action == "supplement":  # a supplement brings a document (an empty one is refused),
+            # scanned at the counter by the clerk who takes it in
+            services.add_attachment(
+                user=user,
+                dossier=dossier,
+                document_code="CCCD",
+                upload=check_upload(pdf_upload()),
+                digitised=True,
+            )
         if action == "return_result":
             request.return_method = "counter"
         # e.g. an apology after its limit: the rules refuse it and nothing changes

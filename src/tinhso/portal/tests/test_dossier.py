@@ -207,9 +207,9 @@ def test_issued_slip_is_listed_and_served_as_pdf(citizen_client, other_client, c
 def test_original_appointment_is_shown_after_an_apology(citizen_client, cast):
     with time_machine.travel("2025-11-24 08:00 +0700", tick=False):
         dossier = act(cast.clerk, file_province_dossier(cast), "receive")
-        new_due = dossier.due_at + datetime.timedelta(days=2)
+        new_due = dossier.due_at + datetime.timedelta(days=4)  # Thu → Mon, a working day
         dossier = act(
-            cast.specialist,
+            cast.leader,  # the agency's leader signs the apology (R-DL-11)
             dossier,
             "apologize",
             comment="Xin lỗi vì chậm trễ.",
@@ -217,5 +217,6 @@ def test_original_appointment_is_shown_after_an_apology(citizen_client, cast):
         )
     html = citizen_client.get(reverse("portal:dossier", args=[dossier.code])).content.decode()
     assert "Ngày hẹn trả ban đầu" in html
+    assert "Số 1/2025/STP-XL" in html  # the apology letter's number in the agency's register
     assert "Xin lỗi vì chậm trễ." in html
     assert Dossier.objects.get().apologized
