@@ -7,6 +7,8 @@ pages and the open-data publisher all ask the same questions here and add their 
 - ``is_platform_admin``: the superuser or an account of kind "admin";
 - ``agency_roles``: agency id → the roles held there today (cached on the user object);
 - ``DOSSIER_ROLES``: the roles that handle dossiers;
+- ``counter_agency_ids``: the one-stop counters where the user is a clerk (receipt anywhere in the
+  province, R-ACT-1);
 - ``staff_required`` / ``official``: the view decorator of the officials' pages and the typed user
   it guarantees. Everyone else gets "not found" (never "forbidden"), so the pages cannot be probed.
 """
@@ -80,6 +82,29 @@ def staff_agencies(user: Any) -> QuerySet[Agency]:
 def clerk_agency_ids(user: Any) -> set[int]:
     """Agencies where ``user`` works at the counter (receives dossiers)."""
     return {agency_id for agency_id, roles in agency_roles(user).items() if Role.CLERK in roles}
+
+
+# Agencies whose clerks are one-stop counters of the province: the provincial public-administration
+# service centre and the commune People's Committees (the commune centre). R-ACT-1 (Resolution
+# 27/NQ-CP): any of them receives a dossier of any procedure, for any address in the province.
+COUNTER_KINDS = frozenset({Agency.Kind.ONE_STOP_CENTRE, Agency.Kind.COMMUNE_COMMITTEE})
+
+
+def counter_agency_ids(user: Any) -> list[int]:
+    """The one-stop counters (``COUNTER_KINDS``) where ``user`` is a clerk today, in id order
+    (cached on the user object): such a clerk receives any submitted dossier of the province."""
+    clerk_at = clerk_agency_ids(user)
+    if not clerk_at:
+        return []
+    cached: list[int] | None = getattr(user, "_counter_agency_ids", None)
+    if cached is None:
+        cached = sorted(
+            Agency.objects.filter(
+                pk__in=clerk_at, kind__in=COUNTER_KINDS, is_active=True
+            ).values_list("pk", flat=True)
+        )
+        user._counter_agency_ids = cached
+    return cached
 
 
 def is_staff_member(user: Any) -> bool:

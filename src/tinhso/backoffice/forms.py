@@ -112,7 +112,7 @@ class ActionForm(forms.Form):
             field = self.fields["return_method"]
             assert isinstance(field, forms.ChoiceField)
             field.choices = list(return_method_labels().items())
-            default = (
+            default = dossier.return_method or (  # what the applicant chose when filing
                 "postal"
                 if dossier.postal_address
                 else ("online" if dossier.is_online else "counter")
@@ -210,6 +210,9 @@ class ApplicantForm(forms.Form):
         else:
             field.queryset = agencies
             field.required = True
+            if agencies.exclude(kind=Agency.Kind.COMMUNE_COMMITTEE).exists():
+                field.label = _("Cơ quan giải quyết")  # the label follows the agencies' kind
+                field.empty_label = _("— Chọn cơ quan —")
             if agencies.count() == 1:
                 self.initial.setdefault("agency", agencies.first())
 

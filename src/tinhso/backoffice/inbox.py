@@ -59,7 +59,9 @@ class Tab:
 
 
 TABS = [
-    Tab("moi", _("Mới tiếp nhận"), _("Không có hồ sơ mới chờ tiếp nhận.")),
+    # Dossiers filed and waiting for receipt at the clerk's counter (national code 1, "Mới đăng
+    # ký"): named for what it holds, not "Mới tiếp nhận" ("just received"), which they are not.
+    Tab("moi", _("Chờ tiếp nhận"), _("Không có hồ sơ mới chờ tiếp nhận.")),
     Tab("dang-xu-ly", _("Đang xử lý"), _("Không có hồ sơ đang xử lý.")),
     Tab("sap-den-han", _("Sắp đến hạn"), _("Không có hồ sơ sắp đến hạn.")),
     Tab("qua-han", _("Quá hạn"), _("Không có hồ sơ quá hạn.")),
@@ -87,16 +89,15 @@ def due_soon_limit(now: datetime.datetime, cal: WorkCalendar) -> datetime.dateti
 
 
 def tab_conditions(user: User, now: datetime.datetime, cal: WorkCalendar) -> dict[str, Q]:
+    # "moi" (Chờ tiếp nhận): filed (code 1) and waiting for receipt at a counter where the user
+    # is a clerk, its receiving agency; never a dossier waiting at another counter for which
+    # the user's agency is only the competent one (that counter receives it; any counter may,
+    # by its exact code, through the counter page: R-ACT-1). Served by ``dossier_new_receiving``.
     if is_platform_admin(user):
         new = Q(status=Status.SUBMITTED)
     else:
         clerk_at = clerk_agency_ids(user)
-        new = (
-            Q(status=Status.SUBMITTED)
-            & (Q(receiving_agency_id__in=clerk_at) | Q(agency_id__in=clerk_at))
-            if clerk_at
-            else NEVER
-        )
+        new = Q(status=Status.SUBMITTED, receiving_agency_id__in=clerk_at) if clerk_at else NEVER
     running = Q(status__in=CLOCK_RUNNING)
     return {
         "moi": new,

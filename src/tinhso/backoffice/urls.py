@@ -11,5 +11,7 @@ urlpatterns = [
     path("ho-so/<str:code>/phieu/<int:pk>/", views.slip_view, name="slip"),
     path("ho-so/<str:code>/phieu-kiem-soat/", views.control_slip_view, name="control_slip"),
     path("tiep-nhan/", views.counter_new, name="counter_new"),
+    path("tiep-nhan/tim/", views.counter_find, name="counter_find"),
+    path("tiep-nhan/tim/<str:code>/", views.counter_receive, name="counter_receive"),
     path("tiep-nhan/<str:code>/", views.counter_done, name="counter_done"),
 ]

@@ -27,7 +27,7 @@ from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.audit.services import log_event
 from tinhso.backoffice import display, inbox
-from tinhso.backoffice.counter import counter_agencies, receivable_versions
+from tinhso.backoffice.counter import counter_agencies, counter_of, receivable_versions
 from tinhso.backoffice.forms import ActionForm, ApplicantForm, action_form, staff_of
 from tinhso.calendars.worktime import WorkCalendar, get_calendar
 from tinhso.documents.formatting import dong
@@ -404,20 +404,14 @@ def counter_new(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("thu_tuc", "")
     version = versions.filter(procedure__code=code).first() if code else None
     if version is None:
-        return _render(
-            request,
-            "backoffice/counter_pick.html",
-            {
-                "versions": versions,
-                "unknown": bool(code),
-            },
-            section="counter",
-        )
+        return _counter_pick(request, user, unknown=bool(code))
     agencies = counter_agencies(user, version)
+    counter = counter_of(user)
     schema = SchemaForm(version.form_schema)
     documents = document_inputs(version)
     if request.method != "POST":
-        form = ApplicantForm(agencies=agencies)
+        own = agencies.filter(pk__in=clerk_agency_ids(user)).first() if agencies else None
+        form = ApplicantForm(agencies=agencies, initial={"agency": own} if own else None)
         return _counter_page(request, version, form, schema, documents)
     form = ApplicantForm(request.POST, agencies=agencies)
     data = schema.bind(request.POST)
@@ -439,6 +433,7 @@ def counter_new(request: HttpRequest) -> HttpResponse:
             applicant=form.applicant(),
             agency=form.cleaned_data.get("agency"),
             channel=Channel.COUNTER,
+            counter=counter,
             files=[
                 services.NewFile(doc_code, upload, digitised=True) for doc_code, upload in uploads
             ],
@@ -463,6 +458,30 @@ def counter_new(request: HttpRequest) -> HttpResponse:
             return redirect("backoffice:counter_done", code=dossier.code)
     messages.success(request, _("Đã nhập hồ sơ %(code)s.") % {"code": dossier.code})
     return redirect("backoffice:counter_done", code=dossier.code)
+
+
+def _counter_pick(
+    request: HttpRequest,
+    user: User,
+    *,
+    unknown: bool = False,
+    not_found: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The counter's start page: find a dossier filed online by its code, or enter a paper one
+    (step 1: the procedure); and the open dossiers received here for other agencies."""
+    return _render(
+        request,
+        "backoffice/counter_pick.html",
+        {
+            "versions": receivable_versions(user),
+            "unknown": unknown,
+            "not_found": not_found,
+            "received_here": _received_here(user),
+        },
+        section="counter",
+        status=status,
+    )
 
 
 def _counter_error(form: ApplicantForm, schema: SchemaForm, exc: services.DossierError) -> None:
@@ -497,6 +516,85 @@ def _counter_page(
         section="counter",
         status=status,
     )
+
+
+def _received_here(user: User) -> list[Dossier]:
+    """Open dossiers this clerk's counters received for other agencies ("received here"): the
+    counter issues their receipt and returns their result; the competent agency processes them."""
+    counters = clerk_agency_ids(user)
+    return list(
+        Dossier.objects.select_related("procedure_version", "agency")
+        .filter(receiving_agency_id__in=counters, status__in=inbox.INBOX_STATUSES)
+        .exclude(agency_id__in=counters)
+        .order_by("-received_at", "-pk")[:RECEIVED_HERE_SHOWN]
+    )
+
+
+RECEIVED_HERE_SHOWN = 50
+
+
+@require_GET
+@staff_required
+def counter_find(request: HttpRequest) -> HttpResponse:
+    """Receipt anywhere in the province (R-ACT-1): a submitted dossier of any agency, found by its
+    exact code; what receipt needs only (``selectors.receipt_view``), each look-up audited."""
+    user = _clerk(request)
+    code = request.GET.get("ma", "").strip()[:64]
+    if not code:
+        return redirect("backoffice:counter_new")
+    try:
+        own = selectors.dossier_for_official(user, code)
+    except selectors.DossierNotFound:
+        own = None
+    if own is not None:  # a dossier of the clerk's own agencies: its full page
+        return redirect("backoffice:dossier", code=own.code)
+    try:
+        dossier = selectors.dossier_for_receipt(user, code)
+    except selectors.DossierNotFound:
+        log_event(
+            action="dossier.view",
+            actor=user,
+            target=f"dossier:{code}",
+            details={"view": "receipt"},
+            request=request,
+            outcome="failure",
+        )
+        return _counter_pick(request, user, not_found=code, status=404)
+    return _receipt_page(request, user, dossier)
+
+
+def _receipt_page(
+    request: HttpRequest, user: User, dossier: Dossier, error: str = "", status: int = 200
+) -> HttpResponse:
+    log_event(
+        action="dossier.view",
+        actor=user,
+        target=f"dossier:{dossier.code}",
+        details={"view": "receipt"},
+        request=request,
+    )
+    return _render(
+        request,
+        "backoffice/counter_receive.html",
+        {"receipt": selectors.receipt_view(dossier), "error": error},
+        section="counter",
+        status=status,
+    )
+
+
+@require_POST
+@staff_required
+def counter_receive(request: HttpRequest, code: str) -> HttpResponse:
+    """Receive a dossier found by its code at this counter; the platform routes it to the
+    competent agency (``services.receive_dossier``)."""
+    user = _clerk(request)
+    dossier = selectors.dossier_for_action(user, code, "receive")
+    try:
+        services.receive_dossier(user=user, dossier=dossier)
+    except services.DossierError as exc:
+        return _receipt_page(request, user, dossier, error=exc.message, status=exc.status)
+    messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
+    return redirect("backoffice:counter_done", code=dossier.code)
 
 
 @require_GET

@@ -9,7 +9,9 @@ off; make-up working days (usually a Saturday paired with a swapped day off) are
    and the make-up Saturdays it lists in ``weekend_workdays``;
 3. Monday to Friday.
 
-Durations are integer working minutes (one working day = 480 with the default office hours).
+Durations are integer working minutes (one working day = 480 with the default office hours);
+the ``*_working_time`` variants take and return a ``timedelta`` and keep seconds (a pause
+stopped at 09:15:42 gives back exactly the time it kept).
 All datetimes must be timezone-aware; the arithmetic runs in Asia/Ho_Chi_Minh and the results
 are aware datetimes in that zone. Loops go one day at a time, never minute by minute.
 
@@ -204,8 +206,15 @@ class WorkCalendar:
         """
         if minutes < 0:
             raise ValueError("minutes must not be negative; use subtract_working_minutes")
+        return self.add_working_time(start, dt.timedelta(minutes=minutes))
+
+    def add_working_time(self, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+        """``start`` (normalised by ``clock_start``) plus ``amount`` of working time, to the
+        second and below: what a pause keeps is given back exactly when the clock resumes."""
+        if amount < dt.timedelta(0):
+            raise ValueError("amount must not be negative; use subtract_working_time")
         current = self.clock_start(start)
-        remaining = dt.timedelta(minutes=minutes)
+        remaining = amount
         day = current.date()
         while True:
             for period_start, period_end in self.periods(day):
@@ -224,8 +233,14 @@ class WorkCalendar:
         """
         if minutes < 0:
             raise ValueError("minutes must not be negative; use add_working_minutes")
+        return self.subtract_working_time(end, dt.timedelta(minutes=minutes))
+
+    def subtract_working_time(self, end: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+        """``end`` (normalised by ``clock_end``) minus ``amount`` of working time, exactly."""
+        if amount < dt.timedelta(0):
+            raise ValueError("amount must not be negative; use add_working_time")
         current = self.clock_end(end)
-        remaining = dt.timedelta(minutes=minutes)
+        remaining = amount
         day = current.date()
         while True:
             for period_start, period_end in reversed(self.periods(day)):
@@ -239,9 +254,14 @@ class WorkCalendar:
 
     def working_minutes_between(self, start: dt.datetime, end: dt.datetime) -> int:
         """Whole working minutes in [start, end); 0 if ``end <= start``."""
+        return self.working_time_between(start, end) // _MINUTE
+
+    def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """The working time in [start, end), seconds and microseconds kept; zero if
+        ``end <= start``."""
         begin, finish = _local(start), _local(end)
         if finish <= begin:
-            return 0
+            return dt.timedelta(0)
         total = dt.timedelta(0)
         day = begin.date()
         while day <= finish.date():
@@ -250,7 +270,7 @@ class WorkCalendar:
                 if overlap > dt.timedelta(0):
                     total += overlap
             day += _ONE_DAY
-        return total // _MINUTE
+        return total
 
     # --- deadlines ----------------------------------------------------------------------
 

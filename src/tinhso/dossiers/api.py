@@ -247,8 +247,13 @@ def add_attachment(
 
 @router.post("/dossiers/{code}/actions", response=DossierOut, summary="Act on a dossier")
 def act(request: HttpRequest, code: str, payload: ActionIn) -> HttpResponse:
-    dossier = _load(request, code)
     user = _user(request)
+    try:  # receipt anywhere in the province (R-ACT-1): a counter clerk receives by exact code
+        dossier = selectors.dossier_for_action(user, code, payload.action)
+    except selectors.DossierNotFound:
+        raise ApiError(
+            404, _("Không tìm thấy hồ sơ “%(code)s”.") % {"code": code}, "code"
+        ) from None
     assignee = None
     if payload.assignee:
         assignee = User.objects.filter(username=payload.assignee).first()

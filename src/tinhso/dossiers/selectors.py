@@ -5,6 +5,10 @@ Rules: a citizen sees their own dossiers; an official sees the dossiers of the a
 are assigned to (as the competent agency or the receiving one-stop counter); a platform
 administrator sees all. Anything else is "not found", never "forbidden", so codes cannot be
 probed.
+
+One narrow exception, for receipt anywhere in the province (R-ACT-1): a clerk of a one-stop
+counter may open a *submitted* dossier of any agency by its *exact* code, to receive it
+(``dossier_for_receipt``, ``receipt_view``); never a list, and only what receipt needs.
 """
 
 import hmac
@@ -14,8 +18,15 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from tinhso.accounts.access import AnyUser, agency_roles, dossier_agency_ids, is_platform_admin
+from tinhso.accounts.access import (
+    AnyUser,
+    agency_roles,
+    counter_agency_ids,
+    dossier_agency_ids,
+    is_platform_admin,
+)
 from tinhso.accounts.models import User
+from tinhso.agencies.models import Role
 from tinhso.dossiers.models import STATUS_CODES, Dossier, HistoryEntry, Status
 from tinhso.dossiers.workflow import ACTIONS, APPLICANT, ActionSpec, action_label, is_public
 from tinhso.procedures.models import WorkflowStep
@@ -56,6 +67,55 @@ def dossier_for_official(user: User, code: str) -> Dossier:
     return dossier
 
 
+def dossier_for_receipt(user: AnyUser, code: str) -> Dossier:
+    """A submitted dossier of any agency of the province, by its exact code, for a clerk of a
+    one-stop counter (R-ACT-1: any counter receives any dossier), else ``DossierNotFound``.
+    Only ``receive`` may be taken on it and only ``receipt_view`` shown; once received here, the
+    counter is its receiving agency and the ordinary rules apply."""
+    if not user.is_authenticated or not counter_agency_ids(user):
+        raise DossierNotFound(code)
+    dossier = (
+        Dossier.objects.select_related("procedure_version", "agency", "receiving_agency")
+        .filter(code=code.strip(), status=Status.SUBMITTED)
+        .first()
+    )
+    if dossier is None:
+        raise DossierNotFound(code)
+    return dossier
+
+
+def dossier_for_action(user: AnyUser, code: str, action: str) -> Dossier:
+    """The dossier to act on: ``dossier_for_user``, and for ``receive`` a submitted dossier
+    found province-wide by a counter clerk (``dossier_for_receipt``)."""
+    try:
+        return dossier_for_user(user, code)
+    except DossierNotFound:
+        if action != "receive":
+            raise
+        return dossier_for_receipt(user, code)
+
+
+def receipt_view(dossier: Dossier) -> dict[str, Any]:
+    """What a counter needs to receive a dossier filed for another agency: the procedure, the
+    competent agency, the applicant's name, the channel and the documents (present or missing);
+    never the form's data, the applicant's identifiers or the history."""
+    present = set(dossier.attachments.values_list("document_code", flat=True))
+    return {
+        "code": dossier.code,
+        "procedure_name": dossier.procedure_version.name,
+        "procedure_code": dossier.procedure_version.procedure.code,
+        "agency": dossier.agency.name,
+        "receiving_agency": dossier.receiving_agency.name,
+        "applicant_name": dossier.applicant_name,
+        "channel": dossier.get_channel_display(),
+        "submitted_at": dossier.submitted_at,
+        "documents": [
+            {"name": d.name, "required": d.required, "present": d.code in present}
+            for d in dossier.procedure_version.documents.all()
+        ],
+    }
+
+
 def dossier_by_code(code: str) -> Dossier:
     """Any filed dossier by its code, for a caller whose right to every dossier was checked
     first (the collecting account's accountants match a bank credit to any dossier:
@@ -86,8 +146,10 @@ def roles_on(user: AnyUser, dossier: Dossier, scope: str) -> set[str]:
     result: set[str] = set()
     if scope in ("competent", "either"):
         result |= roles.get(dossier.agency_id, set())
-    if scope in ("receiving", "either"):
+    if scope in ("receiving", "either", "counter"):
         result |= roles.get(dossier.receiving_agency_id, set())
+    if scope == "counter" and counter_agency_ids(user):
+        result.add(Role.CLERK)
     return result
 
 
@@ -100,12 +162,15 @@ class Capacity:
     owner: bool
     competent: frozenset[str]
     receiving: frozenset[str]
+    counter: frozenset[str] = frozenset()  # {clerk} at a one-stop counter of the province
 
     def roles(self, scope: str) -> frozenset[str]:
         if scope == "competent":
             return self.competent
         if scope == "receiving":
             return self.receiving
+        if scope == "counter":
+            return self.competent | self.receiving | self.counter
         return self.competent | self.receiving
 
 
@@ -118,6 +183,7 @@ def capacity(user: AnyUser, dossier: Dossier) -> Capacity:
         owner=is_owner(user, dossier),
         competent=frozenset(roles.get(dossier.agency_id, ())),
         receiving=frozenset(roles.get(dossier.receiving_agency_id, ())),
+        counter=frozenset({Role.CLERK}) if counter_agency_ids(user) else frozenset(),
     )
 
 

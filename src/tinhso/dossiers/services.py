@@ -17,14 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import jsonschema
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tinhso.accounts.access import agency_roles
+from tinhso.accounts.access import agency_roles, clerk_agency_ids, counter_agency_ids
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role
 from tinhso.calendars.worktime import WorkCalendar, get_calendar
@@ -367,6 +369,46 @@ def request_fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+# --- what the e-form says about the filing itself --------------------------------------
+
+RETURN_METHODS = ("counter", "postal", "online")
+
+
+def form_choices(version: ProcedureVersion, data: Any) -> tuple[str, str]:
+    """The notification e-mail and the return method the applicant gave on the e-form.
+
+    The e-mail is the answer to a property of ``"format": "email"``; the return method is the
+    answer to the property whose ``"x-return-method"`` maps each of its answers to ``counter``,
+    ``postal`` or ``online`` (docs/catalogue.md). Empty strings when the form asks neither, the
+    answer is empty or the e-mail is not one (a draft is saved unvalidated)."""
+    schema = version.form_schema if isinstance(version.form_schema, dict) else {}
+    properties = schema.get("properties")
+    values = data if isinstance(data, dict) else {}
+    email = method = ""
+    for name, prop in (properties if isinstance(properties, dict) else {}).items():
+        value = values.get(name)
+        if not isinstance(prop, dict) or not isinstance(value, str) or not value.strip():
+            continue
+        if prop.get("format") == "email" and not email:
+            try:
+                validate_email(value.strip())
+            except ValidationError:
+                continue
+            email = value.strip()[:254]
+        mapping = prop.get("x-return-method")
+        if not method and isinstance(mapping, dict) and mapping.get(value) in RETURN_METHODS:
+            method = str(mapping[value])
+    return email, method
+
+
+def declaration_code(version: ProcedureVersion) -> str:
+    """The code of the document the e-form stands for when filed online (``"x-declaration"`` of
+    the form schema): the declaration is asked once, as the e-form, never again as an upload."""
+    schema = version.form_schema if isinstance(version.form_schema, dict) else {}
+    code = schema.get("x-declaration")
+    return code if isinstance(code, str) else ""
+
+
 def file_dossier(
     *,
     user: User,
@@ -380,9 +422,12 @@ def file_dossier(
     idempotency_key: str | None = None,
     fingerprint: str = "",
     exemption_group: str = "",
+    counter: Agency | None = None,
 ) -> tuple[Dossier, bool]:
     """File a dossier (or save a draft). Returns (dossier, created); a repeated idempotency key returns
-    the dossier of the first request without creating another."""
+    the dossier of the first request without creating another. ``counter``: the one-stop counter
+    where a clerk enters it (R-ACT-1), its receiving agency unless the clerk works at the
+    procedure's receiving agency or the competent one."""
     if idempotency_key:
         previous = (
             IdempotencyKey.objects.filter(user=user, key=idempotency_key)
@@ -400,7 +445,10 @@ def file_dossier(
         validate_form_data(version, data)
     chosen = choose_agency(version, agency, applicant.user)
     receiving = version.receiving_agency or chosen
+    if counter is not None and not clerk_agency_ids(user) & {receiving.pk, chosen.pk}:
+        receiving = counter
     fee = quote_dossier_fee(version, data, channel, exemption_group)
+    given_email, return_method = form_choices(version, data)
     now = timezone.now()
     try:
         with _files_removed_on_error() as written, transaction.atomic():
@@ -414,12 +462,13 @@ def file_dossier(
                 applicant_name=applicant.name,
                 applicant_id_number=applicant.id_number,
                 applicant_phone=applicant.phone,
-                applicant_email=applicant.email,
+                applicant_email=given_email or applicant.email,
                 applicant_address=applicant.address,
                 applicant_unit_id=applicant.user.commune_id if applicant.user else None,
                 data=data if isinstance(data, dict) else {},
                 fee_amount=fee.amount,
                 fee_exemption=fee.exemption,
+                return_method=return_method,
                 step_position=1,
             )
             attachments: list[Attachment] = []
@@ -477,7 +526,10 @@ def update_draft(
         raise ActionNotAllowed(_("Chỉ người tạo mới sửa được bản nháp."))
     with _files_removed_on_error() as written, transaction.atomic():
         dossier.data = data if isinstance(data, dict) else {}
-        dossier.save(update_fields=["data", "updated_at"])
+        given_email, dossier.return_method = form_choices(dossier.procedure_version, data)
+        account_email = dossier.applicant.email if dossier.applicant else ""
+        dossier.applicant_email = given_email or account_email or dossier.applicant_email
+        dossier.save(update_fields=["data", "applicant_email", "return_method", "updated_at"])
         _store_files(dossier, files, user, written)
         events.record(
             dossier_id=dossier.pk,
@@ -570,6 +622,8 @@ def supplement_dossier(
 
 def missing_documents(dossier: Dossier) -> list[str]:
     present = set(dossier.attachments.values_list("document_code", flat=True))
+    if dossier.is_online:  # filed online, the e-form is the declaration
+        present.add(declaration_code(dossier.procedure_version))
     return [
         d.name
         for d in dossier.procedure_version.documents.all()
@@ -827,7 +881,9 @@ def _acting_agency(user: User, dossier: Dossier, role: str, scope: str) -> Agenc
     if role == APPLICANT:
         return None
     roles = agency_roles(user)
-    if scope in ("receiving", "either") and role in roles.get(dossier.receiving_agency_id, set()):
+    if scope in ("receiving", "either", "counter") and role in roles.get(
+        dossier.receiving_agency_id, set()
+    ):
         return dossier.receiving_agency
     return dossier.agency
 
@@ -866,6 +922,7 @@ def _receive(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime)
             % {"docs": "; ".join(missing)},
             "documents",
         )
+    _route_to_counter(d, user)
     cal = get_calendar()
     version = d.procedure_version
     d.received_at = now
@@ -887,6 +944,19 @@ def _receive(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime)
     return "receipt", "received", {"due_at": d.due_at.isoformat()}, Timeliness.ON_TIME
 
 
+def _route_to_counter(d: Dossier, user: User) -> None:
+    """Receipt anywhere in the province (R-ACT-1): the counter that receives the dossier becomes
+    its receiving agency (it keeps the dossier in its "received here" list, issues the receipt
+    and returns the result); the competent agency (``d.agency``) owns the processing. A clerk of
+    the receiving agency, or of the competent agency, receives it where it was filed."""
+    roles = agency_roles(user)
+    if Role.CLERK in roles.get(d.receiving_agency_id, set()) | roles.get(d.agency_id, set()):
+        return
+    counters = counter_agency_ids(user)
+    if counters:
+        d.receiving_agency = Agency.objects.get(pk=counters[0])
+
+
 def _pause(d: Dossier, now: datetime.datetime, *, reason: str, items: list[str]) -> None:
     remaining = None
     if d.due_at is not None:
@@ -906,24 +976,24 @@ def _pause(d: Dossier, now: datetime.datetime, *, reason: str, items: list[str])
 def _resume(d: Dossier, now: datetime.datetime) -> dict[str, Any]:
     pause = d.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
     details: dict[str, Any] = {}
-    if pause is not None:
-        pause.ended_at = now
-        pause.save(update_fields=["ended_at"])
     if d.remaining_minutes is not None and d.due_at is not None:
         cal = get_calendar()
         previous = d.due_at
-        d.due_at = _due_on_resume(d, now)
+        d.due_at = _due_on_resume(d, now, pause=pause)
         # The appointment by law moves with the pause too; an apology's extension stays on top.
         extension = d.apology_extension_minutes or 0
         d.original_due_at = (
             cal.subtract_working_minutes(d.due_at, extension) if extension else d.due_at
         )
         if d.step_started_at is not None and pause is not None:
-            spent = cal.working_minutes_between(d.step_started_at, pause.started_at)
+            spent = cal.working_time_between(d.step_started_at, pause.started_at)
             d.step_started_at = (
-                cal.subtract_working_minutes(cal.clock_start(now), spent) if spent else now
+                cal.subtract_working_time(cal.clock_start(now), spent) if spent else now
             )
         details = {"previous_due_at": previous.isoformat(), "due_at": d.due_at.isoformat()}
+    if pause is not None:
+        pause.ended_at = now
+        pause.save(update_fields=["ended_at"])
     d.status = d.resume_status or Status.PROCESSING
     d.resume_status = ""
     d.remaining_minutes = None
@@ -931,14 +1001,41 @@ def _resume(d: Dossier, now: datetime.datetime) -> dict[str, Any]:
     return details
 
 
-def _due_on_resume(d: Dossier, at: datetime.datetime) -> datetime.datetime:
+def _due_on_resume(
+    d: Dossier, at: datetime.datetime, *, pause: Pause | None = None
+) -> datetime.datetime:
     """The appointment of a paused dossier if its clock resumed at ``at``: ``at`` plus the
-    working time that was left (or minus the time it was already late)."""
+    working time that was left (or minus the time it was already late), to the second."""
     assert d.remaining_minutes is not None
     cal = get_calendar()
-    if d.remaining_minutes >= 0:
-        return cal.add_working_minutes(at, d.remaining_minutes)
-    return cal.subtract_working_minutes(cal.clock_start(at), -d.remaining_minutes)
+    left = _time_left_at_pause(d, pause)
+    if left >= datetime.timedelta(0):
+        return cal.add_working_time(at, left)
+    return cal.subtract_working_time(cal.clock_start(at), -left)
+
+
+def _time_left_at_pause(d: Dossier, pause: Pause | None) -> datetime.timedelta:
+    """The working time a paused dossier had left (negative: how late it already was), exact.
+
+    The dossier keeps it in whole minutes; the seconds come from the open pause's start and the
+    appointment it stopped, both kept. When they no longer agree with the whole minutes (an
+    apology during the pause moved the appointment by whole minutes), the minutes are the
+    measure.
+    """
+    assert d.remaining_minutes is not None
+    stored = datetime.timedelta(minutes=d.remaining_minutes)
+    if pause is None:
+        pause = d.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
+    if pause is None or d.due_at is None or pause.remaining_minutes != d.remaining_minutes:
+        return stored
+    cal = get_calendar()
+    if pause.started_at < d.due_at:
+        exact = cal.working_time_between(pause.started_at, d.due_at)
+        whole = exact // datetime.timedelta(minutes=1)
+    else:
+        exact = -cal.working_time_between(d.due_at, pause.started_at)
+        whole = -(-exact // datetime.timedelta(minutes=1))
+    return exact if whole == d.remaining_minutes else stored
 
 
 def _refuse(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
@@ -999,7 +1096,17 @@ def _is_leader_of(user: User, d: Dossier) -> bool:
 def _supplement(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
     _check_not_empty(d)
     details = _resume(d, now)
+    _into_processing(d)
     return None, None, details, ""
+
+
+def _into_processing(d: Dossier) -> None:
+    """After a pause (5 or 6) the dossier goes back to processing (4), as the specification's
+    table says (R-ST-3: 5 → 4, 6 → 4), also when the pause began right after receipt (2). A
+    supplement asked for at the counter, before receipt, goes back to 1 (the named deviation 1
+    of docs/lifecycle.md)."""
+    if d.status == Status.RECEIVED:
+        d.status = Status.PROCESSING
 
 
 def _check_not_empty(d: Dossier) -> None:
@@ -1025,7 +1132,14 @@ def _complete_step(d: Dossier, user: User, req: ActionRequest, now: datetime.dat
 
 
 def _issue_result(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    paid: dict[str, Any] = {}
+    if d.status == Status.AWAITING_PAYMENT:
+        # 6 → 9 (R-ST-3; spec §4 step 7 "6, then 4 or 9"): the financial obligation asked for at
+        # the last step is paid at the counter as the result is issued; the clock resumes first,
+        # so the pause does not count against the agency.
+        paid = _resume(d, now) | {"amount": d.fee_amount, "paid_at_issue": True}
     outcome, details = _step_outcome(d, now)
+    details |= paid
     d.completed_at = now
     # Against the appointment by law, never the one an apology moved (R-DL-12, docs/lifecycle.md).
     d.timeliness = classify(now, d.original_due_at or d.due_at)
@@ -1099,6 +1213,7 @@ def _request_payment(d: Dossier, user: User, req: ActionRequest, now: datetime.d
 
 def _confirm_payment(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
     details = _resume(d, now)
+    _into_processing(d)
     return None, None, details | {"amount": d.fee_amount}, ""
 
 
@@ -1341,6 +1456,7 @@ def record_payment(*, dossier_id: int, amount: int, online: bool, reference: str
         details: dict[str, Any] = {"amount": amount, "reference": reference, "online": online}
         if locked.status == Status.AWAITING_PAYMENT and locked.paid_amount >= locked.fee_amount:
             details |= _resume(locked, now)
+            _into_processing(locked)
         entry = _record(
             locked,
             action="payment_received",

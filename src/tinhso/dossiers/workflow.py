@@ -25,7 +25,8 @@ class ActionSpec:
     actors: frozenset[str]  # roles (Role values) or APPLICANT
     comment_required: bool = False
     # where the acting official's role must hold: "competent" (dossier.agency),
-    # "receiving" (dossier.receiving_agency) or "either"
+    # "receiving" (dossier.receiving_agency), "either", or "counter": either of them or any one-stop
+    # counter of the province (``accounts.access.counter_agency_ids``; receipt anywhere, R-ACT-1)
     scope: str = "competent"
     public: bool = True  # shown in the citizen-readable history
     step_action: str | None = None  # must match the current workflow step's action
@@ -46,7 +47,9 @@ ACTIONS: dict[str, ActionSpec] = {
             _s(S.SUBMITTED),
             None,
             frozenset({Role.CLERK}),
-            scope="either",
+            # Any one-stop counter of the province receives any dossier (R-ACT-1, Resolution
+            # 27/NQ-CP); the counter that receives it becomes its receiving agency.
+            scope="counter",
             step_action="receive",
         ),
         ActionSpec(
@@ -94,7 +97,9 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec(
             "issue_result",
             _("Ban hành kết quả"),
-            _s(S.PROCESSING),
+            # 6 → 9 where the spec allows it: a fee asked for at the last step, paid at the counter
+            # when the result is handed over (services._issue_result).
+            _s(S.PROCESSING, S.AWAITING_PAYMENT),
             S.RESULT_READY,
             frozenset({Role.CLERK}),
             scope="either",

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from tinhso.ioc.facts import FACT_FIELDS, Fact, facts_for, facts_sql
+from tinhso.ioc.facts import FACT_FIELDS, Fact, facts_for, facts_sql, fill_workdays
 from tinhso.ioc.models import MEASURES, PAUSED_DAY, DossierFact
 
 Key = tuple[datetime.date, int, int, int]  # day, agency, procedure, unit
@@ -343,6 +343,7 @@ def rebuild_facts(where: str = "") -> None:
             )
         else:
             _empty(cursor, TABLES[:1])
+        fill_workdays()
         cursor.execute(
             f"INSERT INTO ioc_dossierfact ({', '.join(FACT_FIELDS)}) {facts_sql(where)}", []
         )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from tinhso.agencies.models import Agency
 from tinhso.ioc.models import MEASURES, MonthlyStat, RollupStat
-from tinhso.ioc.selectors import Rate, Summary, Where, _next_month, _open
+from tinhso.ioc.selectors import Rate, Summary, Where, _next_month, open_as_of
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.units.models import AdministrativeUnit
 
@@ -95,9 +95,10 @@ SPECS: tuple[IndicatorSpec, ...] = (
     IndicatorSpec(
         "2.2",
         "TDGQ",
-        gettext_lazy("Thời gian giải quyết trung bình (ngày)"),
+        gettext_lazy("Thời gian giải quyết trung bình (ngày làm việc)"),
         gettext_lazy(
-            "tổng thời gian giải quyết / số hồ sơ đã giải quyết (tham khảo, không tính điểm)"
+            "tổng thời gian giải quyết (giờ hành chính) / số hồ sơ đã giải quyết "
+            "(tham khảo, không tính điểm)"
         ),
         0,
     ),
@@ -323,6 +324,21 @@ def _competent_procedures(level: str, keys: set[int], first: datetime.date) -> d
     return out
 
 
+# The catalogue's modes that are an online public service (DVCTT toàn trình or một phần, R-LVL-1);
+# a version in any other mode (e.g. a procedure the catalogue marks as not offered online) is
+# within competence but not offered online, and lowers 3.1.
+ONLINE_MODES = (ProcedureVersion.Mode.FULL_ONLINE, ProcedureVersion.Mode.PARTIAL)
+
+
+def _offered_online(first: datetime.date) -> set[int]:
+    """Procedures (ids) whose version valid in the month is offered online (3.1)."""
+    return set(
+        ProcedureVersion.objects.filter(effective_from__lte=first, mode__in=ONLINE_MODES)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=first))
+        .values_list("procedure_id", flat=True)
+    )
+
+
 def _indicator(spec: IndicatorSpec, rate: Rate | None, value: float | None = None) -> Indicator:
     no_data = not spec.held or rate is None or rate.denominator == 0
     points = None if no_data or spec.max_points == 0 or rate is None else points_for(rate, spec)
@@ -348,9 +364,9 @@ def _indicator(spec: IndicatorSpec, rate: Rate | None, value: float | None = Non
 
 
 def _rates(
-    s: Summary, by_procedure: dict[int, dict[str, int]], competent: set[int]
+    s: Summary, by_procedure: dict[int, dict[str, int]], competent: set[int], online: set[int]
 ) -> dict[str, tuple[Rate | None, float | None]]:
-    offered = len(competent)  # every catalogue version is full or partial DVCTT (its "mode")
+    offered = len(competent & online)
     online_procs = {p for p, m in by_procedure.items() if m["online_received"] > 0}
     fee_procs = {p for p, m in by_procedure.items() if m["fee_due"] > 0}
     paid_procs = {p for p in fee_procs if by_procedure[p]["paid_online"] > 0}
@@ -377,9 +393,10 @@ def _row(
     opened: dict[str, int],
     by_procedure: dict[int, dict[str, int]],
     competent: set[int],
+    online: set[int],
 ) -> Index766Row:
     s = Summary.build(totals, opened)
-    rates = _rates(s, by_procedure, competent)
+    rates = _rates(s, by_procedure, competent, online)
     indicators = [_indicator(spec, *rates.get(spec.id, (None, None))) for spec in SPECS]
     row = Index766Row(key=str(key), label=label, indicators=indicators)
     for code, (name, group_max) in GROUPS.items():
@@ -424,8 +441,9 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
     )
     for r in per_procedure:
         by_procedure[r[dim]][r["procedure_id"]] = {m: int(r[m] or 0) for m in PROCEDURE_MEASURES}
-    opened = _open(Where(), first, last, dim)
+    opened = open_as_of(Where(), first, last, dim)
     competent = _competent_procedures(level, keys, first)
+    online = _offered_online(first)
     if level == "agency":
         labels = dict(Agency.objects.filter(pk__in=keys).values_list("pk", "name"))
     else:
@@ -438,6 +456,7 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
             opened.get(k, {}),
             by_procedure.get(k, {}),
             competent[k],
+            online,
         )
         for k in sorted(keys)
     ]

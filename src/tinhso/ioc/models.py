@@ -72,7 +72,8 @@ class DossierFact(models.Model):
     reused = models.BooleanField(default=False)
     eresult = models.BooleanField(default=False)
     rating = models.PositiveSmallIntegerField(null=True)
-    # Open (received, no result, not closed): the local due day, or None while the clock is paused.
+    # Open (received, no result, not closed); the local due day of a received dossier (kept
+    # after it closes), None before receipt or while the clock is paused.
     is_open = models.BooleanField(default=False)
     open_paused = models.BooleanField(default=False)
     due_day = models.DateField(null=True)
@@ -233,3 +234,21 @@ class OpenStat(models.Model):
 
     def __str__(self) -> str:
         return f"open {self.received_day} due {self.due_day}: {self.count}"
+
+
+class WorkDay(models.Model):
+    """The working calendar as a table, for the set-based rebuild (``facts.facts_sql``): per day,
+    whether it is a working day and the working minutes of all working days of the table before
+    it. Refilled whole from ``tinhso.calendars.worktime`` before each rebuild of the facts
+    (``facts.fill_workdays``), so differences within one fill are working time."""
+
+    day = models.DateField(primary_key=True)
+    working = models.BooleanField(default=False)
+    minutes_before = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ngày làm việc (bảng tính)")
+        verbose_name_plural = _("ngày làm việc (bảng tính)")
+
+    def __str__(self) -> str:
+        return f"{self.day} {'working' if self.working else 'off'} {self.minutes_before}"

@@ -149,3 +149,36 @@ def previous(period: Period) -> Period:
     return custom_period(
         period.start - datetime.timedelta(days=length), period.start - datetime.timedelta(days=1)
     )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a period's figures are compared with: the previous period, cut to the same number
+    of days while the period is still running (a partial month against a whole month shows a
+    false drop)."""
+
+    previous: Period
+    days: int | None = None  # the days compared when the period is still running, else None
+
+    @property
+    def partial(self) -> bool:
+        return self.days is not None
+
+
+def comparison(period: Period, today: datetime.date | None = None) -> Comparison:
+    """The previous period (``previous``); while ``period`` runs (today inside it) only its first
+    days as many as have elapsed of ``period`` (1–7 November against 1–7 October on 7 November;
+    a shorter previous month is taken whole)."""
+    today = today or today_in_vietnam()
+    before = previous(period)
+    if not period.start <= today < period.end:
+        return Comparison(before)
+    days = (today - period.start).days + 1
+    end = min(before.start + datetime.timedelta(days=days - 1), before.end)
+    label = _("%(a)s–%(b)s (%(n)s ngày đầu của %(p)s)") % {
+        "a": f"{before.start:%d/%m/%Y}",
+        "b": f"{end:%d/%m/%Y}",
+        "n": days,
+        "p": before.label,
+    }
+    return Comparison(Period(before.kind, before.start, end, label), days)

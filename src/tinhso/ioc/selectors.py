@@ -9,17 +9,21 @@ import datetime
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from tinhso.accounts.access import AnyUser, agency_roles, dossier_agency_ids, is_platform_admin
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role
-from tinhso.dossiers.models import Dossier
+from tinhso.calendars.worktime import get_calendar
+from tinhso.dossiers.models import Dossier, Status
 from tinhso.dossiers.selectors import visible_dossiers
 from tinhso.ioc.models import (
     MEASURES,
     PAUSED_DAY,
     DailyStat,
+    DossierFact,
     MonthlyStat,
     OpenStat,
     RollupStat,
@@ -117,7 +121,9 @@ class Summary:
         s.eresult_rate = Rate(s.eresult, s.resolved)
         s.satisfaction = Rate(s.satisfied, s.rated)
         if s.resolved:
-            s.average_processing_days = round(s.processing_minutes / s.resolved / 1440, 2)
+            # working days (766 ind. 2.2): the facts count working minutes
+            per_day = get_calendar().minutes_per_day
+            s.average_processing_days = round(s.processing_minutes / s.resolved / per_day, 2)
         if s.rated:
             s.average_rating = round(s.rating_sum / s.rated, 2)
         return s
@@ -344,6 +350,75 @@ def _open(
         "in_progress": Sum("count"),
         "in_progress_overdue": Sum("count", filter=overdue),
         "in_progress_paused": Sum("count", filter=Q(paused=True)),
+        "due_today": Sum("count", filter=Q(paused=False, due_day=today)),
+    }
+    column = "received_day" if group == "period" else group
+    if column is None:
+        grouped = {None: rows.aggregate(**annotations)}
+    else:
+        grouped = {r[column]: r for r in rows.values(column).annotate(**annotations).order_by()}
+    late_today: dict[Any, int] = {}
+    if any(r["due_today"] for r in grouped.values()):
+        late_today = _overdue_since_this_morning(where, start, end, column)
+    out: dict[Any, dict[str, int]] = {}
+    for key, r in grouped.items():
+        total = int(r["in_progress"] or 0)
+        late = int(r["in_progress_overdue"] or 0) + late_today.get(key, 0)
+        out[key] = {
+            "in_progress": total,
+            "in_progress_overdue": late,
+            "in_progress_on_time": total - late,
+            "in_progress_paused": int(r["in_progress_paused"] or 0),
+        }
+    return out
+
+
+def _overdue_since_this_morning(
+    where: Where, start: datetime.date, end: datetime.date, column: str | None
+) -> dict[Any, int]:
+    """Open, running dossiers due today whose appointment has already passed, per ``column``
+    value: the aggregates know the due day only, and "overdue" is to the minute, as in the
+    officials' inbox (``due_at < now``). Read through the facts and their dossiers only when the
+    aggregates show a running dossier due today (a handful of rows)."""
+    now = timezone.now()
+    rows = (
+        DossierFact.objects.filter(
+            where.q(),
+            received_day__range=(start, end),
+            is_open=True,
+            open_paused=False,
+            due_day=timezone.localdate(now),
+        )
+        .annotate(appointment=Coalesce("dossier__original_due_at", "dossier__due_at"))
+        .filter(appointment__lt=now)
+    )
+    if column is None:
+        return {None: rows.count()}
+    return {r[column]: r["n"] for r in rows.values(column).annotate(n=Count("pk")).order_by()}
+
+
+def _open_at_end(
+    where: Where, start: datetime.date, end: datetime.date, group: Group = None
+) -> dict[Any, dict[str, int]]:
+    """Like ``_open`` but as of the end of ``end`` (a period already over), so that a closed
+    period's figures do not change afterwards (R-DL-14, R-DL-16, issue 15): the dossiers received
+    in [start, end] not yet resolved or closed at the end of ``end``, overdue when their
+    appointment by law (``original_due_at``, else ``due_at``) came before that end. A dossier
+    still paused now counts as paused (its clock was stopped or its appointment is re-set on
+    resuming); one resolved or closed later is judged by its appointment, not by its outcome.
+    The facts' days are enough (no dossier row is read): an appointment before the midnight that
+    ends ``end`` is one on a day up to ``end``."""
+    rows = (
+        DossierFact.objects.filter(where.q(), received_day__range=(start, end))
+        .filter(Q(resolved_day__isnull=True) | Q(resolved_day__gt=end))
+        .filter(Q(closed_day__isnull=True) | Q(closed_day__gt=end))
+    )
+    paused = Q(is_open=True, open_paused=True)
+    annotations = {
+        "in_progress": Count("pk"),
+        # due before midnight after ``end`` = due on a day up to ``end``
+        "in_progress_overdue": Count("pk", filter=~paused & Q(due_day__lte=end)),
+        "in_progress_paused": Count("pk", filter=paused),
     }
     column = "received_day" if group == "period" else group
     if column is None:
@@ -352,8 +427,7 @@ def _open(
         grouped = {r[column]: r for r in rows.values(column).annotate(**annotations).order_by()}
     out: dict[Any, dict[str, int]] = {}
     for key, r in grouped.items():
-        total = int(r["in_progress"] or 0)
-        late = int(r["in_progress_overdue"] or 0)
+        total, late = int(r["in_progress"] or 0), int(r["in_progress_overdue"] or 0)
         out[key] = {
             "in_progress": total,
             "in_progress_overdue": late,
@@ -361,6 +435,16 @@ def _open(
             "in_progress_paused": int(r["in_progress_paused"] or 0),
         }
     return out
+
+
+def open_as_of(
+    where: Where, start: datetime.date, end: datetime.date, group: Group = None
+) -> dict[Any, dict[str, int]]:
+    """The open dossiers of [start, end]: as of now while the period runs, as of its end once
+    it is over (the closed period's figure stays what it was)."""
+    if end < today_in_vietnam():
+        return _open_at_end(where, start, end, group)
+    return _open(where, start, end, group)
 
 
 def summary(*, scope: Scope, start: datetime.date, end: datetime.date) -> Summary:
@@ -520,12 +604,41 @@ OPEN_METRICS = ("in_progress", "in_progress_on_time", "in_progress_overdue", "in
 METRICS = tuple(DAY_METRICS) + OPEN_METRICS
 
 
+def reads_every_dossier(user: User | AnyUser) -> bool:
+    """The province's rule for the dossiers behind a figure (docs/security.md, "Province
+    leaders"): a leader of the provincial People's Committee (and the platform administrator)
+    may read every dossier a figure counts, whatever agency handles it; each list, export and
+    dossier read is audited by the pages. Everyone else reads only the dossiers
+    ``visible_dossiers`` admits."""
+    return is_platform_admin(user) or ioc_access(user).sees_all
+
+
+def readable_dossiers(user: User | AnyUser) -> QuerySet[Dossier]:
+    """The dossiers ``user`` may read from the operations centre: every filed dossier for a
+    province reader (``reads_every_dossier``), else those of ``visible_dossiers``."""
+    if reads_every_dossier(user):
+        return (
+            Dossier.objects.select_related("procedure_version", "agency", "receiving_agency")
+            .exclude(status=Status.DRAFT)
+            .exclude(code__isnull=True)
+        )
+    return visible_dossiers(user)
+
+
+def dossier_behind_figures(user: User | AnyUser, code: str) -> Dossier | None:
+    """Dossier ``code`` for the read-only page of the operations centre: only for a province
+    reader (others open dossiers in the back office, under its rules); None otherwise."""
+    if not reads_every_dossier(user):
+        return None
+    return readable_dossiers(user).filter(code=code).first()
+
+
 def sees_every_dossier(user: User | AnyUser, scope: Scope) -> bool:
     """Whether every dossier a figure of ``scope`` counts is one ``user`` may open: then the list
     behind the figure has exactly the figure's count, known from the aggregates. True for a
     platform administrator, and for staff of the scope's agency (the facts' agency is the
     dossier's competent agency, which ``visible_dossiers`` admits)."""
-    if is_platform_admin(user):
+    if reads_every_dossier(user):
         return True
     return scope.agency_id is not None and scope.agency_id in dossier_agency_ids(user)
 
@@ -548,8 +661,8 @@ def dossiers_behind(
     *, user: User | AnyUser, metric: str, scope: Scope, start: datetime.date, end: datetime.date
 ) -> QuerySet[Dossier]:
     """The dossiers counted in ``metric`` for ``scope`` and the period, limited to those the user
-    may see (``tinhso.dossiers.selectors.visible_dossiers``), latest first by the day the figure
-    counts them on. Raises IocForbidden outside the user's operations-centre scope and
+    may read (``readable_dossiers``: all of them for a province reader), latest first by the day
+    the figure counts them on. Raises IocForbidden outside the user's operations-centre scope and
     ValueError for an unknown metric.
 
     The dossiers are joined to their facts (not filtered by a sub-query), so a page walks the
@@ -563,15 +676,18 @@ def dossiers_behind(
     elif metric in OPEN_METRICS:
         column = "received_day"
         condition &= Q(is_open=True, received_day__range=(start, end))
-        overdue = Q(open_paused=False, due_day__lt=today_in_vietnam())
-        if metric == "in_progress_overdue":
-            condition &= overdue
-        elif metric == "in_progress_on_time":
-            condition &= ~overdue
-        elif metric == "in_progress_paused":
-            condition &= Q(open_paused=True)
     else:
         raise ValueError(f"unknown metric {metric!r}")
-    return (
-        visible_dossiers(user).filter(_on_fact(condition)).order_by(f"-ioc_fact__{column}", "-pk")
-    )
+    found = readable_dossiers(user).filter(_on_fact(condition))
+    if metric in ("in_progress_overdue", "in_progress_on_time"):
+        # as ``_open``: overdue to the minute, against the appointment by law
+        now = timezone.now()
+        passed = Q(original_due_at__lt=now) | Q(original_due_at__isnull=True, due_at__lt=now)
+        overdue = Q(ioc_fact__open_paused=False) & (
+            Q(ioc_fact__due_day__lt=timezone.localdate(now))
+            | (Q(ioc_fact__due_day=timezone.localdate(now)) & passed)
+        )
+        found = found.filter(overdue if metric == "in_progress_overdue" else ~overdue)
+    elif metric == "in_progress_paused":
+        found = found.filter(ioc_fact__open_paused=True)
+    return found.order_by(f"-ioc_fact__{column}", "-pk")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.accounts.access import is_platform_admin
 from tinhso.agencies.models import Agency
+from tinhso.audit.services import log_event
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.ioc import dashboard_alerts, exports, index766, periods, receivers, selectors
 from tinhso.ioc.periods import Period
@@ -184,7 +185,7 @@ def cards(current: selectors.Summary, before: selectors.Summary) -> list[dict[st
     out.append(
         {
             "key": "average_processing_days",
-            "label": _("Thời gian giải quyết trung bình (ngày)"),
+            "label": _("Thời gian giải quyết trung bình (ngày làm việc)"),
             "value": days,
             "previous": old_days,
             "delta": delta_days,
@@ -268,10 +269,12 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     filters = Filters(request, access)
     period = filters.period
     current = selectors.summary(scope=filters.scope, start=period.start, end=period.end)
-    before_period = periods.previous(period)
+    compared = periods.comparison(period)
+    before_period = compared.previous
     before = selectors.summary(
         scope=filters.scope, start=before_period.start, end=before_period.end
     )
+    backlog = selectors.backlog(scope=filters.scope)
     points = selectors.trend(
         scope=filters.scope, start=period.start, end=period.end, grain=period.grain
     )
@@ -279,6 +282,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "cards": cards(current, before),
         "previous": before_period,
+        "compared": compared,
+        "backlog": backlog,
         "chart": chart_data(points, period.grain),
         "rows": breakdown_rows(filters),
         "by_choices": [(key, _(label), filters.query(by=key)) for key, label in BY_LABELS.items()],
@@ -306,7 +311,13 @@ def dossiers_view(request: HttpRequest) -> HttpResponse:
     if isinstance(total, int) and selectors.sees_every_dossier(request.user, filters.scope):
         paginator.count = total  # the figure itself: no COUNT over the dossier table
     page = paginator.get_page(request.GET.get("trang"))
-    rows = [{"dossier": d, "link": _backoffice_link(request, d)} for d in page.object_list]
+    province_reader = selectors.reads_every_dossier(request.user)
+    rows = []
+    for d in page.object_list:
+        link = _backoffice_link(request, d)
+        rows.append({"dossier": d, "link": link, "read_only": province_reader and not link})
+    if province_reader:
+        _audit_list(request, filters, metric, [row["dossier"].code for row in rows])
     context = {
         "filters": filters,
         "metric": metric,
@@ -314,6 +325,7 @@ def dossiers_view(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "total": total,
+        "province_reader": province_reader,
         "query": filters.query(metric=metric),
         "ioc_section": "dashboard",
     }
@@ -342,6 +354,44 @@ def _dossiers(request: HttpRequest, filters: Filters, metric: str) -> Any:
     except selectors.IocForbidden:
         raise PermissionDenied from None
     return qs.select_related("procedure_version", "agency")
+
+
+def _audit_list(request: HttpRequest, filters: Filters, metric: str, codes: list[str]) -> None:
+    """A province reader's list of the dossiers behind a figure is audited with the codes it
+    showed (docs/security.md, "Province leaders")."""
+    log_event(
+        action="ioc.dossiers_read",
+        actor=None,
+        target=f"ioc:{metric}",
+        details={
+            "metric": metric,
+            "period": [filters.period.start.isoformat(), filters.period.end.isoformat()],
+            "agency": filters.scope.agency_id,
+            "unit": filters.scope.unit_code,
+            "codes": codes,
+        },
+        request=request,
+    )
+
+
+@require_GET
+@login_required
+def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
+    """A dossier behind a figure, read only, for a province reader (leader of the provincial
+    People's Committee); every read is audited. Others get 404 and use the back office."""
+    dossier = selectors.dossier_behind_figures(request.user, code)
+    if dossier is None:
+        raise Http404
+    log_event(
+        action="ioc.dossier_read",
+        actor=None,
+        target=f"dossier:{dossier.code}",
+        details={"agency": dossier.agency_id, "status": dossier.status},
+        request=request,
+    )
+    history = dossier.history.select_related("agency").order_by("seq")
+    context = {"dossier": dossier, "history": history, "ioc_section": "dashboard"}
+    return render(request, "ioc/dossier.html", context)
 
 
 def _backoffice_link(request: HttpRequest, dossier: Any) -> bool:
@@ -413,7 +463,7 @@ def export_view(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     period = filters.period
     subtitle = f"{filters.scope_label} · {period.label}"
     if table == "summary":
-        before_period = periods.previous(period)
+        before_period = periods.comparison(period).previous
         current = selectors.summary(scope=filters.scope, start=period.start, end=period.end)
         before = selectors.summary(
             scope=filters.scope, start=before_period.start, end=before_period.end
@@ -430,8 +480,11 @@ def export_view(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         metric = request.GET.get("metric", "")
         if metric not in selectors.METRICS:
             raise Http404
+        listed = list(_dossiers(request, filters, metric)[:5000])
+        if selectors.reads_every_dossier(request.user):
+            _audit_list(request, filters, metric, [d.code for d in listed])
         built = exports.dossiers_table(
-            _dossiers(request, filters, metric)[:5000],
+            listed,
             subtitle,
             _(METRIC_LABELS.get(metric, metric)),
         )

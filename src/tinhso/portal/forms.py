@@ -15,6 +15,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tinhso.accounts.models import User
+from tinhso.dossiers.services import Applicant, declaration_code
 from tinhso.procedures import forms as procedure_forms
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.stores.models import StoredDocument
@@ -56,10 +58,41 @@ def document_inputs(
     attachments: list[Any] | None = None,
     store: list[StoredDocument] | None = None,
 ) -> list[DocumentInput]:
+    """One input per document, except the declaration: filed online, the e-form is the
+    declaration (``x-declaration`` of the form schema), so it is not asked again as an upload."""
+    declaration = declaration_code(version)
     return [
         DocumentInput(item.document, item.existing, store=list(store or []))
         for item in procedure_forms.document_inputs(version, attachments)
+        if item.document.code != declaration
     ]
+
+
+PREFILL_SOURCES = ("name", "id_number", "phone")
+
+
+def prefill(version: ProcedureVersion, user: User) -> dict[str, Any]:
+    """The e-form's answers known from the account: the properties marked ``x-prefill`` (``name``,
+    ``id_number``, ``phone``: the applicant is most often the person the form is about) and the
+    notification e-mail (``format: email``). The citizen can change every one before filing."""
+    applicant = Applicant.from_user(user)
+    known = {
+        "name": user.full_name.strip(),
+        "id_number": user.personal_id.strip(),
+        "phone": applicant.phone.strip(),
+    }
+    initial: dict[str, Any] = {}
+    properties = (version.form_schema or {}).get("properties") or {}
+    for name, prop in properties.items():
+        if not isinstance(prop, dict) or prop.get("type") != "string":
+            continue
+        source = prop.get("x-prefill")
+        value = known.get(source, "") if isinstance(source, str) else ""
+        if prop.get("format") == "email":
+            value = applicant.email.strip()
+        if value:
+            initial[name] = value
+    return initial
 
 
 def check_reuse(inputs: list[DocumentInput], post: QueryDict) -> list[tuple[str, StoredDocument]]:

@@ -38,6 +38,7 @@ from tinhso.portal.forms import (
     WithdrawForm,
     check_reuse,
     document_inputs,
+    prefill,
 )
 from tinhso.portal.payments import payment_context
 from tinhso.procedures.forms import SchemaForm, check_documents
@@ -133,6 +134,7 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
         {
             "version": version,
             "documents": version.documents.all(),
+            "declaration": services.declaration_code(version),
             "agencies": [] if is_commune else competent_agencies(version),
             "is_commune": is_commune,
             "fee_counter": version.fee_for(online=False),
@@ -234,7 +236,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     agencies = _commune_agencies(version)
     app = Application(
         version=version,
-        form=SchemaForm(version.form_schema),
+        form=SchemaForm(version.form_schema, initial=prefill(version, user)),
         documents=document_inputs(version, store=list(documents_for(user))),
         agencies=agencies,
         agency=_home_agency(agencies, user),

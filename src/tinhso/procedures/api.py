@@ -35,12 +35,23 @@ class DocumentOut(Schema):
     required: bool
 
 
+class ResultPaperOut(Schema):
+    code: str
+    name: str
+    issued_by: str
+    system: str
+    result_schema: dict[str, Any]
+
+
 class ProcedureDetailOut(ProcedureOut):
     form_schema: dict[str, Any]
     documents: list[DocumentOut]
     processing_days_counter: Decimal
     fee_counter: int
     result: str
+    result_schema: dict[str, Any]
+    result_paper: ResultPaperOut | None
+    result_papers: list[ResultPaperOut]
     receiving_agency: str | None
 
 
@@ -71,6 +82,19 @@ def _item(version: ProcedureVersion) -> dict[str, Any]:
     }
 
 
+def _paper(paper: dict[str, Any]) -> dict[str, Any]:
+    """A result paper as the API shows it: ``issued_by`` is ``platform`` (rendered and signed
+    here) or ``external`` (a PDF produced by ``system``, uploaded by the specialist)."""
+    schema = paper.get("schema")
+    return {
+        "code": paper["code"],
+        "name": paper["name"],
+        "issued_by": paper.get("issued_by", "platform"),
+        "system": paper.get("system", ""),
+        "result_schema": schema if isinstance(schema, dict) else {"type": "object"},
+    }
+
+
 @router.get(
     "/procedures", response=ProcedureListOut, auth=None, summary="Search the procedure catalogue"
 )
@@ -90,5 +114,9 @@ def get_procedure(request: HttpRequest, code: str) -> dict[str, Any]:
         "processing_days_counter": version.processing_days_for(online=False),
         "fee_counter": version.fee_for(online=False),
         "result": version.result_description,
+        # The main paper's fields at the top (the contract of issue 15), further papers each with theirs.
+        "result_schema": version.result_schema,
+        "result_paper": _paper(version.main_result_paper) if version.main_result_paper else None,
+        "result_papers": [_paper(p) for p in version.result_papers[1:]],
         "receiving_agency": version.receiving_agency.code if version.receiving_agency else None,
     }

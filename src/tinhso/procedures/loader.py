@@ -88,10 +88,38 @@ def validate_entry(entry: dict[str, Any], where: str) -> None:
     if sum(_decimal(s["share"], where) for s in steps) != Decimal("1"):
         raise CatalogueError(f"{where}: workflow shares must add up to 1")
     jsonschema.Draft202012Validator.check_schema(entry["form_schema"])
+    validate_result_papers(entry.get("result_papers", []), where)
     for fee_key in ("counter", "online"):
         fee = entry["fees"].get(fee_key)
         if fee is not None and (not isinstance(fee, int) or fee < 0):
             raise CatalogueError(f"{where}: fees.{fee_key} must be a non-negative integer (đồng)")
+
+
+PAPER_ISSUERS = {"platform", "external"}
+
+
+def validate_result_papers(papers: Any, where: str) -> None:
+    """``result_papers``: a list, the main paper first; each with a code, a name, who issues it
+    (``platform``: rendered from ``template`` and signed here; ``external``: produced by a national
+    or sector system and uploaded as a PDF) and the JSON Schema of the fields an official fills."""
+    if not isinstance(papers, list):
+        raise CatalogueError(f"{where}: result_papers must be a list")
+    codes = set()
+    for i, paper in enumerate(papers):
+        here = f"{where}: result_papers[{i}]"
+        if not isinstance(paper, dict) or not paper.get("code") or not paper.get("name"):
+            raise CatalogueError(f"{here} needs a code and a name")
+        if paper["code"] in codes:
+            raise CatalogueError(f"{here}: duplicate code {paper['code']!r}")
+        codes.add(paper["code"])
+        if paper.get("issued_by", "platform") not in PAPER_ISSUERS:
+            raise CatalogueError(f"{here}: issued_by must be one of {sorted(PAPER_ISSUERS)}")
+        if paper.get("issued_by") == "external" and not paper.get("system"):
+            raise CatalogueError(f"{here}: an external paper names the system that issues it")
+        schema = paper.get("schema", {"type": "object"})
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            raise CatalogueError(f"{here}: schema must be a JSON Schema of type object")
+        jsonschema.Draft202012Validator.check_schema(schema)
 
 
 def read_files(directory: Path = CATALOGUE_DIR) -> list[tuple[str, dict[str, Any]]]:
@@ -137,6 +165,7 @@ def _version_fields(
         "requires_payment_before_processing": bool(entry.get("requires_payment_before_processing")),
         "form_schema": entry["form_schema"],
         "result_description": entry.get("result", ""),
+        "result_papers": entry.get("result_papers", []),
         "legal_basis": entry.get("legal_basis", ""),
         "source": entry.get("source", ""),
         "unconfirmed": entry.get("unconfirmed", []),

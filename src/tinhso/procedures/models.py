@@ -140,6 +140,15 @@ class ProcedureVersion(models.Model):
     )
     form_schema = models.JSONField(_("biểu mẫu điện tử (JSON Schema)"), default=dict)
     result_description = models.TextField(_("kết quả thực hiện"), blank=True)
+    result_papers = models.JSONField(
+        _("giấy tờ kết quả"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Giấy tờ kết quả (giấy đầu tiên là kết quả chính): tên, mẫu in hoặc “do hệ thống khác cấp”, "
+            "các trường cán bộ điền (JSON Schema) — định dạng trong docs/catalogue.md"
+        ),
+    )
     legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
     source = models.TextField(_("nguồn dữ liệu"), blank=True)
     unconfirmed = models.JSONField(_("thông tin chưa xác nhận"), default=list, blank=True)
@@ -180,6 +189,18 @@ class ProcedureVersion(models.Model):
     @property
     def is_full_online(self) -> bool:
         return self.mode == self.Mode.FULL_ONLINE
+
+    @property
+    def main_result_paper(self) -> dict[str, Any]:
+        """The main result paper (the first declared), or an empty declaration."""
+        papers = self.result_papers if isinstance(self.result_papers, list) else []
+        return papers[0] if papers and isinstance(papers[0], dict) else {}
+
+    @property
+    def result_schema(self) -> dict[str, Any]:
+        """JSON Schema of the fields an official fills on the main result paper."""
+        schema = self.main_result_paper.get("schema")
+        return schema if isinstance(schema, dict) else {"type": "object", "properties": {}}
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,38 @@ class ResultDocument(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+
+class ResultDraft(models.Model):
+    """The result a specialist prepares before the leader approves (issue 15): the fields of the
+    procedure's main result paper (validated against its ``result_schema``) and, for a paper
+    produced by another system, its PDF. Changed until the result is signed; the signed
+    ``ResultDocument`` is rendered from it."""
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier",
+        verbose_name=_("hồ sơ"),
+        on_delete=models.PROTECT,
+        related_name="result_draft",
+    )
+    paper_code = models.CharField(_("mã giấy tờ kết quả"), max_length=40, blank=True)
+    fields = models.JSONField(_("nội dung kết quả"), default=dict, blank=True)
+    file = models.FileField(_("tệp PDF do hệ thống khác cấp"), max_length=300, blank=True)
+    file_pages = models.PositiveIntegerField(_("số trang"), default=0)
+    file_sha256 = models.CharField(_("mã băm SHA-256 của tệp"), max_length=64, blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người chuẩn bị"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    revision = models.PositiveIntegerField(_("lần sửa"), default=1)
+
+    class Meta:
+        verbose_name = _("dự thảo kết quả")
+        verbose_name_plural = _("dự thảo kết quả")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} r{self.revision}"

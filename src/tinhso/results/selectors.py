@@ -7,8 +7,9 @@ only by its random token (from the QR code), never by number or dossier code.
 
 from tinhso.accounts.access import AnyUser, agency_roles, is_platform_admin
 from tinhso.agencies.models import Role
-from tinhso.dossiers.selectors import DossierNotFound, dossier_for_user
-from tinhso.results.models import ResultDocument
+from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.selectors import DossierNotFound, dossier_for_user, roles_on
+from tinhso.results.models import ResultDocument, ResultDraft
 
 
 class ResultNotFound(Exception):
@@ -26,6 +27,19 @@ def result_for_user(user: AnyUser, code: str) -> ResultDocument | None:
         .filter(dossier=dossier, signed_at__isnull=False)
         .first()
     )
+
+
+def dossier_for_agency_official(user: AnyUser, code: str) -> Dossier:
+    """Dossier ``code`` for an official of its competent agency (who prepares, reads and approves
+    the draft result); ``DossierNotFound`` for anyone else, the applicant included."""
+    dossier = dossier_for_user(user, code)
+    if not roles_on(user, dossier, "competent") & {Role.SPECIALIST, Role.LEADER, Role.CLERK}:
+        raise DossierNotFound(code)
+    return dossier
+
+
+def draft_of(dossier: Dossier) -> ResultDraft | None:
+    return ResultDraft.objects.select_related("prepared_by").filter(dossier=dossier).first()
 
 
 def result_by_token(token: str) -> ResultDocument:
@@ -48,4 +62,12 @@ def can_revoke(user: AnyUser, result: ResultDocument) -> bool:
     return Role.LEADER in agency_roles(user).get(result.agency_id, set())
 
 
-__all__ = ["DossierNotFound", "ResultNotFound", "can_revoke", "result_by_token", "result_for_user"]
+__all__ = [
+    "DossierNotFound",
+    "ResultNotFound",
+    "can_revoke",
+    "dossier_for_agency_official",
+    "draft_of",
+    "result_by_token",
+    "result_for_user",
+]

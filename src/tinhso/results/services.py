@@ -21,6 +21,7 @@ import html.parser
 import logging
 from typing import Any
 
+import jsonschema
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -31,14 +32,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import User
-from tinhso.documents import pdf
+from tinhso.agencies.models import Role
+from tinhso.audit.services import log_event
+from tinhso.documents import formatting, pdf
 from tinhso.dossiers import events
 from tinhso.dossiers.models import Dossier, DossierEvent, HistoryEntry, Status
+from tinhso.dossiers.selectors import current_step, roles_on
 from tinhso.dossiers.services import record_event
+from tinhso.procedures.models import ProcedureVersion
 from tinhso.results import selectors, signing
-from tinhso.results.models import ResultCounter, ResultDocument
+from tinhso.results.models import ResultCounter, ResultDocument, ResultDraft
 from tinhso.stores.models import StoredDocument
 from tinhso.stores.services import store_document
+from tinhso.uploads import CheckedUpload, PdfUnreadable, pdf_page_count
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +73,188 @@ class RevokeNotAllowed(ResultError):
 
 class InvalidRevocation(ResultError):
     status = 400
+
+
+class InvalidResult(ResultError):
+    status = 400
+
+
+class PrepareNotAllowed(ResultError):
+    status = 403
+
+
+# The specialist prepares the result while the dossier is being processed, before the leader's
+# approval moves it to the hand-over step; once the result is signed its draft is closed.
+PREPARABLE = frozenset({Status.RECEIVED, Status.PROCESSING})
+DRAFT_NUMBER = "…/…"
+
+
+# --- preparing the result (the draft) -------------------------------------------------------------
+
+
+def validate_result_fields(version: ProcedureVersion, fields: Any) -> dict[str, Any]:
+    """``fields`` checked against the main result paper's schema, as the e-form is checked
+    (``tinhso.dossiers.services.validate_form_data``): the first error, its field as
+    ``fields.<name>``."""
+    if not isinstance(fields, dict):
+        raise InvalidResult(_("Nội dung kết quả phải là một đối tượng JSON."), "fields")
+    schema = version.result_schema
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(fields), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return fields
+    error = errors[0]
+    properties = _properties(schema)
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        missing = next((k for k in error.validator_value if k not in error.instance), "")
+        path = ".".join(filter(None, [path, missing]))
+        title = properties.get(missing, {}).get("title", missing)
+        raise InvalidResult(
+            _("Thiếu thông tin bắt buộc: %(field)s.") % {"field": title}, f"fields.{path}"
+        )
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(properties))
+        name = extra[0] if extra else path
+        raise InvalidResult(
+            _("Giấy tờ kết quả không có trường “%(field)s”.") % {"field": name},
+            ".".join(filter(None, ["fields", path, name])),
+        )
+    name = path.split(".")[0]
+    title = properties.get(name, {}).get("title", name)
+    raise InvalidResult(
+        _("Thông tin “%(field)s” không hợp lệ.") % {"field": title},
+        ".".join(filter(None, ["fields", path])),
+    )
+
+
+def can_prepare(user: User, dossier: Dossier) -> bool:
+    """A specialist of the competent agency."""
+    return Role.SPECIALIST in roles_on(user, dossier, "competent")
+
+
+def prepare_result(*, user: User, dossier: Dossier, fields: Any) -> ResultDraft:
+    """Record (or replace) the draft result of ``dossier`` with the fields its main result paper
+    asks for. Atomic and audited; a new revision each time."""
+    if not can_prepare(user, dossier):
+        raise PrepareNotAllowed(
+            _("Chỉ chuyên viên xử lý của cơ quan có thẩm quyền mới chuẩn bị được kết quả.")
+        )
+    checked = validate_result_fields(dossier.procedure_version, fields)
+    with transaction.atomic():
+        locked = (
+            Dossier.objects.select_for_update()
+            .select_related("procedure_version")
+            .get(pk=dossier.pk)
+        )
+        _check_preparable(locked)
+        draft = ResultDraft.objects.select_for_update().filter(dossier=locked).first()
+        paper = locked.procedure_version.main_result_paper.get("code", "")
+        if draft is None:
+            draft = ResultDraft.objects.create(
+                dossier=locked, paper_code=paper, fields=checked, prepared_by=user
+            )
+        else:
+            draft.paper_code = paper
+            draft.fields = checked
+            draft.prepared_by = user
+            draft.revision += 1
+            draft.save()
+        log_event(
+            action="result.draft_prepared",
+            actor=user,
+            target=f"dossier:{locked.code}",
+            details={"revision": draft.revision, "paper": paper, "fields": sorted(checked)},
+        )
+    logger.info("result draft r%s of dossier %s", draft.revision, locked.pk)
+    return draft
+
+
+def attach_result_file(*, user: User, dossier: Dossier, upload: CheckedUpload) -> ResultDraft:
+    """Store the paper another system produced (a PDF already checked by content with
+    ``tinhso.uploads.check_upload``) as the draft's file, with its page count read by pypdf.
+    Replaces an earlier file; the fields entered stay. Atomic and audited; the file is written
+    before the transaction and removed again if it does not commit."""
+    if not can_prepare(user, dossier):
+        raise PrepareNotAllowed(
+            _("Chỉ chuyên viên xử lý của cơ quan có thẩm quyền mới chuẩn bị được kết quả.")
+        )
+    if upload.content_type != "application/pdf":
+        raise InvalidResult(_("Giấy tờ kết quả do hệ thống khác cấp phải là tệp PDF."), "file")
+    try:
+        pages = pdf_page_count(upload.file)
+    except PdfUnreadable as exc:
+        raise InvalidResult(_("Không đọc được tệp PDF."), "file") from exc
+    upload.file.seek(0)
+    name = default_storage.save(
+        f"results/drafts/{dossier.agency.slug}/{dossier.code}-{upload.sha256[:16]}.pdf",
+        upload.file,
+    )
+    try:
+        with transaction.atomic():
+            locked = (
+                Dossier.objects.select_for_update()
+                .select_related("procedure_version")
+                .get(pk=dossier.pk)
+            )
+            _check_preparable(locked)
+            draft = ResultDraft.objects.select_for_update().filter(dossier=locked).first()
+            paper = locked.procedure_version.main_result_paper.get("code", "")
+            if draft is None:
+                draft = ResultDraft(dossier=locked, paper_code=paper, fields={}, revision=0)
+            previous = draft.file.name if draft.file else ""
+            draft.file = name
+            draft.file_pages = pages
+            draft.file_sha256 = upload.sha256
+            draft.prepared_by = user
+            draft.revision += 1
+            draft.save()
+            log_event(
+                action="result.draft_file_attached",
+                actor=user,
+                target=f"dossier:{locked.code}",
+                details={"revision": draft.revision, "pages": pages, "sha256": upload.sha256},
+            )
+            if previous and previous != name:
+                transaction.on_commit(lambda: default_storage.delete(previous))
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    return draft
+
+
+def _check_preparable(dossier: Dossier) -> None:
+    if ResultDocument.objects.filter(dossier_id=dossier.pk).exists():
+        raise ResultError(_("Kết quả của hồ sơ đã được vào sổ và ký số; không sửa được nữa."))
+    step = current_step(dossier)
+    if dossier.status not in PREPARABLE or (step is not None and step.action == "issue_result"):
+        raise ResultError(
+            _("Hồ sơ ở trạng thái “%(status)s”: không chuẩn bị kết quả được nữa.")
+            % {"status": dossier.get_status_display()}
+        )
+
+
+def render_draft_pdf(draft: ResultDraft) -> bytes:
+    """The draft as the leader sees it before approving: the PDF that will be signed, unsigned,
+    with the register number as a placeholder (it is allocated when the result is signed)."""
+    dossier = Dossier.objects.select_related("agency", "procedure_version__procedure").get(
+        pk=draft.dossier_id
+    )
+    preview = ResultDocument(
+        dossier=dossier,
+        agency=dossier.agency,
+        year=timezone.localdate().year,
+        sequence=0,
+        number=DRAFT_NUMBER,
+        public_token="",
+    )
+    with translation.override("vi"):
+        page, _title = render_result_html(
+            preview, signing_time=timezone.now(), draft=draft, preview=True
+        )
+        return pdf.html_to_pdf(page)
 
 
 # --- issuing ------------------------------------------------------------------------------------
@@ -233,17 +421,36 @@ def _sign(document: ResultDocument) -> ResultDocument:
 
 
 def render_result_html(
-    document: ResultDocument, *, signing_time: datetime.datetime
+    document: ResultDocument,
+    *,
+    signing_time: datetime.datetime,
+    draft: ResultDraft | None = None,
+    preview: bool = False,
 ) -> tuple[str, str]:
     """The result's HTML and its title (the ``<title>`` of the template).
 
+    The template the catalogue names for the main result paper (``template``), else
     ``results/<procedure code>.html`` when it exists (e.g. ``results/1.001193.html``, the birth
-    certificate), else the generic ``results/result.html``. Always Vietnamese, autoescaped.
+    certificate), else the generic ``results/result.html``. The fields the specialist entered
+    (``draft``, read from the dossier's draft when not given) are ``fields`` (raw),
+    ``result_values`` and ``result_rows`` (written for people); the form data stays available as
+    ``data``, ``values`` and ``form_rows``. ``preview`` (``is_draft`` in the template): the
+    unsigned draft whose number is a placeholder. Always Vietnamese, autoescaped.
     """
     dossier = document.dossier
     version = dossier.procedure_version
     code = version.procedure.code
-    template = select_template([f"results/{code}.html", GENERIC_TEMPLATE])
+    paper = version.main_result_paper
+    if draft is None:
+        draft = ResultDraft.objects.filter(dossier_id=dossier.pk).first()
+    fields = draft.fields if draft is not None and isinstance(draft.fields, dict) else {}
+    names = [f"results/{code}.html", GENERIC_TEMPLATE]
+    if paper.get("issued_by", "platform") == "platform" and paper.get("template") and fields:
+        # The paper's own template only with the official's fields: without them (a result issued
+        # before the draft existed) the generic page stands, never a certificate left blank.
+        names.insert(0, str(paper["template"]))
+    template = select_template(names)
+    is_draft = preview
     context = {
         "document": document,
         "dossier": dossier,
@@ -253,15 +460,39 @@ def render_result_html(
         "data": dossier.data,
         "form_rows": form_rows(version.form_schema, dossier.data),
         "values": form_values(version.form_schema, dossier.data),
+        "paper": paper,
+        "fields": fields,
+        "result_values": form_values(version.result_schema, fields),
+        "result_rows": form_rows(version.result_schema, fields),
+        "attached_file": (
+            {"pages": draft.file_pages, "sha256": draft.file_sha256}
+            if draft is not None and draft.file
+            else None
+        ),
+        "is_draft": is_draft,
+        "signer": "" if is_draft else _approver_name(dossier.pk),
         "issue_date": signing_time,
         "place": settings.TINHSO_PROVINCE_NAME,
-        "verify_url": verify_url(document.public_token),
+        "verify_url": "" if is_draft else verify_url(document.public_token),
         "stamp_anchor": signing.STAMP_ANCHOR,
         "stamp_width_mm": signing.STAMP_WIDTH_MM,
         "stamp_height_mm": signing.STAMP_HEIGHT_MM,
     }
     page = template.render(context)
     return page, _html_title(page) or _("Kết quả giải quyết thủ tục hành chính")
+
+
+def _approver_name(dossier_id: int) -> str:
+    """The leader whose approval the signed result carries (the last ``approve``)."""
+    entry = (
+        HistoryEntry.objects.filter(dossier_id=dossier_id, action="approve")
+        .select_related("actor")
+        .order_by("-seq")
+        .first()
+    )
+    if entry is None or entry.actor is None:
+        return ""
+    return str(entry.actor.full_name or "")
 
 
 def form_rows(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:
@@ -299,6 +530,10 @@ def _display(value: Any, spec: dict[str, Any]) -> str:
             return value
     if isinstance(value, list):
         return "; ".join(str(item) for item in value)
+    if isinstance(value, int) and "đồng" in str(spec.get("title", "")):
+        return formatting.dong(value)
+    if isinstance(value, int):
+        return formatting.vn_number(value)
     return str(value)
 
 

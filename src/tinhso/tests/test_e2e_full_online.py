@@ -7,7 +7,6 @@ import re
 import pytest
 
 from tinhso.dossiers.models import Dossier
-from tinhso.testing import PDF_BYTES
 from tinhso.tests.test_e2e_browser import PHONE, act, login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,8 +17,6 @@ def test_file_pay_process_download_and_verify(
 ):
     base = live_server.url
     settings.TINHSO_SITE_URL = base  # the sandbox gateway sends the payer back to this site
-    form = tmp_path / "to-khai.pdf"
-    form.write_bytes(PDF_BYTES)
     context = browser.new_context(**PHONE, accept_downloads=True)
     page = context.new_page()
 
@@ -31,7 +28,7 @@ def test_file_pay_process_download_and_verify(
     page.fill("#f-noi_da_dang_ky", "UBND phường Phú Khương")
     page.fill("#f-so_ban_sao", "2")
     page.fill("#f-ho_ten_nguoi_yeu_cau", "Nguyễn Văn An")
-    page.set_input_files("#doc-TK", str(form))
+    assert page.locator("#doc-TK").count() == 0  # filed online, the e-form is the declaration
     page.locator("button[value=submit]").click()
     page.wait_for_load_state()
     code = re.search(r"/ho-so/([^/]+)/", page.url).group(1)

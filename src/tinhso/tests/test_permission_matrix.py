@@ -170,13 +170,22 @@ def api_rules(code: str) -> dict[tuple[str, str], Rule | list[Rule]]:
         ("post", "/api/v1/verify"): Rule(EVERYONE, "post", multipart=True),
         # No result yet: those who see the dossier get 409, the others 404/401.
         ("get", "/api/v1/dossiers/{code}/result"): Rule(set(), kwargs={"code": code}),
+        # Preparing the result: the competent agency's specialist only, and not before receipt
+        # (409 for them here); the agency's other officials 403, everyone else 404/401.
+        ("post", "/api/v1/dossiers/{code}/result"): Rule(
+            set(), "post", {"fields": {}}, kwargs={"code": code}
+        ),
+        ("post", "/api/v1/dossiers/{code}/result/file"): Rule(
+            set(), "post", multipart=True, kwargs={"code": code}
+        ),
         # Recording a payment at the counter is the clerk's alone.
         ("post", "/api/v1/dossiers/{code}/payments"): Rule(
             {"clerk"}, "post", {"provider": "counter"}, kwargs={"code": code}
         ),
-        # Receiving is the clerk's alone.
+        # Receiving is a clerk's: of the receiving counter, or of any one-stop counter of the
+        # province (other_clerk, a commune's: R-ACT-1), by the dossier's exact code.
         ("post", "/api/v1/dossiers/{code}/actions"): Rule(
-            {"clerk"}, "post", {"action": "receive"}, kwargs={"code": code}
+            {"clerk", "other_clerk"}, "post", {"action": "receive"}, kwargs={"code": code}
         ),
         # The operations centre: the figures of an agency for its leader and the province's
         # leaders; province-wide figures for the province's leaders only.
@@ -447,6 +456,11 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         ),
         "backoffice:counter_new": Rule({"clerk", "other_clerk"}),
         "backoffice:counter_done": Rule(STAFF_OF_DOSSIER, kwargs={"code": main}),
+        # Receipt anywhere (R-ACT-1): any counter finds a *submitted* dossier by its code; ``main``
+        # is received, so only its own counter finds it (its full page), another counter gets 404.
+        "backoffice:counter_find": Rule({"clerk"}, query={"ma": main}),
+        # Received already: 409 for its counter, 404 for everyone else; nothing changes.
+        "backoffice:counter_receive": Rule(set(), "post", {}, kwargs={"code": main}),
         # Protocol endpoints answer everyone as their protocol defines (never a login page) and change nothing
         # without a valid signature.
         "payments:vnpay_ipn": Rule(EVERYONE, protocol=True),
@@ -576,16 +590,21 @@ def ioc_rules(w: dict) -> dict[str, Rule | list[Rule]]:
             Rule(IOC_LEADERS, refused=403),
             Rule({"leader", "province_leader"}, query={"agency": stp}, refused=403),
         ],
-        # The dossiers behind a figure: the operations centre's scope, then what the user may see.
+        # The dossiers behind a figure: the operations centre's scope, then what the user may
+        # read — every dossier for the province's leaders (audited, docs/security.md).
         "ioc:dossiers": [
             Rule(
                 IOC_LEADERS,
                 query={"metric": "received"},
                 refused=403,
-                check=lists_dossier("main", {"leader"}),
+                check=lists_dossier("main", {"leader", "province_leader"}),
             ),
             Rule({"leader", "province_leader"}, query={"metric": "received", "agency": stp}),
         ],
+        # A dossier behind a figure, read only: the province's leaders; everyone else 404.
+        "ioc:dossier": Rule(
+            {"province_leader"}, kwargs={"code": w["main"].code}, writes=False, refused=404
+        ),
         "ioc:index766": Rule(IOC_LEADERS, query={"period": this_month()}, refused=403),
         "ioc:export": [
             Rule(IOC_LEADERS, kwargs={"table": "summary", "fmt": "xlsx"}, refused=403),

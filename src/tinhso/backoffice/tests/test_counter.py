@@ -29,17 +29,27 @@ def counter_post(cast, **overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_clerk_picks_among_the_procedures_of_their_counter(cast, login):
+def test_every_counter_of_the_province_picks_among_every_procedure(cast, login):
+    # R-ACT-1 (Resolution 27/NQ-CP): any one-stop counter receives any procedure.
     centre = login(cast.clerk).get(NEW).content.decode()
-    assert "2.000001" in centre and "1.000001" not in centre
+    assert "2.000001" in centre and "1.000001" in centre
     commune = login(cast.commune_clerk).get(NEW).content.decode()
-    assert "1.000001" in commune and "2.000001" not in commune
+    assert "1.000001" in commune and "2.000001" in commune
 
 
-def test_commune_procedure_offers_only_the_clerks_commune(cast, login):
+def test_a_department_clerk_picks_among_the_procedures_it_receives(cast, login):
+    from tinhso.agencies.models import Role
+    from tinhso.testing import make_staff
+
+    clerk = make_staff("stp.clerk", cast.dept, Role.CLERK)
+    html = login(clerk).get(NEW).content.decode()
+    assert "1.000001" not in html  # a department is no one-stop counter
+
+
+def test_commune_procedure_offers_every_commune_the_clerks_first(cast, login):
     html = login(cast.commune_clerk).get(NEW, {"thu_tuc": "1.000001"}).content.decode()
-    assert f'<option value="{cast.commune.pk}"' in html
-    assert f'<option value="{cast.other_commune.pk}"' not in html
+    assert f'<option value="{cast.commune.pk}" selected' in html
+    assert f'<option value="{cast.other_commune.pk}"' in html
     assert "Họ và tên người được cấp" in html  # the e-form field, with its schema title
     assert 'name="doc.TK"' in html
 
@@ -91,12 +101,36 @@ def test_commune_counter_files_for_the_chosen_commune(
     assert dossier.status == "received"
 
 
-def test_commune_counter_cannot_file_for_another_commune(cast, login):
-    response = login(cast.commune_clerk).post(
-        f"{NEW}?thu_tuc=1.000001", counter_post(cast, agency=str(cast.other_commune.pk))
+def test_commune_counter_files_for_another_commune_and_keeps_it_as_received_here(
+    cast, login, django_capture_on_commit_callbacks
+):
+    client = login(cast.commune_clerk)
+    with (
+        time_machine.travel(at(2025, 11, 25, 9, 0), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            f"{NEW}?thu_tuc=1.000001", counter_post(cast, agency=str(cast.other_commune.pk))
+        )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    dossier = Dossier.objects.get()
+    assert dossier.agency == cast.other_commune  # routed to the competent commune
+    assert dossier.receiving_agency == cast.commune  # the counter where it was entered
+    assert dossier.status == "received"
+    assert IssuedSlip.objects.filter(dossier=dossier, kind="receipt").exists()
+    listed = client.get(NEW).content.decode()
+    assert dossier.code in listed.split('id="bo-received-here"')[1]
+
+
+def test_a_centre_clerk_files_a_commune_dossier_at_the_centre(cast, login):
+    response = login(cast.clerk).post(
+        f"{NEW}?thu_tuc=1.000001",
+        counter_post(cast, agency=str(cast.other_commune.pk), receive_now=None),
     )
-    assert response.status_code == 400
-    assert not Dossier.objects.exists()
+    assert response.status_code == 302, response.content.decode()[:3000]
+    dossier = Dossier.objects.get()
+    assert (dossier.agency, dossier.receiving_agency) == (cast.other_commune, cast.centre)
+    assert dossier.code.startswith(f"{cast.centre.code}-")  # numbered by the receiving counter
 
 
 def test_invalid_personal_id_and_phone_are_shown_and_nothing_is_filed(cast, login):

@@ -128,7 +128,7 @@ def test_the_clerk_supplements_at_the_counter_with_a_scanned_file(cast, login):
     done = counter_supplement(client, dossier, at(2025, 6, 12, 9, 5), document="CCCD", file=upload)
     assert done.status_code == 302, done.content.decode()[:2000]
     dossier.refresh_from_db()
-    assert dossier.status == "received"
+    assert dossier.status == "processing"  # 5 → 4 (R-ST-3)
     added = dossier.attachments.get(document_code="CCCD")
     assert added.digitised and added.uploaded_by == cast.clerk
 

@@ -64,7 +64,7 @@ def test_clerk_of_the_centre_sees_new_dossiers_and_results_to_return(cast, dossi
     assert listed(new_tab) == {dossiers["new"].code}
     assert listed(progress) == {dossiers["received"].code, dossiers["processing"].code}
     assert listed(results) == {dossiers["done"].code}
-    assert count(new_tab, "Mới tiếp nhận") == 1
+    assert count(new_tab, "Chờ tiếp nhận") == 1
     assert count(new_tab, "Đang xử lý") == 2
     assert count(new_tab, "Đã có kết quả") == 1
     assert dossiers["other"].code not in new_tab.content.decode()
@@ -156,7 +156,7 @@ def test_search_by_code_name_without_diacritics_and_phone(cast, dossiers, login)
         by_phone = client.get(INBOX, {"tab": "dang-xu-ly", "q": "0912 345 678"})
         nothing = client.get(INBOX, {"tab": "dang-xu-ly", "q": "Trần Thị Bích"})
     assert listed(by_code) == {target.code}
-    assert count(by_code, "Mới tiếp nhận") == 0  # counters follow the search
+    assert count(by_code, "Chờ tiếp nhận") == 0  # counters follow the search
     assert listed(by_name) == {dossiers["received"].code, dossiers["processing"].code}
     assert listed(by_phone) == listed(by_name)  # stored as +84912345678
     assert listed(nothing) == set()

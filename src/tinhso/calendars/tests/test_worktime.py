@@ -338,3 +338,22 @@ def test_calendar_with_every_day_off_fails_instead_of_looping():
     cal = WorkCalendar(overrides=all_off)
     with pytest.raises(ValueError, match="no working day"):
         cal.add_working_minutes(vn(2030, 1, 2, 9), DAY)
+
+
+# --- seconds (issue 15: pausing and resuming never loses seconds) ---------------------------
+
+
+def test_working_time_between_keeps_seconds(cal):
+    # 09:15:42–11:30 is 2 h 14 min 18 s, 13:30–14:00 is 30 min
+    elapsed = cal.working_time_between(vn(2025, 6, 3, 9, 15, 42), vn(2025, 6, 3, 14))
+    assert elapsed == dt.timedelta(hours=2, minutes=44, seconds=18)
+    assert cal.working_minutes_between(vn(2025, 6, 3, 9, 15, 42), vn(2025, 6, 3, 14)) == 164
+
+
+def test_add_and_subtract_working_time_are_exact_inverses_across_a_weekend_and_lunch(cal):
+    start = vn(2025, 6, 6, 16, 59, 30)  # Friday: 30 s left of the day
+    amount = dt.timedelta(minutes=300, seconds=18)
+    end = cal.add_working_time(start, amount)
+    assert end == vn(2025, 6, 9, 13, 59, 48)  # Monday: 270 min in the morning, 29:48 after lunch
+    assert cal.working_time_between(start, end) == amount
+    assert cal.subtract_working_time(end, amount) == start

@@ -201,7 +201,7 @@ def test_named_use_cases_change_the_dossier_and_record_their_events(db):
         document_code="TK",
         uploads=[check_upload(pdf_upload())],
     )
-    assert dossier.status == "received"
+    assert dossier.status == "processing"  # 5 → 4 (R-ST-3)
     dossier = services.claim_dossier(user=cast.specialist, dossier=dossier)
     assert dossier.assignee == cast.specialist
     dossier = services.stop_dossier(user=cast.leader, dossier=dossier, comment="Hết thẩm quyền")
@@ -236,12 +236,12 @@ def test_named_use_cases_change_the_dossier_and_record_their_events(db):
             "supplement",
             "supplement",
             "supplement_requested",
-            "received",
+            "processing",
             4,
             {"document_code": "TK", "files": 1},
         ),
-        ("action", "claim", "received", "received", 5, {}),
-        ("action", "stop", "received", "stopped", 6, {"slip": "stop", "notify": "stopped"}),
+        ("action", "claim", "processing", "processing", 5, {}),
+        ("action", "stop", "processing", "stopped", 6, {"slip": "stop", "notify": "stopped"}),
     ]
     assert DossierEvent.objects.get(dossier=dossier, action="claim").actor == cast.specialist
 

@@ -128,7 +128,7 @@ def test_supplement_pauses_and_resumes_the_clock_like_example_e5(cast):
             upload=check_upload(pdf_upload()),
         )
         dossier = act(cast.citizen, dossier, "supplement")
-    assert dossier.status == "received"
+    assert dossier.status == "processing" and dossier.status_code == 4  # 5 → 4 (R-ST-3)
     assert dossier.due_at == at(2025, 6, 12, 10, 0)
     pause = Pause.objects.get(dossier=dossier)
     assert pause.ended_at == at(2025, 6, 9, 14, 0) and pause.items == [
@@ -188,7 +188,7 @@ def test_prepayment_procedure_waits_for_payment_after_receipt(cast):
     assert dossier.status == "awaiting_payment" and dossier.status_code == 6
     with time_machine.travel(at(2025, 6, 11, 8, 0), tick=False):
         dossier = act(cast.clerk, dossier, "confirm_payment")
-    assert dossier.status == "received"
+    assert dossier.status == "processing" and dossier.status_code == 4  # 6 → 4 (R-ST-3)
     assert dossier.due_at == at(2025, 6, 16, 8, 0)  # one working day of waiting added
 
 

@@ -77,7 +77,7 @@ def test_second_request_by_the_specialist_is_409_and_changes_nothing(cast):
         request(cast.specialist, dossier, at(2025, 6, 5, 9, 0))
     assert refused.value.status == 409 and "tối đa 1 lần" in refused.value.message
     after = Dossier.objects.get(pk=dossier.pk)
-    assert after.status == "received" and after.remaining_minutes is None
+    assert after.status == "processing" and after.remaining_minutes is None
     assert HistoryEntry.objects.filter(dossier=dossier).count() == before
     assert Pause.objects.filter(dossier=dossier).count() == 1
 
@@ -168,7 +168,7 @@ def test_a_document_attached_after_the_request_then_the_supplement_resumes(cast)
             upload=check_upload(pdf_upload()),
         )
         dossier = act(cast.citizen, dossier, "supplement")
-    assert dossier.status == "received" and dossier.supplement_due_at is None
+    assert dossier.status == "processing" and dossier.supplement_due_at is None
 
 
 def test_the_response_period_is_set_in_working_days_and_recorded(cast):
@@ -209,7 +209,7 @@ def test_the_expired_response_period_is_flagged_in_the_deadline_display(cast):
 def test_a_late_supplement_is_still_accepted_and_the_flag_goes(cast):
     dossier = request(cast.specialist, received(cast), at(2025, 6, 3, 9, 0))
     dossier = supplement(cast, dossier, at(2025, 6, 20, 9, 0))
-    assert dossier.status == "received" and dossier.supplement_due_at is None
+    assert dossier.status == "processing" and dossier.supplement_due_at is None
     flag = display.deadline(dossier, at(2025, 6, 20, 10, 0), get_calendar())
     assert not flag.supplement_overdue
 

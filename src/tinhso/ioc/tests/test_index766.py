@@ -4,7 +4,8 @@ import pytest
 import time_machine
 
 from tinhso.ioc import index766, selectors
-from tinhso.ioc.tests.conftest import NOW
+from tinhso.ioc.tests.conftest import NOW, act, file, process
+from tinhso.ioc.tests.scenario import at
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,61 @@ def test_unit_level_rows_are_communes_of_the_applicants(cast, july):
 def test_bad_period_is_refused():
     with pytest.raises(ValueError):
         index766.parse_period("2025-7")
+
+
+def test_a_closed_month_keeps_its_on_time_figure_when_its_open_dossiers_close_late(cast, july):
+    """2.1 of July judges the dossiers still open on 31/7 as of the end of July: D4 (due Thu 31/7
+    09:00) overdue, D5 (received 30/7, due Mon 4/8) in time. Neither D5 becoming overdue in August
+    nor the late completion of both changes July's figure."""
+    d4 = july[3]
+    d5 = file(cast, at(2025, 7, 30, 8, 0), citizen=cast.citizen, version=cast.province_procedure)
+    act(cast.clerk, d5, "receive", at(2025, 7, 30, 9, 0))
+
+    def july_21():
+        rows = index766.compute(period="2025-07", level="agency")
+        ind = by_id(next(r for r in rows if int(r.key) == cast.dept.pk))["2.1"]
+        return ind.numerator, ind.denominator
+
+    with time_machine.travel(at(2025, 8, 1, 8, 0), tick=False):
+        closed = july_21()
+    # early D1 + D5 in time, over resolved D1, D2 + open D4, D5
+    assert closed == (2, 4)
+    with time_machine.travel(at(2025, 8, 20, 8, 0), tick=False):
+        assert july_21() == closed  # D5 overdue now, not at the end of July
+    process(cast, d4, (2025, 8, 20))  # both completed late, in August
+    process(cast, d5, (2025, 8, 21))
+    with time_machine.travel(at(2025, 8, 25, 8, 0), tick=False):
+        assert july_21() == closed
+
+
+def test_3_1_counts_only_procedures_offered_online(cast, july):
+    """A procedure within the department's competence that the catalogue does not offer online
+    (no DVCTT mode) stays in the denominator of 3.1 and out of its numerator."""
+    from tinhso.testing import make_version
+
+    paper_only = make_version("2.000002", level="province", agencies=[cast.dept])
+    type(paper_only).objects.filter(pk=paper_only.pk).update(mode="")
+    with time_machine.travel(NOW, tick=False):
+        rows = index766.compute(period="2025-07", level="agency")
+    ind = by_id(next(r for r in rows if int(r.key) == cast.dept.pk))["3.1"]
+    assert (ind.numerator, ind.denominator) == (1, 2)
+    assert ind.points == pytest.approx(50 / 80 * 4, abs=1e-3)
+
+
+def test_2_2_average_processing_time_is_in_working_days(cast, july):
+    """D2 ran from Mon 7/7 to Mon 14/7: the weekend of 12–13/7 and the hours outside office
+    hours do not count; the average is in working days of 480 minutes."""
+    from tinhso.calendars.worktime import get_calendar
+
+    cal = get_calendar()
+    d1, d2 = july[0], july[1]
+    d1.refresh_from_db()
+    d2.refresh_from_db()
+    worked = [cal.working_minutes_between(d.received_at, d.completed_at) for d in (d1, d2)]
+    assert worked[1] < 6 * 480  # calendar time would be 7 days
+    with time_machine.travel(NOW, tick=False):
+        rows = index766.compute(period="2025-07", level="agency")
+    ind = by_id(next(r for r in rows if int(r.key) == cast.dept.pk))["2.2"]
+    assert ind.numerator == sum(worked) and ind.denominator == 2
+    assert ind.value == round(sum(worked) / 2 / 480, 2)
+    assert "ngày làm việc" in ind.name

@@ -116,12 +116,41 @@ def test_an_agency_leader_list_takes_its_count_from_the_figure_not_the_dossier_t
     assert [d.received_at for d in listed] == sorted((d.received_at for d in listed), reverse=True)
 
 
-def test_province_leader_list_shows_only_dossiers_he_may_see(client, july, province_leader):
+def test_province_leader_reads_every_dossier_behind_a_figure_and_is_audited(
+    client, july, province_leader
+):
+    """docs/security.md, "Province leaders": the list behind a province-wide figure has the
+    figure's dossiers, each opening a read-only page; the list and each read are audited."""
+    from tinhso.audit.models import AuditEntry
+
     client.force_login(province_leader)
     response = client.get(reverse("ioc:dossiers"), {**JULY, "metric": "received"})
     assert response.status_code == 200
     assert response.context["total"] == 4
-    assert response.context["page"].paginator.count == 0  # dossier access stays with the agencies
+    assert response.context["page"].paginator.count == 4
+    codes = {row["dossier"].code for row in response.context["rows"]}
+    assert codes == {d.code for d in july}
+    assert all(row["read_only"] and not row["link"] for row in response.context["rows"])
+    listed = AuditEntry.objects.get(action="ioc.dossiers_read", actor=province_leader)
+    assert sorted(listed.details["codes"]) == sorted(codes)
+    page = client.get(reverse("ioc:dossier", args=[july[1].code]))
+    assert page.status_code == 200
+    assert july[1].procedure_version.name in page.content.decode()
+    assert AuditEntry.objects.filter(
+        action="ioc.dossier_read", actor=province_leader, target=f"dossier:{july[1].code}"
+    ).exists()
+
+
+def test_the_read_only_dossier_page_is_404_for_an_agency_leader(client, july, cast):
+    from tinhso.audit.models import AuditEntry
+
+    client.force_login(cast.leader)
+    assert client.get(reverse("ioc:dossier", args=[july[2].code])).status_code == 404
+    assert client.get(reverse("ioc:dossier", args=[july[0].code])).status_code == 404
+    assert not AuditEntry.objects.filter(action="ioc.dossier_read").exists()
+    response = client.get(reverse("ioc:dossiers"), {**JULY, "metric": "received"})
+    assert not response.context["province_reader"]
+    assert not AuditEntry.objects.filter(action="ioc.dossiers_read").exists()
 
 
 def test_unknown_metric_is_404(client, cast):

@@ -118,10 +118,12 @@ def test_dossiers_behind_a_figure_respect_both_access_layers(cast, july, provinc
             end=JULY[1],
         )
         assert list(open_) == [d4]
-        # the province leader sees the figure but not the dossiers of the department
-        assert not selectors.dossiers_behind(
-            user=province_leader, metric="received", scope=Scope(), start=JULY[0], end=JULY[1]
-        ).exists()
+        # the province leader reads every dossier behind a figure (docs/security.md)
+        assert set(
+            selectors.dossiers_behind(
+                user=province_leader, metric="received", scope=Scope(), start=JULY[0], end=JULY[1]
+            )
+        ) == set(july)
         with pytest.raises(selectors.IocForbidden):
             selectors.dossiers_behind(
                 user=cast.leader, metric="received", scope=Scope(), start=JULY[0], end=JULY[1]
@@ -134,3 +136,33 @@ def test_dossiers_behind_a_figure_respect_both_access_layers(cast, july, provinc
                 start=JULY[0],
                 end=JULY[1],
             )
+
+
+def test_overdue_agrees_with_the_inbox_to_the_minute(cast, july):
+    """D4 is due Thu 31/7 09:00: at 10:00 the officials' inbox lists it under "Quá hạn"; the
+    operations centre counts it overdue the same minute, not only from the next day."""
+    from tinhso.backoffice.inbox import tab_conditions
+    from tinhso.calendars.worktime import get_calendar
+    from tinhso.dossiers.models import Dossier
+
+    d4 = july[3]
+    d4.refresh_from_db()
+    assert d4.due_at == datetime.datetime(2025, 7, 31, 9, 0, tzinfo=NOW.tzinfo)
+    for moment, late in ((8, 59), False), ((10, 0), True):
+        now = datetime.datetime(2025, 7, 31, *moment, tzinfo=NOW.tzinfo)
+        with time_machine.travel(now, tick=False):
+            inbox = Dossier.objects.filter(
+                tab_conditions(cast.leader, now, get_calendar())["qua-han"]
+            )
+            s = selectors.summary(scope=Scope(), start=JULY[0], end=JULY[1])
+            listed = selectors.dossiers_behind(
+                user=cast.leader,
+                metric="in_progress_overdue",
+                scope=Scope(agency_id=cast.dept.pk),
+                start=JULY[0],
+                end=JULY[1],
+            )
+            backlog = selectors.backlog(scope=Scope())
+        assert (d4 in inbox) is late
+        assert s.in_progress_overdue == int(late) == backlog.in_progress_overdue
+        assert [d.pk for d in listed] == ([d4.pk] if late else [])

@@ -153,7 +153,7 @@ def test_an_added_provider_files_pays_and_refunds_through_the_generic_routes(cas
     dossier.refresh_from_db()
     assert payment.status == "succeeded" and payment.provider_txn == f"FP-{payment.reference}"
     assert dossier.paid_amount == 100000 and dossier.paid_online
-    assert dossier.status == "received"
+    assert dossier.status == "processing"
     entry = dossier.history.get(action="payment_received")
     assert entry.details["reference"] == payment.reference and entry.details["amount"] == 100000
 
@@ -221,7 +221,7 @@ def test_a_missed_callback_is_settled_by_asking_the_added_provider(cast, client,
     assert payment.status == "succeeded" and payment.provider_txn == f"FP-{payment.reference}"
     succeeded = payment.events.get(kind="succeeded")
     assert succeeded.data["source"] == "query" and succeeded.actor == cast.clerk
-    assert dossier.paid_amount == 100000 and dossier.status == "received"
+    assert dossier.paid_amount == 100000 and dossier.status == "processing"
 
 
 def test_unregistered_provider_is_gone_from_the_routes_and_the_page(cast, client):

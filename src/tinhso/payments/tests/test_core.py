@@ -48,7 +48,7 @@ def test_confirmed_payment_resumes_the_waiting_dossier_once(cast):
     assert applied and paid.status == "succeeded"
     dossier.refresh_from_db()
     assert (
-        dossier.status == "received"
+        dossier.status == "processing"
         and dossier.paid_amount == 100000
         and dossier.paid_online is False
     )

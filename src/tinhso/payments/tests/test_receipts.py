@@ -180,7 +180,7 @@ def test_clerk_records_a_card_payment_at_the_counter_and_prints_the_receipt(cast
     )
     dossier.refresh_from_db()
     assert (
-        dossier.status == "received" and dossier.paid_amount == 100000 and not dossier.paid_online
+        dossier.status == "processing" and dossier.paid_amount == 100000 and not dossier.paid_online
     )
     pdf = client.get(f"/backoffice/thanh-toan/bien-lai/{payment.pk}/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"

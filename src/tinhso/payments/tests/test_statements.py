@@ -307,7 +307,7 @@ def test_accountant_matches_a_transfer_to_a_dossier_by_code(cast, client):
     assert payment.provider == "vietqr" and payment.status == "succeeded"
     assert payment.events.get(kind="succeeded").actor == cast.clerk
     dossier.refresh_from_db()
-    assert dossier.paid_amount == 100000 and dossier.status == "received"
+    assert dossier.paid_amount == 100000 and dossier.status == "processing"
 
 
 def test_accountant_matches_a_mismatch_only_to_an_equal_amount(cast, client):

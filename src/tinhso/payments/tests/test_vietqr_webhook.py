@@ -40,7 +40,7 @@ def test_signed_credit_with_the_reference_confirms_the_payment(
     payment.refresh_from_db()
     assert payment.status == "succeeded" and payment.provider_txn == "FT25329000001"
     payment.dossier.refresh_from_db()
-    assert payment.dossier.status == "received" and payment.dossier.paid_amount == 100000
+    assert payment.dossier.status == "processing" and payment.dossier.paid_amount == 100000
     assert payment.dossier.paid_online is True
     transfer = IncomingTransfer.objects.get()
     assert transfer.payment == payment and transfer.source == "webhook"

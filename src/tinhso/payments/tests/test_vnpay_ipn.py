@@ -90,7 +90,7 @@ def test_successful_ipn_pays_the_dossier_once_and_resumes_it(cast, secret):
     payment.refresh_from_db()
     dossier.refresh_from_db()
     assert payment.status == "succeeded" and payment.provider_txn == "14000123"
-    assert dossier.paid_amount == 100000 and dossier.paid_online and dossier.status == "received"
+    assert dossier.paid_amount == 100000 and dossier.paid_online and dossier.status == "processing"
     # Duplicates and replays: "02", nothing applied twice.
     assert [ipn(params) for _ in range(3)] == ["02", "02", "02"]
     dossier.refresh_from_db()

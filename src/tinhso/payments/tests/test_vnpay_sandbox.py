@@ -133,7 +133,7 @@ def test_paying_on_the_sandbox_confirms_through_the_ipn_and_returns_to_the_merch
     payment.refresh_from_db()
     dossier.refresh_from_db()
     assert payment.status == "succeeded" and payment.provider_txn.isdigit()
-    assert dossier.paid_amount == 100000 and dossier.status == "received"
+    assert dossier.paid_amount == 100000 and dossier.status == "processing"
     txn = store.load("DEMOTS01", payment.reference)
     assert [d["answer"]["RspCode"] for d in txn.deliveries] == ["00"]
     page = client.get(local(response["Location"]))

@@ -1,4 +1,5 @@
-"""Template helpers of the portal: money in đồng, working days, accessible form widgets."""
+"""Template helpers of the portal and the back office: money in đồng, counts with a thousands dot,
+payment providers in words, working days, accessible form widgets."""
 
 from decimal import Decimal
 from typing import Any
@@ -7,6 +8,9 @@ from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+
+from tinhso.documents import formatting
+from tinhso.payments.providers import get_provider
 
 register = template.Library()
 
@@ -19,6 +23,29 @@ def dong(amount: int | None) -> str:
     if amount == 0:
         return _("Miễn phí")
     return f"{int(amount):,}".replace(",", ".") + " đ"
+
+
+@register.filter
+def money(amount: int | None) -> str:
+    """200000 -> "200.000 đồng" (0 stays "0 đồng": an amount, not a price label)."""
+    return "" if amount is None else formatting.dong(int(amount))
+
+
+@register.filter
+def number(value: Decimal | int | float | None) -> str:
+    """A count or quantity as a Vietnamese reader writes it: 4000 -> "4.000", 0.5 -> "0,5"."""
+    if value is None or value == "":
+        return ""
+    return formatting.vn_number(Decimal(str(value)))
+
+
+@register.filter
+def provider_label(provider_id: str) -> str:
+    """A payment provider's name in words ("vnpay" -> its label); an unknown id stays as is."""
+    try:
+        return str(get_provider(provider_id).label)
+    except KeyError:
+        return provider_id
 
 
 @register.filter

@@ -7,6 +7,9 @@
   var valueSelect = document.getElementById("chart-value");
   var labelSelect = document.getElementById("chart-label");
   var chart = window.echarts.init(box);
+  // Numbers as the page's reader writes them: in Vietnamese 4.000 and 0,5.
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || "vi", { maximumFractionDigits: 4 });
+  function number(v) { return typeof v === "number" && isFinite(v) ? numbers.format(v) : (v == null ? "—" : String(v)); }
 
   function draw() {
     var value = valueSelect.value;
@@ -21,10 +24,10 @@
       if (!body.success) { return; }
       var records = body.result.records;
       chart.setOption({
-        tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis", valueFormatter: number },
         grid: { left: 60, right: 20, bottom: 80 },
         xAxis: { type: "category", data: records.map(function (r) { return String(r[0]); }), axisLabel: { rotate: 45 } },
-        yAxis: { type: "value", name: value },
+        yAxis: { type: "value", name: value, axisLabel: { formatter: number } },
         series: [{ type: "bar", name: value, data: records.map(function (r) { return r[1]; }) }]
       }, true);
     });

@@ -17,13 +17,20 @@
     apply();
   }
 
+  // Numbers as the page's reader writes them: in Vietnamese 4.000 and 0,5 (ECharts' own default
+  // is 4,000 and 0.5).
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || "vi", { maximumFractionDigits: 2 });
+  function number(value) {
+    return typeof value === "number" && isFinite(value) ? numbers.format(value) : (value == null ? "—" : String(value));
+  }
+
   function option(data) {
     var rateAxis = data.series.some(function (s) { return s.axis === 1; });
-    var yAxis = [{ type: "value", name: data.unit || "", minInterval: 1 }];
-    if (rateAxis) { yAxis.push({ type: "value", name: "%", max: 100, min: 0 }); }
+    var yAxis = [{ type: "value", name: data.unit || "", minInterval: 1, axisLabel: { formatter: number } }];
+    if (rateAxis) { yAxis.push({ type: "value", name: "%", max: 100, min: 0, axisLabel: { formatter: number } }); }
     return {
       animation: false,
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", valueFormatter: number },
       legend: { top: 0, type: "scroll" },
       grid: { left: 48, right: rateAxis ? 48 : 16, top: 40, bottom: 32, containLabel: true },
       xAxis: data.time ? { type: "time" } : { type: "category", data: data.labels },

@@ -9,19 +9,26 @@
   var vi = lang.indexOf("vi") === 0;
   var names = vi ? { min: "Thấp nhất", mean: "Trung bình", max: "Cao nhất" }
                  : { min: "Minimum", mean: "Mean", max: "Maximum" };
+  // Numbers as the page's reader writes them: in Vietnamese 0,5 g/L and 4.000 (ECharts' own
+  // default is 0.5 and 4,000).
+  var numbers = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+  function number(value) {
+    return typeof value === "number" && isFinite(value) ? numbers.format(value) : (value == null ? "—" : String(value));
+  }
   var limits = chart.thresholds.filter(function (t) { return t.value <= 4; }).map(function (t) {
-    return { yAxis: t.value, name: t.name, label: { formatter: t.name + " " + t.value, position: "insideEndTop" } };
+    return { yAxis: t.value, name: t.name,
+             label: { formatter: t.name + " " + number(t.value) + " g/L", position: "insideEndTop" } };
   });
   function draw(id, series) {
     var el = document.getElementById(id);
     if (!el) { return; }
     var instance = echarts.init(el);
     instance.setOption({
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return number(v) + " g/L"; } },
       legend: { top: 0 },
       grid: { left: 45, right: 15, top: 30, bottom: 55 },
       xAxis: { type: "time" },
-      yAxis: { type: "value", name: "g/L" },
+      yAxis: { type: "value", name: "g/L", axisLabel: { formatter: number } },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }],
       series: series
     });

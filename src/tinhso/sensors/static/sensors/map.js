@@ -8,6 +8,8 @@
   var markers = JSON.parse(data.textContent);
   if (!markers.length) { el.hidden = true; return; }
   var colours = ["#2b83ba", "#abdda4", "#ffffbf", "#fdae61", "#d7191c"];
+  var grams = new Intl.NumberFormat(document.documentElement.lang || "vi",
+    { minimumFractionDigits: 2, maximumFractionDigits: 2 });  // 0,50 g/L in Vietnamese
   var map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
   var bounds = [];
   markers.forEach(function (m) {
@@ -22,7 +24,7 @@
     text.appendChild(link);
     var detail = document.createElement("div");
     var arrow = { up: " ↑", down: " ↓", steady: " →" }[m.trend] || "";
-    detail.textContent = (m.value === null ? "—" : m.value.toFixed(2) + " g/L" + arrow) +
+    detail.textContent = (m.value === null ? "—" : grams.format(m.value) + " g/L" + arrow) +
       (m.time ? " · " + m.time : "") + " · " + m.river;
     text.appendChild(detail);
     marker.bindPopup(text);
