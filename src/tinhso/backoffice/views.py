@@ -551,28 +551,27 @@ def counter_find(request: HttpRequest) -> HttpResponse:
     try:
         dossier = selectors.dossier_for_receipt(user, code)
     except selectors.DossierNotFound:
-        log_event(
-            action="dossier.view",
-            actor=user,
-            target=f"dossier:{code}",
-            details={"view": "receipt"},
-            request=request,
-            outcome="failure",
-        )
+        _audit_receipt_view(request, user, code, "failure")
         return _counter_pick(request, user, not_found=code, status=404)
     return _receipt_page(request, user, dossier)
+
+
+def _audit_receipt_view(request: HttpRequest, user: User, code: str | None, outcome: str) -> None:
+    """A counter's look-up of a dossier by code, found or not, in the audit log."""
+    log_event(
+        action="dossier.view",
+        actor=user,
+        target=f"dossier:{code}",
+        details={"view": "receipt"},
+        request=request,
+        outcome=outcome,
+    )
 
 
 def _receipt_page(
     request: HttpRequest, user: User, dossier: Dossier, error: str = "", status: int = 200
 ) -> HttpResponse:
-    log_event(
-        action="dossier.view",
-        actor=user,
-        target=f"dossier:{dossier.code}",
-        details={"view": "receipt"},
-        request=request,
-    )
+    _audit_receipt_view(request, user, dossier.code, "success")
     return _render(
         request,
         "backoffice/counter_receive.html",

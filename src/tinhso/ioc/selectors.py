@@ -360,17 +360,20 @@ def _open(
     late_today: dict[Any, int] = {}
     if any(r["due_today"] for r in grouped.values()):
         late_today = _overdue_since_this_morning(where, start, end, column)
-    out: dict[Any, dict[str, int]] = {}
-    for key, r in grouped.items():
-        total = int(r["in_progress"] or 0)
-        late = int(r["in_progress_overdue"] or 0) + late_today.get(key, 0)
-        out[key] = {
-            "in_progress": total,
-            "in_progress_overdue": late,
-            "in_progress_on_time": total - late,
-            "in_progress_paused": int(r["in_progress_paused"] or 0),
-        }
-    return out
+    return {key: _in_progress(r, late_today.get(key, 0)) for key, r in grouped.items()}
+
+
+def _in_progress(row: dict[str, Any], late_today: int = 0) -> dict[str, int]:
+    """An aggregate row of open dossiers as the figures show it: in progress, of which overdue
+    (plus ``late_today``, those due today whose appointment has passed), on time and paused."""
+    total = int(row["in_progress"] or 0)
+    late = int(row["in_progress_overdue"] or 0) + late_today
+    return {
+        "in_progress": total,
+        "in_progress_overdue": late,
+        "in_progress_on_time": total - late,
+        "in_progress_paused": int(row["in_progress_paused"] or 0),
+    }
 
 
 def _overdue_since_this_morning(
@@ -425,16 +428,7 @@ def _open_at_end(
         grouped = {None: rows.aggregate(**annotations)}
     else:
         grouped = {r[column]: r for r in rows.values(column).annotate(**annotations).order_by()}
-    out: dict[Any, dict[str, int]] = {}
-    for key, r in grouped.items():
-        total, late = int(r["in_progress"] or 0), int(r["in_progress_overdue"] or 0)
-        out[key] = {
-            "in_progress": total,
-            "in_progress_overdue": late,
-            "in_progress_on_time": total - late,
-            "in_progress_paused": int(r["in_progress_paused"] or 0),
-        }
-    return out
+    return {key: _in_progress(r) for key, r in grouped.items()}
 
 
 def open_as_of(

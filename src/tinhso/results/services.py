@@ -135,6 +135,17 @@ def can_prepare(user: User, dossier: Dossier) -> bool:
     return Role.SPECIALIST in roles_on(user, dossier, "competent")
 
 
+def _lock_draft(dossier: Dossier) -> tuple[Dossier, "ResultDraft | None", str]:
+    """In a transaction: the dossier locked and checked preparable, its draft (locked; None
+    before the first) and the code of its procedure's main result paper."""
+    locked = (
+        Dossier.objects.select_for_update().select_related("procedure_version").get(pk=dossier.pk)
+    )
+    _check_preparable(locked)
+    draft = ResultDraft.objects.select_for_update().filter(dossier=locked).first()
+    return locked, draft, locked.procedure_version.main_result_paper.get("code", "")
+
+
 def prepare_result(*, user: User, dossier: Dossier, fields: Any) -> ResultDraft:
     """Record (or replace) the draft result of ``dossier`` with the fields its main result paper
     asks for. Atomic and audited; a new revision each time."""
@@ -144,14 +155,7 @@ def prepare_result(*, user: User, dossier: Dossier, fields: Any) -> ResultDraft:
         )
     checked = validate_result_fields(dossier.procedure_version, fields)
     with transaction.atomic():
-        locked = (
-            Dossier.objects.select_for_update()
-            .select_related("procedure_version")
-            .get(pk=dossier.pk)
-        )
-        _check_preparable(locked)
-        draft = ResultDraft.objects.select_for_update().filter(dossier=locked).first()
-        paper = locked.procedure_version.main_result_paper.get("code", "")
+        locked, draft, paper = _lock_draft(dossier)
         if draft is None:
             draft = ResultDraft.objects.create(
                 dossier=locked, paper_code=paper, fields=checked, prepared_by=user
@@ -194,14 +198,7 @@ def attach_result_file(*, user: User, dossier: Dossier, upload: CheckedUpload) -
     )
     try:
         with transaction.atomic():
-            locked = (
-                Dossier.objects.select_for_update()
-                .select_related("procedure_version")
-                .get(pk=dossier.pk)
-            )
-            _check_preparable(locked)
-            draft = ResultDraft.objects.select_for_update().filter(dossier=locked).first()
-            paper = locked.procedure_version.main_result_paper.get("code", "")
+            locked, draft, paper = _lock_draft(dossier)
             if draft is None:
                 draft = ResultDraft(dossier=locked, paper_code=paper, fields={}, revision=0)
             previous = draft.file.name if draft.file else ""
