@@ -13,7 +13,7 @@ from tinhso.accounts.models import ApiToken
 from tinhso.dossiers import services
 from tinhso.dossiers.models import STATUS_CODES, Dossier, HistoryEntry, Status
 from tinhso.dossiers.workflow import ACTIONS
-from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.testing import file_online, make_cast, pdf_upload
 from tinhso.uploads import check_upload
 
 from .test_transitions import dossier_in
@@ -121,13 +121,7 @@ def act(user, dossier, action, **kw):
 def at_last_step(cast) -> Dossier:
     """A department dossier approved by the leader: only the result's issue is left."""
     with time_machine.travel(NOW, tick=False):
-        dossier, _created = services.file_dossier(
-            user=cast.citizen,
-            version=cast.province_procedure,
-            data=FORM_DATA,
-            applicant=services.Applicant.from_user(cast.citizen),
-            files=[services.NewFile("TK", check_upload(pdf_upload()))],
-        )
+        dossier = file_online(cast)
         dossier = act(cast.clerk, dossier, "receive")
         dossier = act(cast.specialist, dossier, "complete_step")
         dossier = act(cast.leader, dossier, "approve")
@@ -155,13 +149,7 @@ def test_a_fee_asked_for_at_the_last_step_goes_from_6_to_9_with_the_result(cast)
 
 def test_6_to_9_only_at_the_last_step(cast):
     with time_machine.travel(NOW, tick=False):
-        dossier, _created = services.file_dossier(
-            user=cast.citizen,
-            version=cast.province_procedure,
-            data=FORM_DATA,
-            applicant=services.Applicant.from_user(cast.citizen),
-            files=[services.NewFile("TK", check_upload(pdf_upload()))],
-        )
+        dossier = file_online(cast)
         dossier = act(cast.clerk, dossier, "receive")
         dossier = act(cast.specialist, dossier, "request_payment")
         with pytest.raises(services.ActionNotAllowed) as refused:
@@ -172,13 +160,7 @@ def test_6_to_9_only_at_the_last_step(cast):
 
 def test_a_fee_paid_online_resumes_into_processing_not_back_to_received(cast):
     with time_machine.travel(NOW, tick=False):
-        dossier, _created = services.file_dossier(
-            user=cast.citizen,
-            version=cast.province_procedure,
-            data=FORM_DATA,
-            applicant=services.Applicant.from_user(cast.citizen),
-            files=[services.NewFile("TK", check_upload(pdf_upload()))],
-        )
+        dossier = file_online(cast)
         dossier = act(cast.clerk, dossier, "receive")
         dossier = act(cast.specialist, dossier, "request_payment")
         assert dossier.resume_status == Status.RECEIVED
@@ -190,13 +172,7 @@ def test_a_fee_paid_online_resumes_into_processing_not_back_to_received(cast):
 
 def test_a_supplement_asked_for_at_receipt_goes_back_to_1(cast):
     with time_machine.travel(NOW, tick=False):
-        dossier, _created = services.file_dossier(
-            user=cast.citizen,
-            version=cast.province_procedure,
-            data=FORM_DATA,
-            applicant=services.Applicant.from_user(cast.citizen),
-            files=[services.NewFile("TK", check_upload(pdf_upload()))],
-        )
+        dossier = file_online(cast)
         dossier = act(cast.clerk, dossier, "request_supplement", comment="Thiếu", items=["Bản sao"])
         dossier = services.supplement_dossier(
             user=cast.citizen,
