@@ -110,6 +110,14 @@ class Payment(models.Model):
             return False
         return self.expires_at is None or self.expires_at > (now or timezone.now())
 
+    def status_shown(self, now: datetime.datetime | None = None) -> str:
+        """The status as pages show it: a pending attempt past its time reads "expired" at once,
+        before the sweep (``payments.expiry``, a beat task that ``make run`` does not start)
+        records it."""
+        if self.status == PaymentStatus.PENDING and not self.is_live(now):
+            return str(PaymentStatus.EXPIRED.label)
+        return str(self.get_status_display())
+
     def can_move_to(self, status: str) -> bool:
         return status in TRANSITIONS[self.status]
 

@@ -225,3 +225,15 @@ def test_agency_leader_sees_only_own_row_of_index766(client, july, cast):
     client.force_login(cast.leader)
     response = client.get(reverse("ioc:index766"), {"period": "2025-07"})
     assert [row.key for row in response.context["rows"]] == [str(cast.dept.pk)]
+
+
+def test_a_province_leader_lands_on_the_operations_centre_an_agency_leader_on_the_back_office(
+    cast, province_leader
+):
+    from django.urls import reverse
+
+    from tinhso.accounts import landing
+
+    assert landing.home_url(province_leader) == reverse("ioc:dashboard")
+    assert landing.home_url(cast.leader) == reverse("backoffice:inbox")
+    assert landing.home_url(cast.clerk) == reverse("backoffice:inbox")

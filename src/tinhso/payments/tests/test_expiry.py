@@ -153,10 +153,13 @@ def test_expired_vietqr_reference_leaves_the_page_and_a_new_one_is_offered(cast,
     page = client.get(f"/ho-so/{dossier.code}/").content.decode()
     assert payment.reference in page and "data-vietqr" in page
     assert f"/payments/vietqr/start/{dossier.code}" not in page  # the live one is the one to pay
+    assert "Chờ thanh toán" in page and "Đã hết hạn" not in page
     with after(payment):
-        # Past its time, even before the worker runs: no QR, VietQR offered again.
+        # Past its time, even before the worker runs: no QR, VietQR offered again, and the
+        # attempt reads "expired" in the list of payments.
         page = client.get(f"/ho-so/{dossier.code}/").content.decode()
         assert "data-vietqr" not in page and f"/payments/vietqr/start/{dossier.code}" in page
+        assert "Đã hết hạn" in page and "Chờ thanh toán" not in page
         assert expiry.expire_pending_payments().expired == 1  # no query interface: expired
         again = client.post(f"/payments/vietqr/start/{dossier.code}")
         assert again.status_code == 302
