@@ -314,6 +314,16 @@ def file_online(cast: Cast) -> Any:
     return dossier
 
 
+def bring_supplement(cast: Cast, dossier: Any) -> Any:
+    """The cast's citizen brings a supplement: a scanned identity card (document ``CCCD``)."""
+    return services.supplement_dossier(
+        user=cast.citizen,
+        dossier=dossier,
+        document_code="CCCD",
+        uploads=[check_upload(pdf_upload())],
+    )
+
+
 def record_lost_event(
     dossier: Any, history_seq: int, payload: dict[str, str], *, age_seconds: float
 ) -> None:

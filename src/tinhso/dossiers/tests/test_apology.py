@@ -17,7 +17,7 @@ from tinhso.calendars.models import CalendarOverride
 from tinhso.dossiers import services
 from tinhso.dossiers.models import DailyCounter, Dossier, HistoryEntry
 from tinhso.ioc.facts import facts_for
-from tinhso.testing import FORM_DATA, make_cast, make_staff, pdf_upload
+from tinhso.testing import FORM_DATA, bring_supplement, make_cast, make_staff, pdf_upload
 from tinhso.uploads import check_upload
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -378,12 +378,7 @@ def test_without_an_apology_a_supplement_pause_moves_the_original_date_too(cast)
 
 def supplement(cast, dossier, when):
     with time_machine.travel(when, tick=False):
-        return services.supplement_dossier(
-            user=cast.citizen,
-            dossier=dossier,
-            document_code="CCCD",
-            uploads=[check_upload(pdf_upload())],
-        )
+        return bring_supplement(cast, dossier)
 
 
 def test_apology_during_a_pause_is_judged_against_the_due_date_after_the_pause(cast):

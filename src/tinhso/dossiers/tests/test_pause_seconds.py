@@ -10,8 +10,7 @@ import time_machine
 from tinhso.calendars.worktime import get_calendar
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
-from tinhso.testing import FORM_DATA, make_cast, pdf_upload
-from tinhso.uploads import check_upload
+from tinhso.testing import bring_supplement, file_online, make_cast
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -35,18 +34,17 @@ def act(user, dossier, action, when, **kw):
 
 def received(cast, when):
     with time_machine.travel(when, tick=False):
-        dossier, _ = services.file_dossier(
-            user=cast.citizen,
-            version=cast.province_procedure,
-            data=FORM_DATA,
-            applicant=services.Applicant.from_user(cast.citizen),
-            files=[services.NewFile("TK", check_upload(pdf_upload()))],
-        )
+        dossier = file_online(cast)
     return act(cast.clerk, dossier, "receive", when)
 
 
 def paused_and_resumed(cast, received_at, paused_at, resumed_at):
-    dossier = received(cast, received_at)
+    return pause_and_resume(cast, received(cast, received_at), paused_at, resumed_at)
+
+
+def pause_and_resume(cast, dossier, paused_at, resumed_at):
+    """A supplement asked for at ``paused_at`` and brought at ``resumed_at``: the due date
+    before the pause and the dossier after it."""
     due_before = dossier.due_at
     act(
         cast.specialist,
@@ -57,12 +55,7 @@ def paused_and_resumed(cast, received_at, paused_at, resumed_at):
         items=["Giấy khai sinh"],
     )
     with time_machine.travel(resumed_at, tick=False):
-        services.supplement_dossier(
-            user=cast.citizen,
-            dossier=Dossier.objects.get(pk=dossier.pk),
-            document_code="CCCD",
-            uploads=[check_upload(pdf_upload())],
-        )
+        bring_supplement(cast, Dossier.objects.get(pk=dossier.pk))
     return due_before, Dossier.objects.get(pk=dossier.pk)
 
 
@@ -93,28 +86,8 @@ def test_a_dossier_already_late_at_the_pause_stays_late_by_the_same_seconds(cast
     assert dossier.due_at is not None
     paused_at = cal.add_working_time(dossier.due_at, datetime.timedelta(minutes=70, seconds=25))
     resumed_at = at(2025, 7, 1, 9, 0, 0)
-    due_before, after = paused_and_resumed_late(cast, dossier, paused_at, resumed_at)
+    due_before, after = pause_and_resume(cast, dossier, paused_at, resumed_at)
     assert after.due_at is not None
     late = cal.working_time_between(due_before, paused_at)
     assert late == datetime.timedelta(minutes=70, seconds=25)
     assert cal.working_time_between(after.due_at, resumed_at) == late
-
-
-def paused_and_resumed_late(cast, dossier, paused_at, resumed_at):
-    due_before = dossier.due_at
-    act(
-        cast.specialist,
-        dossier,
-        "request_supplement",
-        paused_at,
-        comment="Thiếu bản sao giấy khai sinh",
-        items=["Giấy khai sinh"],
-    )
-    with time_machine.travel(resumed_at, tick=False):
-        services.supplement_dossier(
-            user=cast.citizen,
-            dossier=Dossier.objects.get(pk=dossier.pk),
-            document_code="CCCD",
-            uploads=[check_upload(pdf_upload())],
-        )
-    return due_before, Dossier.objects.get(pk=dossier.pk)

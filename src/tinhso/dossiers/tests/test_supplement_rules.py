@@ -11,7 +11,7 @@ from tinhso.backoffice import display
 from tinhso.calendars.worktime import get_calendar
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Pause
-from tinhso.testing import FORM_DATA, make_cast, pdf_upload
+from tinhso.testing import FORM_DATA, bring_supplement, make_cast, pdf_upload
 from tinhso.uploads import check_upload
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -61,12 +61,7 @@ def request(user, dossier, when, comment="Thiếu bản sao giấy khai sinh"):
 
 def supplement(cast, dossier, when):
     with time_machine.travel(when, tick=False):
-        return services.supplement_dossier(
-            user=cast.citizen,
-            dossier=dossier,
-            document_code="CCCD",
-            uploads=[check_upload(pdf_upload())],
-        )
+        return bring_supplement(cast, dossier)
 
 
 def test_second_request_by_the_specialist_is_409_and_changes_nothing(cast):
