@@ -29,6 +29,9 @@ from tinhso.audit.services import log_event
 from tinhso.backoffice import display, inbox
 from tinhso.backoffice.counter import counter_agencies, counter_of, receivable_versions
 from tinhso.backoffice.forms import ActionForm, ApplicantForm, action_form, staff_of
+from tinhso.backoffice.results import FILE_FIELD as RESULT_FILE_FIELD
+from tinhso.backoffice.results import ResultPanel
+from tinhso.backoffice.results import panel as result_panel
 from tinhso.calendars.worktime import WorkCalendar, get_calendar
 from tinhso.documents.formatting import dong
 from tinhso.documents.models import SlipKind
@@ -36,8 +39,12 @@ from tinhso.documents.services import render_control_slip
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import CLOCK_RUNNING, Channel, Dossier, Status
 from tinhso.dossiers.workflow import ACTIONS
-from tinhso.procedures.forms import SchemaForm, check_documents, document_inputs
+from tinhso.procedures.forms import DATA_PREFIX, SchemaForm, check_documents, document_inputs
 from tinhso.procedures.models import ProcedureVersion, WorkflowStep
+from tinhso.results import selectors as result_selectors
+from tinhso.results import services as result_services
+from tinhso.results.models import ResultDocument
+from tinhso.results.views import pdf_response
 from tinhso.uploads import UploadRejected, check_upload
 
 # The next step of the work: shown open and first. "claim" is a plain button after them.
@@ -233,7 +240,11 @@ def _action_panels(
 
 
 def _dossier_page(
-    request: HttpRequest, dossier: Dossier, posted: ActionForm | None = None, status: int = 200
+    request: HttpRequest,
+    dossier: Dossier,
+    posted: ActionForm | None = None,
+    status: int = 200,
+    result: ResultPanel | None = None,
 ) -> HttpResponse:
     user = official(request)
     now, cal = timezone.now(), get_calendar()
@@ -263,6 +274,8 @@ def _dossier_page(
         else None,
         "supplement_overdue": display.supplement_overdue(dossier, now),
         "fee": dong(dossier.fee_amount) if dossier.fee_amount else "",
+        "result": result or result_panel(user, dossier),
+        "result_file_field": RESULT_FILE_FIELD,
         **_step_info(dossier, now, cal),
     }
     return _render(request, "backoffice/dossier.html", context, status=status)
@@ -326,6 +339,87 @@ def _perform(user: User, dossier: Dossier, form: ActionForm) -> None:
         )
         return
     services.perform_action(user=user, dossier=dossier, request=form.to_request())
+
+
+# --- the result (issue 15) ------------------------------------------------------------------
+
+
+@require_POST
+@staff_required
+def result_draft_save(request: HttpRequest, code: str) -> HttpResponse:
+    """Save the draft result: the fields of the result paper (when any was posted) and/or the
+    PDF another system produced."""
+    user = official(request)
+    dossier = selectors.dossier_for_official(user, code)
+    form = SchemaForm(dossier.procedure_version.result_schema)
+    fields = form.bind(request.POST)
+    upload = request.FILES.get(RESULT_FILE_FIELD)
+    has_fields = any(key.startswith(DATA_PREFIX) for key in request.POST)
+    if not has_fields and upload is None:
+        messages.error(request, _("Hãy nhập nội dung kết quả hoặc chọn tệp PDF."))
+        return redirect("backoffice:dossier", code=code)
+
+    def again(status: int, file_error: str = "") -> HttpResponse:
+        panel = result_panel(user, dossier, form=form, file_error=file_error)
+        return _dossier_page(request, dossier, status=status, result=panel)
+
+    if has_fields and not form.validate():
+        return again(400)
+    try:
+        if has_fields:
+            result_services.prepare_result(user=user, dossier=dossier, fields=fields)
+        if upload is not None:
+            result_services.attach_result_file(
+                user=user, dossier=dossier, upload=check_upload(upload, RESULT_FILE_FIELD)
+            )
+    except UploadRejected as exc:
+        return again(400, exc.message)
+    except result_services.ResultError as exc:
+        if exc.field and exc.field.startswith("fields."):
+            form.add_error(exc.field.removeprefix("fields.").split(".")[0], exc.message)
+            return again(exc.status)
+        if exc.field == "file":
+            return again(exc.status, exc.message)
+        messages.error(request, exc.message)
+        return redirect("backoffice:dossier", code=code)
+    messages.success(request, _("Đã lưu dự thảo kết quả của hồ sơ %(code)s.") % {"code": code})
+    return redirect("backoffice:dossier", code=code)
+
+
+@require_GET
+@staff_required
+def result_draft_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """The draft as it will be signed, the register number a placeholder; never cached."""
+    try:
+        dossier = result_selectors.dossier_for_agency_official(official(request), code)
+    except result_selectors.DossierNotFound:
+        raise Http404 from None
+    draft = result_selectors.draft_of(dossier)
+    if draft is None:
+        raise Http404
+    response = HttpResponse(result_services.render_draft_pdf(draft), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="du-thao-ket-qua-{dossier.code}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@staff_required
+def result_signed_pdf(request: HttpRequest, code: str) -> FileResponse:
+    """The signed result, for an official who may see the dossier; audited like any download."""
+    user = official(request)
+    dossier = selectors.dossier_for_official(user, code)
+    document = ResultDocument.objects.filter(dossier=dossier, signed_at__isnull=False).first()
+    if document is None:
+        raise Http404
+    log_event(
+        action="attachment.download",
+        actor=user,
+        target=f"dossier:{dossier.code}",
+        details={"document": "result", "id": document.pk},
+        request=request,
+    )
+    return pdf_response(document)
 
 
 @require_GET

@@ -52,7 +52,14 @@ FINISHED = frozenset({Status.RESULT_READY, *TERMINAL})
 COUNTER_ACTIONS = frozenset({"receive", "return_result"})
 APPLICANT_ROLE = "applicant"  # HistoryEntry.actor_role of the dossier's owner
 # History actions that are a hand-over, i.e. a row of the control slip (R-LC-5).
-HANDOVER_ACTIONS = ("receive", "complete_step", "approve", "issue_result", "return_result")
+HANDOVER_ACTIONS = (
+    "receive",
+    "complete_step",
+    "approve",
+    "send_back",
+    "issue_result",
+    "return_result",
+)
 
 
 def _handover_notes() -> dict[str, str]:
@@ -60,6 +67,7 @@ def _handover_notes() -> dict[str, str]:
         "receive": _("Đã tiếp nhận"),
         "complete_step": _("Đã xử lý"),
         "approve": _("Đã phê duyệt"),
+        "send_back": _("Trả lại để xử lý lại"),
         "issue_result": _("Đã có kết quả"),
         "return_result": _("Đã trả kết quả"),
     }

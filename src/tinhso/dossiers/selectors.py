@@ -225,7 +225,10 @@ def acting_role(
     roles = held.roles(spec.scope) & allowed
     if not roles:
         return None
-    if spec.name in ("complete_step", "approve") and dossier.assignee_id not in (None, user.pk):
+    if spec.name in ("complete_step", "approve", "send_back") and dossier.assignee_id not in (
+        None,
+        user.pk,
+    ):
         return None
     return sorted(roles)[0]
 

@@ -30,7 +30,7 @@ from tinhso.accounts.access import agency_roles, clerk_agency_ids, counter_agenc
 from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency, Role
 from tinhso.calendars.worktime import WorkCalendar, get_calendar
-from tinhso.dossiers import events
+from tinhso.dossiers import events, guards
 from tinhso.dossiers.models import (
     Attachment,
     Channel,
@@ -682,6 +682,13 @@ def approve_dossier(*, user: User, dossier: Dossier, comment: str = "") -> Dossi
     return _act(user=user, dossier=dossier, request=ActionRequest("approve", comment=comment))
 
 
+def send_back(*, user: User, dossier: Dossier, comment: str) -> Dossier:
+    """Trả lại để xử lý lại (the leader's step): the draft result goes back to the specialist of
+    the previous step with the leader's comment. No number is used (the result is numbered and
+    signed only by the approval), so the register has no gaps."""
+    return _act(user=user, dossier=dossier, request=ActionRequest("send_back", comment=comment))
+
+
 def issue_result(*, user: User, dossier: Dossier, comment: str = "") -> Dossier:
     """Ban hành kết quả: the dossier has its result (the e-result is signed after the commit)."""
     return _act(user=user, dossier=dossier, request=ActionRequest("issue_result", comment=comment))
@@ -773,6 +780,7 @@ _USE_CASES: dict[str, UseCase] = {
     "supplement": lambda u, d, r: resume_after_supplement(user=u, dossier=d, comment=r.comment),
     "complete_step": lambda u, d, r: complete_step(user=u, dossier=d, comment=r.comment),
     "approve": lambda u, d, r: approve_dossier(user=u, dossier=d, comment=r.comment),
+    "send_back": lambda u, d, r: send_back(user=u, dossier=d, comment=r.comment),
     "issue_result": lambda u, d, r: issue_result(user=u, dossier=d, comment=r.comment),
     "return_result": lambda u, d, r: return_result(
         user=u,
@@ -835,6 +843,9 @@ def _act(
                 % {"action": spec.label, "status": locked.get_status_display()},
                 "action",
             )
+        refused = guards.refusal(spec.name, user=user, dossier=locked)
+        if refused is not None:
+            raise ActionNotAllowed(refused.message, refused.field)
         from_status = locked.status
         step = current_step(locked) if spec.step_action else None
         handler = _HANDLERS[spec.name]
@@ -1131,6 +1142,31 @@ def _complete_step(d: Dossier, user: User, req: ActionRequest, now: datetime.dat
     return None, None, details, outcome
 
 
+def _send_back(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    """Back to the previous processing step, to the official who completed it (a leader's step
+    right after receipt cannot be sent back: there is no processing step to return to)."""
+    steps = {step.position: step for step in d.procedure_version.steps.all()}
+    previous = steps.get(d.step_position - 1)
+    if previous is None or previous.action != "complete_step":
+        raise ActionNotAllowed(
+            _("Quy trình của thủ tục không có bước xử lý trước bước phê duyệt để trả lại."),
+            "action",
+        )
+    outcome, details = _step_outcome(d, now)
+    last = (
+        HistoryEntry.objects.filter(
+            dossier_id=d.pk, action="complete_step", step_position=previous.position
+        )
+        .order_by("-seq")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    d.step_position = previous.position
+    d.step_started_at = now
+    d.assignee_id = last
+    return None, None, details | {"to_step": previous.position}, outcome
+
+
 def _issue_result(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
     paid: dict[str, Any] = {}
     if d.status == Status.AWAITING_PAYMENT:
@@ -1365,6 +1401,7 @@ _HANDLERS = {
     "supplement": _supplement,
     "complete_step": _complete_step,
     "approve": _complete_step,
+    "send_back": _send_back,
     "issue_result": _issue_result,
     "return_result": _return_result,
     "request_payment": _request_payment,

@@ -95,6 +95,16 @@ ACTIONS: dict[str, ActionSpec] = {
             step_action="approve",
         ),
         ActionSpec(
+            "send_back",
+            _("Trả lại để xử lý lại"),
+            _s(S.RECEIVED, S.PROCESSING),
+            S.PROCESSING,
+            frozenset({Role.LEADER}),
+            comment_required=True,
+            step_action="approve",
+            public=False,
+        ),
+        ActionSpec(
             "issue_result",
             _("Ban hành kết quả"),
             # 6 → 9 where the spec allows it: a fee asked for at the last step, paid at the counter
@@ -183,7 +193,7 @@ SYSTEM_EVENTS = {
 
 # Actions that hand the dossier over between people or units: one row each on the control slip.
 HANDOVER_ACTIONS = frozenset(
-    {"receive", "complete_step", "approve", "issue_result", "return_result"}
+    {"receive", "complete_step", "approve", "send_back", "issue_result", "return_result"}
 )
 
 # History comments written to the applicant (shown to them and in their data export); the comments

@@ -50,6 +50,7 @@ from tinhso.procedures.selectors import (
     version_by_code,
 )
 from tinhso.results.models import ResultDocument
+from tinhso.results.selectors import HANDED_OVER
 from tinhso.stores.models import StoredDocument
 from tinhso.stores.selectors import documents_for
 from tinhso.uploads import CheckedUpload, UploadRejected, check_upload
@@ -444,7 +445,10 @@ def _render_dossier(
         and dossier.original_due_at != dossier.due_at,
         **_upload_limits(),
         **payment_context(user, dossier),
-        "result": ResultDocument.objects.filter(dossier=dossier).first(),
+        # Signed at the leader's approval, shown to the applicant once handed over.
+        "result": ResultDocument.objects.filter(dossier=dossier).first()
+        if dossier.status in HANDED_OVER
+        else None,
     }
     return render(request, "portal/dossier.html", context, status=status)
 

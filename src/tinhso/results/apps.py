@@ -9,7 +9,9 @@ class ResultsConfig(AppConfig):
 
     def ready(self) -> None:
         # Models are loaded only now: subscribe to the dossier events here (ADR 0009).
-        from tinhso.dossiers import events
+        from tinhso.dossiers import events, guards
         from tinhso.results import subscribers
+        from tinhso.results.guards import ApprovalNeedsDraft
 
         events.register("results", subscribers.sign_results)
+        guards.register(ApprovalNeedsDraft())

@@ -7,7 +7,7 @@ only by its random token (from the QR code), never by number or dossier code.
 
 from tinhso.accounts.access import AnyUser, agency_roles, is_platform_admin
 from tinhso.agencies.models import Role
-from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.models import Dossier, Status
 from tinhso.dossiers.selectors import DossierNotFound, dossier_for_user, roles_on
 from tinhso.results.models import ResultDocument, ResultDraft
 
@@ -16,12 +16,19 @@ class ResultNotFound(Exception):
     pass
 
 
+HANDED_OVER = frozenset({Status.RESULT_READY, Status.RETURNED})
+
+
 def result_for_user(user: AnyUser, code: str) -> ResultDocument | None:
-    """The signed result of dossier ``code`` (None while there is none yet).
+    """The signed result of dossier ``code`` (None while there is none yet). The applicant gets
+    it once it is handed over (signed at the leader's approval, it waits for the clerk's
+    ``issue_result``); the officials who may see the dossier get it as soon as it is signed.
 
     Raises ``DossierNotFound`` when ``user`` may not see the dossier.
     """
     dossier = dossier_for_user(user, code)
+    if dossier.status not in HANDED_OVER and not roles_on(user, dossier, "either"):
+        return None
     return (
         ResultDocument.objects.select_related("agency", "dossier")
         .filter(dossier=dossier, signed_at__isnull=False)
@@ -33,9 +40,14 @@ def dossier_for_agency_official(user: AnyUser, code: str) -> Dossier:
     """Dossier ``code`` for an official of its competent agency (who prepares, reads and approves
     the draft result); ``DossierNotFound`` for anyone else, the applicant included."""
     dossier = dossier_for_user(user, code)
-    if not roles_on(user, dossier, "competent") & {Role.SPECIALIST, Role.LEADER, Role.CLERK}:
+    if not is_agency_official(user, dossier):
         raise DossierNotFound(code)
     return dossier
+
+
+def is_agency_official(user: AnyUser, dossier: Dossier) -> bool:
+    """A specialist, leader or clerk of the dossier's competent agency."""
+    return bool(roles_on(user, dossier, "competent") & {Role.SPECIALIST, Role.LEADER, Role.CLERK})
 
 
 def draft_of(dossier: Dossier) -> ResultDraft | None:
@@ -68,6 +80,7 @@ __all__ = [
     "can_revoke",
     "dossier_for_agency_official",
     "draft_of",
+    "is_agency_official",
     "result_by_token",
     "result_for_user",
 ]

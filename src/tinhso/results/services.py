@@ -1,18 +1,26 @@
-"""Issuing and revoking signed e-results (docs/results.md).
+"""Preparing, issuing and revoking signed e-results (docs/results.md).
 
-``issue_result`` runs after the ``issue_result`` transition has committed (``sign_result_task``,
-queued by the results subscriber of the dossier-changed event, ADR 0009). It works in four
-idempotent steps, so a retry after any failure finishes the same register entry and a number is
-never used twice nor skipped:
+The specialist prepares the result as a draft (``prepare_result``, ``attach_result_file``); the
+leader reads it rendered (``render_draft_pdf``) and approves, which a guard refuses while the
+draft the procedure's result paper needs is missing (``draft_refusal``); a leader who wants
+changes sends the dossier back, which uses no number.
 
-1. *reserve* — in one transaction, with the dossier row locked: the next number of the agency's
-   register for the year (one upsert, like the dossier codes) and a ``ResultDocument`` holding it;
+``issue_result`` runs after the ``approve`` transition has committed, and again after the clerk's
+hand-over (``issue_result``) — ``sign_result_task``, queued by the results subscriber of the
+dossier-changed event (ADR 0009). It works in four idempotent steps, so a retry after any failure
+finishes the same register entry and a number is never used twice nor skipped:
+
+1. *reserve* — in one transaction, with the dossier row locked and approved: the next number of
+   the agency's register for the year (one upsert, like the dossier codes) and a
+   ``ResultDocument`` holding it;
 2. *sign* — outside any transaction (a token or a time-stamping server may be slow): render the
-   PDF, sign it, store the file, then record it with a conditional update (a second worker that
-   signed concurrently deletes its own file and uses the first one's);
-3. *deliver* — a copy in the applicant's personal store, when the dossier has an applicant account;
-4. *announce* — a "result signed" dossier event, once per result, with the notice "result ready"
-   for the ``issue_result`` history entry: the notifications app then tells the applicant.
+   draft with the number, sign it, store the file, then record it with a conditional update (a
+   second worker that signed concurrently deletes its own file and uses the first one's);
+3. *deliver* — after the hand-over: a copy in the applicant's personal store, when the dossier
+   has an applicant account;
+4. *announce* — after the hand-over: a "result signed" dossier event, once per result, with the
+   notice "result ready" for the ``issue_result`` history entry: the notifications app then
+   tells the applicant.
 """
 
 import datetime
@@ -49,6 +57,8 @@ from tinhso.uploads import CheckedUpload, PdfUnreadable, pdf_page_count
 logger = logging.getLogger(__name__)
 
 ISSUABLE = frozenset({Status.RESULT_READY, Status.RETURNED})
+# Approved and waiting for the hand-over (6 when a fee is asked for at the last step).
+SIGNABLE = frozenset({Status.PROCESSING, Status.AWAITING_PAYMENT})
 GENERIC_TEMPLATE = "results/result.html"
 
 
@@ -222,6 +232,15 @@ def attach_result_file(*, user: User, dossier: Dossier, upload: CheckedUpload) -
     return draft
 
 
+def is_preparable(dossier: Dossier) -> bool:
+    """The draft may still be changed: processing, before the approval and the signature."""
+    try:
+        _check_preparable(dossier)
+    except ResultError:
+        return False
+    return True
+
+
 def _check_preparable(dossier: Dossier) -> None:
     if ResultDocument.objects.filter(dossier_id=dossier.pk).exists():
         raise ResultError(_("Kết quả của hồ sơ đã được vào sổ và ký số; không sửa được nữa."))
@@ -258,15 +277,54 @@ def render_draft_pdf(draft: ResultDraft) -> bytes:
 
 
 def issue_result(*, dossier_id: int) -> ResultDocument:
-    """Number, render, sign, store and deliver the result of a dossier. Idempotent."""
+    """Number, render and sign the result of an approved dossier; once it is handed over (the
+    clerk's ``issue_result``), deliver it to the applicant's store and announce it. Idempotent:
+    run after the approval and again after the hand-over, it signs once."""
     document = ResultDocument.objects.filter(dossier_id=dossier_id).first()
     if document is None:
         document = reserve_result(dossier_id=dossier_id)
     if not document.is_signed:
         document = _sign(document)
-    deliver_to_store(document)
-    announce_signed(document)
+    if Dossier.objects.filter(pk=dossier_id, status__in=ISSUABLE).exists():
+        deliver_to_store(document)
+        announce_signed(document)
     return document
+
+
+def is_approved(dossier: Dossier) -> bool:
+    """The leader has approved: the dossier is at its hand-over step (or past it)."""
+    if dossier.status in ISSUABLE:
+        return True
+    step = current_step(dossier)
+    return dossier.status in SIGNABLE and step is not None and step.action == "issue_result"
+
+
+def draft_refusal(version: ProcedureVersion, draft: "ResultDraft | None") -> str:
+    """Why the result of a dossier of ``version`` cannot be approved with ``draft`` yet ("" when
+    it can): a paper issued by another system needs its PDF; a paper the platform renders needs
+    the fields its schema requires (checked again: the catalogue may have changed since)."""
+    paper = version.main_result_paper
+    if not paper:
+        return ""  # nothing declared: the generic result page stands
+    if paper.get("issued_by", "platform") != "platform":
+        if draft is None or not draft.file:
+            return _(
+                "Chưa có %(paper)s do hệ thống khác cấp: chuyên viên cần tải tệp PDF lên dự thảo "
+                "kết quả trước khi trình phê duyệt."
+            ) % {"paper": paper.get("name", _("giấy tờ kết quả"))}
+        return ""
+    if not version.result_schema.get("required"):
+        return ""
+    if draft is None:
+        return _(
+            "Chưa có dự thảo kết quả: chuyên viên cần nhập nội dung %(paper)s trước khi trình "
+            "phê duyệt."
+        ) % {"paper": paper.get("name", _("giấy tờ kết quả"))}
+    try:
+        validate_result_fields(version, draft.fields)
+    except InvalidResult as exc:
+        return _("Dự thảo kết quả chưa hợp lệ: %(reason)s") % {"reason": exc.message}
+    return ""
 
 
 def announce_signed(document: ResultDocument) -> DossierEvent | None:
@@ -308,7 +366,7 @@ def reserve_result(*, dossier_id: int) -> ResultDocument:
             existing = ResultDocument.objects.filter(dossier_id=dossier_id).first()
             if existing is not None:
                 return existing
-            if dossier.status not in ISSUABLE:
+            if not is_approved(dossier):
                 raise ResultNotReady(
                     _("Hồ sơ chưa có kết quả (trạng thái “%(status)s”).")
                     % {"status": dossier.get_status_display()}

@@ -43,6 +43,34 @@ def act(page, base: str, code: str, action: str, **fields: str) -> None:
     assert page.locator(".bo-alert--error, .messages .error").count() == 0, page.content()[:2000]
 
 
+def prepare_result(page, base: str, code: str, **fields: str) -> None:
+    """The specialist fills the result paper's fields in the dossier page and saves the draft."""
+    page.goto(f"{base}/backoffice/ho-so/{code}/")
+    card = page.locator("#ket-qua")
+    for name, value in fields.items():
+        control = card.locator(f"#f-{name}")
+        if control.evaluate("e => e.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    card.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".bo-alert--error, .bo-field--error").count() == 0, page.content()[:2000]
+    assert "Đã lưu dự thảo kết quả" in page.inner_text("body")
+
+
+def process(page, base: str, code: str, steps: list[tuple[str, str, dict[str, str]]]) -> None:
+    """Each official signs in and takes their step in the back office (``prepare_result``: the
+    specialist saves the draft result)."""
+    for user, action, fields in steps:
+        logout(page)
+        login(page, base, user)
+        if action == "prepare_result":
+            prepare_result(page, base, code, **fields)
+        else:
+            act(page, base, code, action, **fields)
+
+
 def test_citizen_files_officials_handle_citizen_rates(
     live_server, demo_province, browser, tmp_path
 ):
@@ -86,16 +114,19 @@ def test_citizen_files_officials_handle_citizen_rates(
     context.close()
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = desk.new_page()
-    for user, action, fields in [
-        ("phukhuong.clerk", "receive", {}),
-        ("phukhuong.specialist", "complete_step", {"comment": "Hồ sơ hợp lệ"}),
-        ("phukhuong.leader", "approve", {}),
-        ("phukhuong.clerk", "issue_result", {}),
-        ("phukhuong.clerk", "return_result", {"return_method": "online"}),
-    ]:
-        logout(page)
-        login(page, base, user)
-        act(page, base, code, action, **fields)
+    process(
+        page,
+        base,
+        code,
+        [
+            ("phukhuong.clerk", "receive", {}),
+            ("phukhuong.specialist", "prepare_result", {"so_dinh_danh_ca_nhan": "083226001234"}),
+            ("phukhuong.specialist", "complete_step", {"comment": "Hồ sơ hợp lệ"}),
+            ("phukhuong.leader", "approve", {}),
+            ("phukhuong.clerk", "issue_result", {}),
+            ("phukhuong.clerk", "return_result", {"return_method": "online"}),
+        ],
+    )
     dossier.refresh_from_db()
     assert dossier.status == "returned" and dossier.status_code == 10
     desk.close()

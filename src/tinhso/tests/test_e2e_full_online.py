@@ -3,11 +3,19 @@ VNPay sandbox, the commune processes the dossier, the citizen downloads the sign
 verification page says it is valid."""
 
 import re
+import subprocess
 
 import pytest
 
 from tinhso.dossiers.models import Dossier
-from tinhso.tests.test_e2e_browser import PHONE, act, login, logout
+from tinhso.tests.test_e2e_browser import PHONE, login, logout, process
+
+
+def run_pdftotext(path) -> str:
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,16 +56,25 @@ def test_file_pay_process_download_and_verify(
 
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = desk.new_page()
-    for user, action, fields in [
-        ("phukhuong.clerk", "receive", {}),
-        ("phukhuong.specialist", "complete_step", {}),
-        ("phukhuong.leader", "approve", {}),
-        ("phukhuong.clerk", "issue_result", {}),
-        ("phukhuong.clerk", "return_result", {"return_method": "online"}),
-    ]:
-        logout(page)
-        login(page, base, user)
-        act(page, base, code, action, **fields)
+    extract = {
+        "so_dang_ky_goc": "Số 125, quyển số 01/1995",
+        "ngay_dang_ky_goc": "1995-03-10",
+        "noi_dung_trich_luc": "Khai sinh: Nguyễn Văn An, sinh ngày 02/3/1995 tại Bến Tre.",
+        "so_ban_sao_cap": "2",
+    }
+    process(
+        page,
+        base,
+        code,
+        [
+            ("phukhuong.clerk", "receive", {}),
+            ("phukhuong.specialist", "prepare_result", extract),
+            ("phukhuong.specialist", "complete_step", {}),
+            ("phukhuong.leader", "approve", {}),
+            ("phukhuong.clerk", "issue_result", {}),
+            ("phukhuong.clerk", "return_result", {"return_method": "online"}),
+        ],
+    )
     desk.close()
     dossier.refresh_from_db()
     assert dossier.status == "returned"
@@ -72,6 +89,8 @@ def test_file_pay_process_download_and_verify(
     signed = tmp_path / "ket-qua.pdf"
     download.value.save_as(signed)
     assert signed.read_bytes().startswith(b"%PDF")
+    text = " ".join(run_pdftotext(signed).split())
+    assert "Số 125, quyển số 01/1995" in text and "sinh ngày 02/3/1995 tại Bến Tre" in text
     logout(page)
     page.goto(f"{base}/xac-thuc/")
     page.set_input_files("input[type=file]", str(signed))

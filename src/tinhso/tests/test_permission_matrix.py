@@ -35,7 +35,8 @@ from tinhso.ioc import receivers
 from tinhso.payments import services as payment_services
 from tinhso.payments.models import EReceipt, IncomingTransfer, Payment
 from tinhso.payments.statements import TransferData, receive_transfer
-from tinhso.results.models import ResultDocument
+from tinhso.results import services as result_services
+from tinhso.results.models import ResultDocument, ResultDraft
 from tinhso.sensors.models import Observation, Subscription
 from tinhso.sensors.stations import ensure_network
 from tinhso.stores.models import StoredDocument
@@ -400,6 +401,7 @@ def pages_world(db, django_capture_on_commit_callbacks, settings):
         source="webhook",
     )
     upload = store_upload(owner=cast.citizen, title="Căn cước", upload=check_upload(pdf_upload()))
+    result_services.prepare_result(user=cast.specialist, dossier=main, fields={})
     programme = make_programme(cast)
     audit = make_audit_objects()
     catalogue = catalogue_for(cast)
@@ -454,6 +456,13 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         "backoffice:act": Rule(
             {"specialist"}, "post", {"action": "complete_step"}, kwargs={"code": main}
         ),
+        # The result: the specialist prepares the draft, the competent agency's officials read it
+        # (the receiving counter's clerk does not), whoever sees the dossier opens the signed one.
+        "backoffice:result_draft": Rule(
+            {"specialist"}, "post", {"ket_qua_pdf": "__pdf__"}, kwargs={"code": main}
+        ),
+        "backoffice:result_draft_pdf": Rule({"specialist", "leader"}, kwargs={"code": main}),
+        "backoffice:result_pdf": Rule(STAFF_OF_DOSSIER, kwargs={"code": done}),
         "backoffice:counter_new": Rule({"clerk", "other_clerk"}),
         "backoffice:counter_done": Rule(STAFF_OF_DOSSIER, kwargs={"code": main}),
         # Receipt anywhere (R-ACT-1): any counter finds a *submitted* dossier by its code; ``main``
@@ -762,6 +771,7 @@ def fingerprint() -> tuple:
         Observation.objects.count(),
         Subscription.objects.count(),
         Consent.objects.count(),
+        tuple(ResultDraft.objects.order_by("pk").values_list("revision", flat=True)),
         # Downloading one's own data changes nothing but leaves this trace.
         AuditEntry.objects.filter(action="account.data_export").count(),
     )

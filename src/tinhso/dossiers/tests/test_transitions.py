@@ -13,7 +13,7 @@ from tinhso.testing import FORM_DATA, make_cast
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime.datetime(2025, 6, 10, 9, 0, tzinfo=TZ)
-STEP_FOR = {"receive": 1, "complete_step": 2, "approve": 3, "issue_result": 4}
+STEP_FOR = {"receive": 1, "complete_step": 2, "approve": 3, "send_back": 3, "issue_result": 4}
 # The cast member allowed to take each action on a department dossier received by the centre.
 ACTOR = {
     "receive": "clerk",
@@ -22,6 +22,7 @@ ACTOR = {
     "supplement": "citizen",
     "complete_step": "specialist",
     "approve": "leader",
+    "send_back": "leader",
     "issue_result": "clerk",
     "return_result": "clerk",
     "request_payment": "specialist",

@@ -3,75 +3,16 @@ fields of the main result paper declared in the catalogue, the draft preview
 ``GET …/result?draft=1``, and the signed result that carries the fields entered."""
 
 import hashlib
-import json
 import re
 
 import pytest
 import time_machine
 
 from tinhso.audit.models import AuditEntry
-from tinhso.dossiers import services as dossier_services
-from tinhso.procedures.loader import CATALOGUE_DIR
 from tinhso.results import services
 from tinhso.results.models import ResultDraft
-from tinhso.results.tests.conftest import act, at, run, write
+from tinhso.results.tests.conftest import FIELDS, act, at, run, write
 from tinhso.results.tests.test_api import token
-from tinhso.testing import make_version, pdf_upload
-from tinhso.uploads import check_upload
-
-LLTP = json.loads((CATALOGUE_DIR / "3_000333.json").read_text(encoding="utf-8"))
-FORM = {
-    "loai_phieu": "Phiếu số 1",
-    "ho_ten": "Nguyễn Văn An",
-    "ngay_sinh": "1995-03-14",
-    "so_dinh_danh": "083095001234",
-    "noi_cu_tru": "12 Đường Đồng Khởi, phường Phú Khương",
-    "muc_dich": "Bổ sung hồ sơ xin việc",
-    "so_luong_phieu": 1,
-    "hinh_thuc_nhan": "Bản điện tử",
-}
-FIELDS = {
-    "loai_phieu": "Phiếu lý lịch tư pháp số 1",
-    "tinh_trang_an_tich": "Có án tích",
-    "noi_dung_an_tich": "Bản án số 27/2019/HS-ST ngày 12/6/2019 của Tòa án nhân dân tỉnh Vĩnh Long: "
-    "tội “Trộm cắp tài sản”, 09 tháng tù; đã chấp hành xong hình phạt ngày 03/3/2020.",
-    "so_tra_cuu_csdl": "LLTP-86-2025-004417",
-}
-
-
-@pytest.fixture(autouse=True)
-def _no_token_rate_limit(settings):
-    """These tests sign in many times as the same officials; the token endpoint's rate limit is
-    tested in accounts, not here."""
-    settings.TINHSO_API_RATE_TOKEN = ""
-    settings.TINHSO_API_RATE_ANON = ""
-
-
-@pytest.fixture
-def lltp(cast):
-    version = make_version(
-        "3.000333", level="province", agencies=[cast.dept], receiving=cast.centre
-    )
-    version.name = LLTP["name"]
-    version.form_schema = LLTP["form_schema"]
-    version.result_papers = LLTP["result_papers"]
-    version.save()
-    return version
-
-
-@pytest.fixture
-def processing(cast, lltp):
-    """Filed online by cast.citizen and received: at the specialist's step."""
-    with time_machine.travel(at(2025, 6, 10, 8, 0), tick=False):
-        dossier, _ = dossier_services.file_dossier(
-            user=cast.citizen,
-            version=lltp,
-            data=FORM,
-            applicant=dossier_services.Applicant.from_user(cast.citizen),
-            files=[dossier_services.NewFile("TK", check_upload(pdf_upload()))],
-        )
-    with time_machine.travel(at(2025, 6, 10, 9, 0), tick=False):
-        return act(cast.clerk, dossier, "receive")
 
 
 def post(client, cast, dossier, fields, who="specialist"):

@@ -1,20 +1,24 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db.models import Exists, OuterRef, Q
 
-from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.models import Dossier, HistoryEntry
 from tinhso.results import services
 
 
 class Command(BaseCommand):
     help = (
-        "Ký số kết quả cho các hồ sơ đã có kết quả nhưng chưa có bản điện tử đã ký "
+        "Ký số kết quả cho các hồ sơ đã phê duyệt hoặc đã có kết quả nhưng chưa có bản điện tử đã ký "
         "(chạy lại sau sự cố; idempotent)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        approved = Exists(HistoryEntry.objects.filter(dossier=OuterRef("pk"), action="approve"))
         pending = (
-            Dossier.objects.filter(status__in=services.ISSUABLE)
+            Dossier.objects.filter(
+                Q(status__in=services.ISSUABLE) | Q(approved, status__in=services.SIGNABLE)
+            )
             .exclude(result_document__signed_at__isnull=False)
             .order_by("completed_at", "pk")
             .values_list("pk", flat=True)
