@@ -67,3 +67,14 @@ def token_request(username: str, password: str = "pw") -> dict[str, str]:  # noq
             enrol(user)
         body["otp"] = fresh_code(user)
     return body
+
+
+def bearer_header(client: Any, username: str) -> dict[str, str]:
+    """Sign ``username`` in on ``POST /api/v1/auth/token`` (with a fresh second-factor code for
+    officials) and return the ``Authorization: Bearer …`` header as test-client keyword
+    arguments."""
+    response = client.post(
+        "/api/v1/auth/token", token_request(username), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tinhso.accounts.testing import token_request
+from tinhso.accounts.testing import bearer_header as token
 from tinhso.dossiers.models import Attachment, Dossier
 from tinhso.testing import FORM_DATA, PDF_BYTES, PNG_BYTES, make_cast
 
@@ -18,16 +18,6 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 @pytest.fixture
 def cast(db):
     return make_cast()
-
-
-def token(client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token",
-        token_request(username),
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def create(client, auth, **extra):

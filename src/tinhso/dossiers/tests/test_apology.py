@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from tinhso.accounts.testing import bearer_header as api_token
 from tinhso.agencies.models import Role, StaffAssignment
 from tinhso.calendars.models import CalendarOverride
 from tinhso.dossiers import services
@@ -436,16 +437,6 @@ def test_apology_while_awaiting_the_fee_before_processing(cast):
 
 
 # --- the API contract ------------------------------------------------------------------------------
-
-
-def api_token(client, username: str) -> dict[str, str]:
-    from tinhso.accounts.testing import token_request
-
-    response = client.post(
-        "/api/v1/auth/token", token_request(username), content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def post_apology(client, auth, code, new_due_at):

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from ninja.responses import NinjaJSONEncoder
 
 from tinhso.accounts.models import User
-from tinhso.accounts.testing import token_request
+from tinhso.accounts.testing import bearer_header as bearer
 from tinhso.dossiers import services
 from tinhso.dossiers.api import DossierOut, LookupOut, dossier_out
 from tinhso.dossiers.models import Dossier, HistoryEntry
@@ -40,14 +40,6 @@ def _fresh_caches():
     yield
     cache.clear()
     catalogue_cache.clear()
-
-
-def bearer(client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", token_request(username), content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def file(client, auth):

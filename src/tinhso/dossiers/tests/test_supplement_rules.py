@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from tinhso.accounts.testing import bearer_header as api_token
 from tinhso.backoffice import display
 from tinhso.calendars.worktime import get_calendar
 from tinhso.dossiers import services
@@ -210,16 +211,6 @@ def test_a_late_supplement_is_still_accepted_and_the_flag_goes(cast):
 
 
 # --- the API contract ------------------------------------------------------------------------------
-
-
-def api_token(client, username: str) -> dict[str, str]:
-    from tinhso.accounts.testing import token_request
-
-    response = client.post(
-        "/api/v1/auth/token", token_request(username), content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def test_api_second_request_by_the_specialist_is_409(client, cast):

@@ -3,22 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tinhso.accounts.testing import token_request
+from tinhso.accounts.testing import bearer_header as token
 from tinhso.results import services
 from tinhso.results.tests.conftest import tamper, to_result_ready
 from tinhso.testing import PNG_BYTES
 
 KEYS = {"valid", "status", "signer", "signed_at", "document_number", "revoked", "reason"}
-
-
-def token(client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token",
-        token_request(username),
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 @pytest.fixture
