@@ -441,6 +441,14 @@ def file_dossier(
                     "Idempotency-Key",
                 )
             return previous.dossier, False
+    if channel == Channel.ONLINE and not version.offered_online:
+        raise ActionNotAllowed(
+            _(
+                "Thủ tục này không được cung cấp trực tuyến: vui lòng nộp hồ sơ tại Bộ phận Một "
+                "cửa hoặc qua dịch vụ bưu chính."
+            ),
+            "procedure",
+        )
     if not draft:
         validate_form_data(version, data)
     chosen = choose_agency(version, agency, applicant.user)

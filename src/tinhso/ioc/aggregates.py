@@ -45,6 +45,10 @@ def contributions(fact: Fact) -> dict[Key, dict[str, int]]:
         row["paid_online"] += int(fact.fee_due and fact.paid_online)
         row["digitised"] += int(fact.digitised)
         row["reused"] += int(fact.reused)
+        # The e-result condition of 3.3 and 4.2: not resolved without a valid e-result.
+        eresult_kept = fact.resolved_day is None or fact.eresult
+        row["online_eresult"] += int(fact.channel == 2 and eresult_kept)
+        row["digitised_eresult"] += int(fact.digitised and eresult_kept)
     if fact.resolved_day is not None:
         row = out[(fact.resolved_day, *dims)]
         row["resolved"] += 1
@@ -246,6 +250,10 @@ def _cohorts() -> Iterable[tuple[str, dict[str, str]]]:
             "paid_online": f"CASE WHEN fee_due = {t} AND paid_online = {t} THEN 1 ELSE 0 END",
             "digitised": f"CASE WHEN digitised = {t} THEN 1 ELSE 0 END",
             "reused": f"CASE WHEN reused = {t} THEN 1 ELSE 0 END",
+            "online_eresult": "CASE WHEN channel = 2 AND "
+            f"(resolved_day IS NULL OR eresult = {t}) THEN 1 ELSE 0 END",
+            "digitised_eresult": f"CASE WHEN digitised = {t} AND "
+            f"(resolved_day IS NULL OR eresult = {t}) THEN 1 ELSE 0 END",
         },
     )
     yield (

@@ -121,7 +121,10 @@ SPECS: tuple[IndicatorSpec, ...] = (
         "3.3",
         "ONLINE",
         gettext_lazy("Hồ sơ trực tuyến"),
-        gettext_lazy("hồ sơ tiếp nhận trực tuyến / hồ sơ tiếp nhận trong kỳ"),
+        gettext_lazy(
+            "hồ sơ tiếp nhận trực tuyến, trừ hồ sơ đã giải quyết mà không có kết quả điện tử hợp lệ"
+            " / hồ sơ tiếp nhận trong kỳ"
+        ),
         4,
         target=50,
         note=gettext_lazy("Chưa nhân hệ số đồng bộ DVCQG (nền tảng chưa có tỷ lệ đồng bộ)."),
@@ -165,7 +168,8 @@ SPECS: tuple[IndicatorSpec, ...] = (
         "MDSH",
         gettext_lazy("Hồ sơ được số hóa"),
         gettext_lazy(
-            "hồ sơ được số hóa (trực tuyến hoặc mọi tệp được số hóa) / hồ sơ tiếp nhận trong kỳ"
+            "hồ sơ được số hóa (trực tuyến hoặc mọi tệp được số hóa), trừ hồ sơ đã giải quyết mà"
+            " không có kết quả điện tử hợp lệ / hồ sơ tiếp nhận trong kỳ"
         ),
         22 / 6,
         target=80,
@@ -327,7 +331,7 @@ def _competent_procedures(level: str, keys: set[int], first: datetime.date) -> d
 # The catalogue's modes that are an online public service (DVCTT toàn trình or một phần, R-LVL-1);
 # a version in any other mode (e.g. a procedure the catalogue marks as not offered online) is
 # within competence but not offered online, and lowers 3.1.
-ONLINE_MODES = (ProcedureVersion.Mode.FULL_ONLINE, ProcedureVersion.Mode.PARTIAL)
+ONLINE_MODES = (ProcedureVersion.Mode.FULL_ONLINE, ProcedureVersion.Mode.PARTIAL)  # not OFFLINE
 
 
 def _offered_online(first: datetime.date) -> set[int]:
@@ -376,11 +380,13 @@ def _rates(
         "2.2": (Rate(s.processing_minutes, s.resolved), s.average_processing_days),
         "3.1": (Rate(offered, len(competent)), None),
         "3.2": (Rate(len(online_procs & competent), len(competent)), None),
-        "3.3": (s.online_rate, None),
+        # Online and digitised dossiers count only when not resolved without a valid e-result
+        # (the indicator table's "e-result condition", ADR 0015).
+        "3.3": (Rate(s.online_eresult, s.received), None),
         "3.5b": (Rate(len(paid_procs), len(fee_procs)), None),
         "3.6": (s.online_payment_rate, None),
         "4.1": (s.eresult_rate, None),
-        "4.2": (s.digitisation_rate, None),
+        "4.2": (Rate(s.digitised_eresult, s.received), None),
         "4.3": (s.reuse_rate, None),
         "5.4": (Rate(s.resolved - bad, s.resolved), None),
     }

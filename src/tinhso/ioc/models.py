@@ -34,6 +34,10 @@ MEASURES: tuple[str, ...] = (
     "withdrawn",
     "stopped",
     "refused",
+    # 766 indicators 3.3 and 4.2 (ADR 0015): received online / digitised, and not resolved
+    # without a valid e-result.
+    "online_eresult",
+    "digitised_eresult",
 )
 
 
@@ -115,6 +119,8 @@ class Measures(models.Model):
     withdrawn = models.IntegerField(default=0)
     stopped = models.IntegerField(default=0)
     refused = models.IntegerField(default=0)
+    online_eresult = models.IntegerField(default=0)
+    digitised_eresult = models.IntegerField(default=0)
 
     class Meta:
         abstract = True

@@ -89,6 +89,8 @@ class Summary:
     withdrawn: int = 0
     stopped: int = 0
     refused: int = 0
+    online_eresult: int = 0
+    digitised_eresult: int = 0
     in_progress: int = 0
     in_progress_on_time: int = 0
     in_progress_overdue: int = 0
@@ -572,6 +574,8 @@ def previous_period(
 
 # --- the dossiers behind a figure ----------------------------------------------------------------
 
+# The e-result condition of 766 indicators 3.3 and 4.2 (ADR 0015).
+ERESULT_KEPT = Q(resolved_day__isnull=True) | Q(eresult=True)
 DAY_METRICS = {
     "submitted": ("submitted_day", Q()),
     "received": ("received_day", Q()),
@@ -582,6 +586,8 @@ DAY_METRICS = {
     "paid_online": ("received_day", Q(fee_due=True, paid_online=True)),
     "digitised": ("received_day", Q(digitised=True)),
     "reused": ("received_day", Q(reused=True)),
+    "online_eresult": ("received_day", Q(channel=2) & ERESULT_KEPT),
+    "digitised_eresult": ("received_day", Q(digitised=True) & ERESULT_KEPT),
     "resolved": ("resolved_day", Q()),
     "early": ("resolved_day", Q(timeliness="early")),
     "on_time": ("resolved_day", Q(timeliness="on_time")),

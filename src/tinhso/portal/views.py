@@ -233,6 +233,15 @@ def _new_files(
 @login_required
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     version = _version_or_404(code)
+    if not version.offered_online:
+        messages.error(
+            request,
+            _(
+                "Thủ tục này không được cung cấp trực tuyến: vui lòng nộp hồ sơ tại Bộ phận Một "
+                "cửa hoặc qua dịch vụ bưu chính."
+            ),
+        )
+        return redirect("portal:procedure", code=code)
     user = _user(request)
     agencies = _commune_agencies(version)
     app = Application(

@@ -70,7 +70,7 @@ def validate_entry(entry: dict[str, Any], where: str) -> None:
             raise CatalogueError(f"{where}: missing key {key!r}")
     if entry["level"] not in ("commune", "province"):
         raise CatalogueError(f"{where}: level must be commune or province")
-    if entry["mode"] not in ("full_online", "partial"):
+    if entry["mode"] not in ("full_online", "partial", "offline"):
         raise CatalogueError(f"{where}: mode must be full_online or partial")
     steps = entry["workflow"]
     actions = [s["action"] for s in steps]

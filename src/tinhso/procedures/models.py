@@ -60,6 +60,9 @@ class ProcedureVersion(models.Model):
     class Mode(models.TextChoices):
         FULL_ONLINE = "full_online", _("Toàn trình")
         PARTIAL = "partial", _("Một phần")
+        # Not a public service online (R-LVL-1): filed at a counter or by post only. Within the
+        # agency's competence, it lowers 766 indicator 3.1.
+        OFFLINE = "offline", _("Không cung cấp trực tuyến")
 
     class FeeBasis(models.TextChoices):
         FIXED = "fixed", _("Cố định")
@@ -189,6 +192,11 @@ class ProcedureVersion(models.Model):
     @property
     def is_full_online(self) -> bool:
         return self.mode == self.Mode.FULL_ONLINE
+
+    @property
+    def offered_online(self) -> bool:
+        """Citizens may file it on the portal or the API (full or partial online service)."""
+        return self.mode in (self.Mode.FULL_ONLINE, self.Mode.PARTIAL)
 
     @property
     def main_result_paper(self) -> dict[str, Any]:

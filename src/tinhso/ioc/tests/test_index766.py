@@ -25,26 +25,30 @@ def test_department_indicators_match_hand_computation(cast, july):
     assert ind["2.2"].points is None and ind["2.2"].denominator == 2 and not ind["2.2"].no_data
     assert (ind["3.1"].numerator, ind["3.1"].denominator, ind["3.1"].points) == (1, 1, 4)
     assert (ind["3.2"].numerator, ind["3.2"].denominator, ind["3.2"].points) == (1, 1, 4)
-    # 3.3: two of three received on-line, 66.7% >= the 50% target
-    assert (ind["3.3"].numerator, ind["3.3"].denominator, ind["3.3"].points) == (2, 3, 4)
+    # 3.3: two of three received on-line, but D1 was resolved without an e-result (none is signed
+    # in this scenario), which fails the e-result condition: D4 (open) only, 33.3% of the 50% target
+    assert (ind["3.3"].numerator, ind["3.3"].denominator) == (1, 3)
+    assert ind["3.3"].points == pytest.approx(1 / 3 / 0.5 * 4, abs=1e-3)
     assert (ind["3.5b"].numerator, ind["3.5b"].denominator, ind["3.5b"].points) == (1, 1, 2)
     assert (ind["3.6"].numerator, ind["3.6"].denominator) == (1, 3)
     assert ind["3.6"].points == pytest.approx(4 / 3, abs=1e-3)
     assert (ind["4.1"].numerator, ind["4.1"].denominator, ind["4.1"].points) == (0, 2, 0)
-    assert (ind["4.2"].numerator, ind["4.2"].denominator) == (3, 3)  # 2 on-line + 1 scanned
-    assert ind["4.2"].points == pytest.approx(22 / 6, abs=1e-3)
+    # 4.2: 2 on-line + 1 scanned are digitised; D1 and D2 were resolved without an e-result
+    assert (ind["4.2"].numerator, ind["4.2"].denominator) == (1, 3)
+    assert ind["4.2"].points == pytest.approx(1 / 3 / 0.8 * 22 / 6, abs=1e-3)
     assert (ind["4.3"].numerator, ind["4.3"].points) == (0, 0)
     # 5.4: 100% - (1 late of 2 + 0 dissatisfied) = 50% of the 90% target, of 6 points
     assert (ind["5.4"].numerator, ind["5.4"].denominator) == (1, 2)
     assert ind["5.4"].points == pytest.approx(50 / 90 * 6, abs=1e-3)
     for missing in ("1.1", "1.2", "1.3", "1.4", "3.5", "4.4", "4.5a", "4.5b", "5.2", "5.3"):
         assert ind[missing].no_data and ind[missing].points is None and ind[missing].note
-    earned = 20 * 2 / 3 + 12 + 2 + 4 / 3 + 22 / 6 + 50 / 90 * 6
+    online = 4 + 4 + 1 / 3 / 0.5 * 4
+    earned = 20 * 2 / 3 + online + 2 + 4 / 3 + 1 / 3 / 0.8 * 22 / 6 + 50 / 90 * 6
     assert row.available_points == pytest.approx(20 + 12 + 6 + 11 + 6, abs=0.01)
     assert row.points == pytest.approx(earned, abs=0.01)
     assert row.total == pytest.approx(earned / 55 * 100, abs=0.01)
     assert row.groups["CKMB"]["score"] is None
-    assert row.groups["ONLINE"]["score"] == 12
+    assert row.groups["ONLINE"]["score"] == pytest.approx(online, abs=0.01)
     assert row.groups["TDGQ"]["score"] == pytest.approx(13.33, abs=0.01)
 
 
@@ -111,7 +115,7 @@ def test_3_1_counts_only_procedures_offered_online(cast, july):
     from tinhso.testing import make_version
 
     paper_only = make_version("2.000002", level="province", agencies=[cast.dept])
-    type(paper_only).objects.filter(pk=paper_only.pk).update(mode="")
+    type(paper_only).objects.filter(pk=paper_only.pk).update(mode="offline")
     with time_machine.travel(NOW, tick=False):
         rows = index766.compute(period="2025-07", level="agency")
     ind = by_id(next(r for r in rows if int(r.key) == cast.dept.pk))["3.1"]
@@ -136,3 +140,24 @@ def test_2_2_average_processing_time_is_in_working_days(cast, july):
     assert ind.numerator == sum(worked) and ind.denominator == 2
     assert ind.value == round(sum(worked) / 2 / 480, 2)
     assert "ngày làm việc" in ind.name
+
+
+def test_3_3_and_4_2_count_a_resolved_dossier_only_with_its_valid_e_result(cast, july):
+    """The indicator table's e-result condition (ADR 0015): D1, received on-line and resolved,
+    counts in 3.3 and 4.2 once its e-result is signed, and no longer once that result is revoked;
+    D4, on-line and still open, counts throughout."""
+    from tinhso.ioc import receivers
+    from tinhso.results import services as results
+
+    def indicators():
+        receivers.catch_up()
+        with time_machine.travel(NOW, tick=False):
+            rows = index766.compute(period="2025-07", level="agency")
+        ind = by_id(next(r for r in rows if int(r.key) == cast.dept.pk))
+        return ind["3.3"].numerator, ind["4.2"].numerator
+
+    assert indicators() == (1, 1)
+    signed = results.issue_result(dossier_id=july[0].pk)
+    assert indicators() == (2, 2)
+    results.revoke_result(user=cast.leader, result=signed, reason="Cấp nhầm")
+    assert indicators() == (1, 1)
