@@ -3,6 +3,8 @@ clerk, specialist and leader handle it in the back office, the citizen gets the 
 and the public lookup shows the status."""
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -41,6 +43,30 @@ def act(page, base: str, code: str, action: str, **fields: str) -> None:
     panel.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".bo-alert--error, .messages .error").count() == 0, page.content()[:2000]
+
+
+def pay_with_vnpay_sandbox(page) -> None:
+    """On the citizen's dossier page: choose VNPay, land on the sandbox gateway, pay."""
+    page.get_by_role("button", name=re.compile("VNPay")).click()
+    page.wait_for_load_state()
+    assert "/payments/sandbox/vnpay/pay" in page.url, page.url
+    page.locator("button[value=pay]").click()
+    page.wait_for_load_state()
+
+
+def verify_on_public_page(page, base: str, pdf: Path) -> str:
+    """Upload ``pdf`` on the public verification page; the verdict's text."""
+    page.goto(f"{base}/xac-thuc/")
+    page.set_input_files("input[type=file]", str(pdf))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    return str(page.inner_text("main"))
+
+
+def pdf_text(pdf: Path) -> str:
+    """The text of ``pdf`` as ``pdftotext`` reads it, whitespace collapsed."""
+    out = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True)
+    return " ".join(out.stdout.split())
 
 
 def prepare_result(page, base: str, code: str, **fields: str) -> None:

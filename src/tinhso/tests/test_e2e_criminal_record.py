@@ -5,14 +5,21 @@ it; the clerk hands it over; the citizen downloads a signed PDF that carries the
 content and the public verification page says it is valid."""
 
 import re
-import subprocess
 
 import pytest
 
 from tinhso.dossiers.models import Dossier
 from tinhso.results.models import ResultDocument
 from tinhso.testing import PDF_BYTES
-from tinhso.tests.test_e2e_browser import PHONE, login, logout, process
+from tinhso.tests.test_e2e_browser import (
+    PHONE,
+    login,
+    logout,
+    pay_with_vnpay_sandbox,
+    pdf_text,
+    process,
+    verify_on_public_page,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,13 +27,6 @@ CONTENT = (
     "Bản án số 27/2019/HS-ST ngày 12/6/2019 của Tòa án nhân dân tỉnh Bến Tre: tội “Trộm cắp tài "
     "sản”, 09 tháng tù; đã chấp hành xong hình phạt ngày 03/3/2020."
 )
-
-
-def pdf_text(data: bytes, tmp_path, name: str) -> str:
-    path = tmp_path / name
-    path.write_bytes(data)
-    out = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True)
-    return " ".join(out.stdout.split())
 
 
 def test_certificate_prepared_approved_signed_downloaded_and_verified(
@@ -55,10 +55,7 @@ def test_certificate_prepared_approved_signed_downloaded_and_verified(
     page.locator("button[value=submit]").click()
     page.wait_for_load_state()
     code = re.search(r"/ho-so/([^/]+)/", page.url).group(1)
-    page.get_by_role("button", name=re.compile("VNPay")).click()
-    page.wait_for_load_state()
-    page.locator("button[value=pay]").click()
-    page.wait_for_load_state()
+    pay_with_vnpay_sandbox(page)
     dossier = Dossier.objects.get(code=code)
     assert dossier.paid_amount == dossier.fee_amount == 200000
     context.close()
@@ -92,7 +89,8 @@ def test_certificate_prepared_approved_signed_downloaded_and_verified(
     link = page.get_by_role("link", name="Xem dự thảo kết quả (PDF)")
     draft = page.request.get(base + link.get_attribute("href"))
     assert draft.ok and draft.headers["content-type"] == "application/pdf"
-    text = pdf_text(draft.body(), tmp_path, "du-thao.pdf")
+    (tmp_path / "du-thao.pdf").write_bytes(draft.body())
+    text = pdf_text(tmp_path / "du-thao.pdf")
     assert "DỰ THẢO" in text and "Số: …/…" in text and "tội “Trộm cắp tài sản”" in text
     assert not ResultDocument.objects.filter(dossier=dossier).exists()
     process(
@@ -120,15 +118,11 @@ def test_certificate_prepared_approved_signed_downloaded_and_verified(
         page.get_by_role("link", name=re.compile("Tải kết quả")).click()
     signed = tmp_path / "phieu-lltp.pdf"
     download.value.save_as(signed)
-    text = pdf_text(signed.read_bytes(), tmp_path, "ky-so.pdf")
+    text = pdf_text(signed)
     assert "PHIẾU LÝ LỊCH TƯ PHÁP SỐ 1" in text and "CÓ ÁN TÍCH" in text
     assert "tội “Trộm cắp tài sản”, 09 tháng tù" in text and "LLTP-86-2026-004417" in text
     assert f"Số: {result.number}" in text and "DỰ THẢO" not in text
     logout(page)
-    page.goto(f"{base}/xac-thuc/")
-    page.set_input_files("input[type=file]", str(signed))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    verdict = page.inner_text("main")
+    verdict = verify_on_public_page(page, base, signed)
     assert "Hợp lệ" in verdict and "Không hợp lệ" not in verdict
     context.close()

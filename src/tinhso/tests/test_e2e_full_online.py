@@ -3,19 +3,19 @@ VNPay sandbox, the commune processes the dossier, the citizen downloads the sign
 verification page says it is valid."""
 
 import re
-import subprocess
 
 import pytest
 
 from tinhso.dossiers.models import Dossier
-from tinhso.tests.test_e2e_browser import PHONE, login, logout, process
-
-
-def run_pdftotext(path) -> str:
-    return subprocess.run(
-        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-
+from tinhso.tests.test_e2e_browser import (
+    PHONE,
+    login,
+    logout,
+    pay_with_vnpay_sandbox,
+    pdf_text,
+    process,
+    verify_on_public_page,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,11 +44,7 @@ def test_file_pay_process_download_and_verify(
     assert dossier.fee_amount == 16000  # 8.000 đ × 2 copies
 
     # Pay through the sandbox gateway: the real signed URL, IPN and return page.
-    page.get_by_role("button", name=re.compile("VNPay")).click()
-    page.wait_for_load_state()
-    assert "/payments/sandbox/vnpay/pay" in page.url
-    page.locator("button[value=pay]").click()
-    page.wait_for_load_state()
+    pay_with_vnpay_sandbox(page)
     dossier.refresh_from_db()
     assert dossier.paid_amount == 16000 and dossier.paid_online
     assert dossier.payments.get().status == "succeeded"
@@ -89,14 +85,10 @@ def test_file_pay_process_download_and_verify(
     signed = tmp_path / "ket-qua.pdf"
     download.value.save_as(signed)
     assert signed.read_bytes().startswith(b"%PDF")
-    text = " ".join(run_pdftotext(signed).split())
+    text = pdf_text(signed)
     assert "Số 125, quyển số 01/1995" in text and "sinh ngày 02/3/1995 tại Bến Tre" in text
     logout(page)
-    page.goto(f"{base}/xac-thuc/")
-    page.set_input_files("input[type=file]", str(signed))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    verdict = page.inner_text("main")
+    verdict = verify_on_public_page(page, base, signed)
     assert "Hợp lệ" in verdict and "Không hợp lệ" not in verdict
 
     # A copy with one byte changed is refused.
@@ -105,9 +97,5 @@ def test_file_pay_process_download_and_verify(
     data[middle] = (data[middle] + 1) % 256
     tampered = tmp_path / "sua-doi.pdf"
     tampered.write_bytes(bytes(data))
-    page.goto(f"{base}/xac-thuc/")
-    page.set_input_files("input[type=file]", str(tampered))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "Không hợp lệ" in page.inner_text("main")
+    assert "Không hợp lệ" in verify_on_public_page(page, base, tampered)
     context.close()

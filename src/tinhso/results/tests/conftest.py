@@ -125,19 +125,25 @@ def lltp(cast):
     return version
 
 
-@pytest.fixture
-def processing(cast, lltp):
-    """Filed online by cast.citizen and received: at the specialist's step."""
+def received(cast: Cast, version, data) -> Dossier:
+    """Filed online by cast.citizen on 10/6/2025 at 8:00 and received by cast.clerk at 9:00: at
+    the specialist's step."""
     with time_machine.travel(at(2025, 6, 10, 8, 0), tick=False):
         dossier, _ = dossier_services.file_dossier(
             user=cast.citizen,
-            version=lltp,
-            data=FORM,
+            version=version,
+            data=data,
             applicant=dossier_services.Applicant.from_user(cast.citizen),
             files=[dossier_services.NewFile("TK", check_upload(pdf_upload()))],
         )
     with time_machine.travel(at(2025, 6, 10, 9, 0), tick=False):
         return act(cast.clerk, dossier, "receive")
+
+
+@pytest.fixture
+def processing(cast, lltp):
+    """A criminal-record certificate request, received: at the specialist's step."""
+    return received(cast, lltp, FORM)
 
 
 def to_result_ready(

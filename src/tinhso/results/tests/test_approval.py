@@ -11,7 +11,7 @@ from tinhso.documents.services import render_slip_html
 from tinhso.dossiers.models import DossierEvent, HistoryEntry, Status
 from tinhso.notifications.models import Delivery
 from tinhso.results.models import ResultCounter, ResultDocument, ResultDraft
-from tinhso.results.tests.conftest import FIELDS, LLTP, act, at
+from tinhso.results.tests.conftest import FIELDS, LLTP, act, at, received
 from tinhso.results.tests.test_api import token
 from tinhso.results.tests.test_prepare import post, text_of
 from tinhso.testing import FORM_DATA, give_consent, make_version, pdf_upload
@@ -141,8 +141,6 @@ def test_only_the_leader_at_the_approval_step_sends_back(client, cast, processin
 def test_a_paper_of_another_system_needs_its_pdf_before_approval(
     client, cast, django_capture_on_commit_callbacks
 ):
-    from tinhso.dossiers import services as dossier_services
-    from tinhso.uploads import check_upload
 
     version = make_version(
         "3.000347", level="province", agencies=[cast.dept], receiving=cast.centre
@@ -156,17 +154,7 @@ def test_a_paper_of_another_system_needs_its_pdf_before_approval(
         }
     ]
     version.save()
-    with time_machine.travel(at(2025, 6, 10, 8, 0), tick=False):
-        dossier, _ = dossier_services.file_dossier(
-            user=cast.citizen,
-            version=version,
-            data=FORM_DATA,
-            applicant=dossier_services.Applicant.from_user(cast.citizen),
-            files=[dossier_services.NewFile("TK", check_upload(pdf_upload()))],
-        )
-    with time_machine.travel(at(2025, 6, 10, 9, 0), tick=False):
-        dossier = act(cast.clerk, dossier, "receive")
-    dossier = at_approval(cast, dossier)
+    dossier = at_approval(cast, received(cast, version, FORM_DATA))
     refused = action(client, cast, dossier, "approve", "leader")
     assert refused.status_code == 409 and "Giấy phép lái xe" in refused.json()["detail"]
     upload = client.post(
