@@ -29,17 +29,21 @@ def logout(page) -> None:
     page.context.clear_cookies()
 
 
+def enter(control, value: str) -> None:
+    """Choose ``value`` in a list or type it in a field, as the control asks."""
+    if control.evaluate("e => e.tagName") == "SELECT":
+        control.select_option(value)
+    else:
+        control.fill(value)
+
+
 def act(page, base: str, code: str, action: str, **fields: str) -> None:
     page.goto(f"{base}/backoffice/ho-so/{code}/")
     panel = page.locator(f"#thao-tac-{action}")
     if panel.locator("summary").count() and panel.get_attribute("open") is None:
         panel.locator("summary").click()  # expand the folded action form, as an official would
     for name, value in fields.items():
-        control = panel.locator(f"[name='{action}-{name}'], [name='{name}']").first
-        if control.evaluate("e => e.tagName") == "SELECT":
-            control.select_option(value)
-        else:
-            control.fill(value)
+        enter(panel.locator(f"[name='{action}-{name}'], [name='{name}']").first, value)
     panel.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".bo-alert--error, .messages .error").count() == 0, page.content()[:2000]
@@ -74,11 +78,7 @@ def prepare_result(page, base: str, code: str, **fields: str) -> None:
     page.goto(f"{base}/backoffice/ho-so/{code}/")
     card = page.locator("#ket-qua")
     for name, value in fields.items():
-        control = card.locator(f"#f-{name}")
-        if control.evaluate("e => e.tagName") == "SELECT":
-            control.select_option(value)
-        else:
-            control.fill(value)
+        enter(card.locator(f"#f-{name}"), value)
     card.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".bo-alert--error, .bo-field--error").count() == 0, page.content()[:2000]
