@@ -26,10 +26,12 @@ finishes the same register entry and a number is never used twice nor skipped:
 import datetime
 import hashlib
 import html.parser
+import io
 import logging
 from typing import Any
 
 import jsonschema
+import pypdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -60,6 +62,8 @@ ISSUABLE = frozenset({Status.RESULT_READY, Status.RETURNED})
 # Approved and waiting for the hand-over (6 when a fee is asked for at the last step).
 SIGNABLE = frozenset({Status.PROCESSING, Status.AWAITING_PAYMENT})
 GENERIC_TEMPLATE = "results/result.html"
+# The name under which a paper produced by another system is embedded in the signed result.
+ATTACHED_PAPER_NAME = "giay-to-kem-theo.pdf"
 
 
 class ResultError(Exception):
@@ -431,10 +435,11 @@ def _sign(document: ResultDocument) -> ResultDocument:
         "agency", "dossier__procedure_version__procedure", "dossier__agency"
     ).get(pk=document.pk)
     signing_time = timezone.now().replace(microsecond=0)  # CMS signingTime has whole seconds
+    draft = ResultDraft.objects.filter(dossier_id=reserved.dossier_id).first()
     with translation.override("vi"):
-        page, title = render_result_html(reserved, signing_time=signing_time)
+        page, title = render_result_html(reserved, signing_time=signing_time, draft=draft)
         signed = signing.sign_pdf(
-            pdf.html_to_pdf(page),
+            with_attached_paper(pdf.html_to_pdf(page), draft),
             signer=signing.signer_for(reserved.agency),
             signing_time=signing_time,
             number=reserved.number,
@@ -470,6 +475,25 @@ def _sign(document: ResultDocument) -> ResultDocument:
     if recorded:
         logger.info("signed result %s of dossier %s", reserved.number, reserved.dossier_id)
     return signed_document
+
+
+def with_attached_paper(rendered: bytes, draft: ResultDraft | None) -> bytes:
+    """The rendered result with the paper another system produced (the draft's PDF) embedded
+    as a file attachment, byte for byte, so the agency's signature covers it and it travels
+    with the result (its own signatures, if any, stay verifiable once extracted). Without such
+    a paper, ``rendered`` unchanged. pypdf keeps the rendered pages and their named
+    destination, where the stamp goes."""
+    if draft is None or not draft.file:
+        return rendered
+    with draft.file.open("rb") as handle:
+        paper = handle.read()
+    if hashlib.sha256(paper).hexdigest() != draft.file_sha256:
+        raise ResultError(_("Tệp giấy tờ do hệ thống khác cấp đã bị thay đổi sau khi tải lên."))
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(rendered))
+    writer.add_attachment(ATTACHED_PAPER_NAME, paper)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -520,7 +544,7 @@ def render_result_html(
         "result_values": form_values(version.result_schema, fields),
         "result_rows": form_rows(version.result_schema, fields),
         "attached_file": (
-            {"pages": draft.file_pages, "sha256": draft.file_sha256}
+            {"pages": draft.file_pages, "sha256": draft.file_sha256, "name": ATTACHED_PAPER_NAME}
             if draft is not None and draft.file
             else None
         ),

@@ -4,17 +4,21 @@ changes uses no number, so the register has no gaps; the clerk's hand-over deliv
 signed file, and only then does the applicant see it."""
 
 import hashlib
+import io
 
+import pypdf
 import time_machine
 
 from tinhso.documents.services import render_slip_html
 from tinhso.dossiers.models import DossierEvent, HistoryEntry, Status
 from tinhso.notifications.models import Delivery
+from tinhso.results import verification
 from tinhso.results.models import ResultCounter, ResultDocument, ResultDraft
+from tinhso.results.services import ATTACHED_PAPER_NAME
 from tinhso.results.tests.conftest import FIELDS, LLTP, act, at, received
 from tinhso.results.tests.test_api import token
 from tinhso.results.tests.test_prepare import post, text_of
-from tinhso.testing import FORM_DATA, give_consent, make_version, pdf_upload
+from tinhso.testing import FORM_DATA, PDF_BYTES, give_consent, make_version, pdf_upload
 
 
 def action(client, cast, dossier, name, who, **body):
@@ -165,7 +169,14 @@ def test_a_paper_of_another_system_needs_its_pdf_before_approval(
     assert upload.status_code == 201, upload.content
     with django_capture_on_commit_callbacks(execute=True):
         assert action(client, cast, dossier, "approve", "leader").status_code == 200
-    assert ResultDocument.objects.get(dossier=dossier).is_signed
+    signed = ResultDocument.objects.get(dossier=dossier)
+    with signed.file.open("rb") as handle:
+        content = handle.read()
+    # The other system's paper travels inside the signed result, byte for byte, under the
+    # agency's signature; the result still verifies.
+    embedded = pypdf.PdfReader(io.BytesIO(content)).attachments[ATTACHED_PAPER_NAME]
+    assert embedded == [PDF_BYTES]
+    assert verification.verify_pdf(content).status == "valid"
 
 
 def test_a_draft_the_catalogue_no_longer_accepts_is_refused_at_approval(client, cast, processing):
