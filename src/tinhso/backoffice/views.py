@@ -678,15 +678,33 @@ def _receipt_page(
 @require_POST
 @staff_required
 def counter_receive(request: HttpRequest, code: str) -> HttpResponse:
-    """Receive a dossier found by its code at this counter; the platform routes it to the
-    competent agency (``services.receive_dossier``)."""
+    """What this counter does with a dossier found by its code (R-ACT-1): receive it (the
+    platform routes it to the competent agency), or, when it is incomplete or not receivable,
+    ask for a supplement or refuse it with the reason — each issuing its slip from this counter,
+    which becomes the dossier's receiving agency."""
     user = _clerk(request)
-    dossier = selectors.dossier_for_action(user, code, "receive")
+    name = request.POST.get("action", "receive")
+    if name not in selectors.COUNTER_ACTIONS:
+        name = "receive"
+    dossier = selectors.dossier_for_action(user, code, name)
+    items = [line.strip() for line in request.POST.get("items", "").splitlines() if line.strip()]
     try:
-        services.receive_dossier(user=user, dossier=dossier)
+        services.perform_action(
+            user=user,
+            dossier=dossier,
+            request=services.ActionRequest(
+                name, comment=request.POST.get("comment", "")[:2000], items=items[:30]
+            ),
+        )
     except services.DossierError as exc:
         return _receipt_page(request, user, dossier, error=exc.message, status=exc.status)
-    messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
+    messages.success(
+        request,
+        _("Đã thực hiện “%(action)s” cho hồ sơ %(code)s.")
+        % {"action": ACTIONS[name].label, "code": dossier.code},
+    )
+    if name != "receive":  # the slip issued is on the dossier's page (the counter now holds it)
+        return redirect("backoffice:dossier", code=dossier.code)
     return redirect("backoffice:counter_done", code=dossier.code)
 
 

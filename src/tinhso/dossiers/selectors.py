@@ -84,13 +84,18 @@ def dossier_for_receipt(user: AnyUser, code: str) -> Dossier:
     return dossier
 
 
+# What a counter does with a submitted dossier it found by its code (R-ACT-1): receive it, guide
+# the applicant to complete it, or refuse it.
+COUNTER_ACTIONS = frozenset({"receive", "request_supplement", "refuse"})
+
+
 def dossier_for_action(user: AnyUser, code: str, action: str) -> Dossier:
-    """The dossier to act on: ``dossier_for_user``, and for ``receive`` a submitted dossier
-    found province-wide by a counter clerk (``dossier_for_receipt``)."""
+    """The dossier to act on: ``dossier_for_user``, and for a counter's actions at receipt a
+    submitted dossier found province-wide by a counter clerk (``dossier_for_receipt``)."""
     try:
         return dossier_for_user(user, code)
     except DossierNotFound:
-        if action != "receive":
+        if action not in COUNTER_ACTIONS:
             raise
         return dossier_for_receipt(user, code)
 
@@ -222,7 +227,7 @@ def acting_role(
         held = capacity(user, dossier)
     if APPLICANT in allowed and held.owner:
         return APPLICANT
-    roles = held.roles(spec.scope) & allowed
+    roles = held.roles(spec.scope_for(dossier.status)) & allowed
     if not roles:
         return None
     if spec.name in ("complete_step", "approve", "send_back") and dossier.assignee_id not in (

@@ -871,7 +871,7 @@ def _act(
             at=now,
             step_outcome=outcome,
             step=step,
-            agency=_acting_agency(user, locked, role, spec.scope),
+            agency=_acting_agency(user, locked, role, spec.scope_for(from_status)),
         )
         locked.save()
         effects = {"slip": slip, "notify": event}  # read by the slips and notifications apps
@@ -892,7 +892,7 @@ def _lacks_role(user: User, dossier: Dossier, spec: ActionSpec) -> bool:
     held = capacity(user, dossier)
     if APPLICANT in spec.actors and held.owner:
         return False
-    return not (held.roles(spec.scope) & spec.actors)
+    return not (held.roles(spec.scope_for(dossier.status)) & spec.actors)
 
 
 def _acting_agency(user: User, dossier: Dossier, role: str, scope: str) -> Agency | None:
@@ -1058,6 +1058,8 @@ def _time_left_at_pause(d: Dossier, pause: Pause | None) -> datetime.timedelta:
 
 
 def _refuse(d: Dossier, user: User, req: ActionRequest, now: datetime.datetime) -> Handled:
+    if d.status == Status.SUBMITTED:
+        _route_to_counter(d, user)
     if d.status == Status.SUPPLEMENT_REQUESTED:
         d.pauses.filter(ended_at__isnull=True).update(ended_at=now)
         d.resume_status = ""
@@ -1079,6 +1081,8 @@ def _request_supplement(
     if not items:
         raise InvalidInput(_("Hãy liệt kê ít nhất một giấy tờ hoặc nội dung cần bổ sung."), "items")
     details: dict[str, Any] = {"items": items}
+    if d.status == Status.SUBMITTED:
+        _route_to_counter(d, user)  # the counter that guides the applicant receives them later
     if d.status in PROCESSING_STATES:
         earlier = d.history.filter(
             action="request_supplement", from_status__in=PROCESSING_STATES

@@ -30,6 +30,13 @@ class ActionSpec:
     scope: str = "competent"
     public: bool = True  # shown in the citizen-readable history
     step_action: str | None = None  # must match the current workflow step's action
+    # states in which any one-stop counter of the province may take the action (scope "counter"):
+    # what a counter does with a dossier it found by its code at receipt (R-ACT-1)
+    counter_from: frozenset[str] = frozenset()
+
+    def scope_for(self, status: str) -> str:
+        """The scope in which the acting official's role must hold for a dossier in ``status``."""
+        return "counter" if status in self.counter_from else self.scope
 
 
 def _s(*states: str) -> frozenset[str]:
@@ -60,6 +67,8 @@ ACTIONS: dict[str, ActionSpec] = {
             frozenset({Role.CLERK}),
             comment_required=True,
             scope="either",
+            # the counter that found the dossier by its code refuses it at receipt (R-ACT-1)
+            counter_from=_s(S.SUBMITTED),
         ),
         ActionSpec(
             "request_supplement",
@@ -69,6 +78,8 @@ ACTIONS: dict[str, ActionSpec] = {
             frozenset({Role.CLERK, Role.SPECIALIST, Role.LEADER}),
             comment_required=True,
             scope="either",
+            # the counter that found the dossier by its code guides the applicant (R-LC-2)
+            counter_from=_s(S.SUBMITTED),
         ),
         ActionSpec(
             "supplement",

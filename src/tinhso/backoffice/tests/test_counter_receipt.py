@@ -110,3 +110,81 @@ def test_missing_documents_are_shown_and_receipt_is_refused_with_the_reason(cast
     assert response.status_code == 409
     assert "Chưa đủ thành phần hồ sơ" in response.content.decode()
     assert Dossier.objects.get(pk=dossier.pk).status == Status.SUBMITTED
+
+
+def incomplete(cast):
+    """Filed online for Phú Khương without its required declaration."""
+    from tinhso.dossiers import services
+    from tinhso.testing import FORM_DATA
+
+    with time_machine.travel(at(2025, 11, 24, 9, 0), tick=False):
+        dossier, _created = services.file_dossier(
+            user=cast.citizen,
+            version=cast.commune_procedure,
+            data=FORM_DATA,
+            applicant=services.Applicant.from_user(cast.citizen),
+        )
+    return dossier
+
+
+def test_the_foreign_counter_guides_the_applicant_to_complete_an_incomplete_dossier(
+    cast, login, client, django_capture_on_commit_callbacks
+):
+    from tinhso.documents.models import IssuedSlip
+
+    dossier = incomplete(cast)
+    login(cast.other_clerk)
+    url = reverse("backoffice:counter_receive", args=[dossier.code])
+    page = client.get(FIND, {"ma": dossier.code}).content.decode()
+    assert "Phát hành phiếu yêu cầu bổ sung" in page and "Phát hành phiếu từ chối tiếp nhận" in page
+    with (
+        time_machine.travel(at(2025, 11, 24, 9, 30), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            url,
+            {
+                "action": "request_supplement",
+                "items": "Tờ khai có chữ ký\n\n",
+                "comment": "Nộp bổ sung tờ khai tại bất kỳ quầy nào trong tỉnh.",
+            },
+        )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("backoffice:dossier", args=[dossier.code])
+    dossier.refresh_from_db()
+    assert dossier.status == Status.SUPPLEMENT_REQUESTED
+    assert (dossier.agency, dossier.receiving_agency) == (cast.commune, cast.other_commune)
+    entry = dossier.history.get(action="request_supplement")
+    assert entry.agency == cast.other_commune and entry.details["items"] == ["Tờ khai có chữ ký"]
+    assert IssuedSlip.objects.filter(dossier=dossier, kind="supplement").exists()
+    assert client.get(response["Location"]).status_code == 200  # the counter now holds it
+
+
+def test_the_foreign_counter_refuses_with_its_reason_and_never_without(cast, login, client):
+    dossier = incomplete(cast)
+    login(cast.other_clerk)
+    url = reverse("backoffice:counter_receive", args=[dossier.code])
+    without = client.post(url, {"action": "refuse", "comment": "  "})
+    assert without.status_code == 400 and "lý do" in without.content.decode()
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.SUBMITTED
+    with time_machine.travel(at(2025, 11, 24, 9, 30), tick=False):
+        refused = client.post(url, {"action": "refuse", "comment": "Không thuộc thẩm quyền"})
+    assert refused.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.status == Status.REFUSED and dossier.receiving_agency == cast.other_commune
+
+
+def test_once_received_the_foreign_counter_can_no_longer_act_on_it(cast, login, client):
+    from .conftest import act
+
+    with time_machine.travel(at(2025, 11, 24, 9, 0), tick=False):
+        dossier = act(
+            cast.commune_clerk, file_online(cast, version=cast.commune_procedure), "receive"
+        )
+    login(cast.other_clerk)
+    response = client.post(
+        reverse("backoffice:counter_receive", args=[dossier.code]),
+        {"action": "request_supplement", "items": "Bản sao", "comment": "Thiếu"},
+    )
+    assert response.status_code == 404
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.RECEIVED

@@ -118,19 +118,26 @@ def test_a_department_clerk_is_no_counter_and_gets_404(cast, client):
     assert Dossier.objects.get(pk=dossier.pk).status == Status.SUBMITTED
 
 
-def test_a_foreign_counter_may_receive_only_not_read_refuse_or_ask(cast, client):
+def test_a_foreign_counter_acts_at_receipt_but_never_reads_or_lists_the_dossier(cast, client):
+    """Receive, guide the applicant (supplement request) or refuse: what a counter does with a
+    dossier it found by its code (R-ACT-1, R-LC-2); reading the dossier and listing other
+    agencies' dossiers stay closed. The counter that acted becomes the receiving agency."""
     auth = bearer(cast.other_clerk)
     with time_machine.travel(NOW, tick=False):
-        dossier = file_online(cast, cast.citizen, cast.commune_procedure)
-        read = client.get(f"/api/v1/dossiers/{dossier.code}", **auth)
-        refuse = act(client, auth, dossier.code, "refuse", comment="Không thuộc thẩm quyền")
-        ask = act(
-            client, auth, dossier.code, "request_supplement", comment="Thiếu", items=["Tờ khai"]
-        )
+        asked, refused = (file_online(cast, cast.citizen, cast.commune_procedure) for _ in "ab")
+        read = client.get(f"/api/v1/dossiers/{asked.code}", **auth)
         listed = client.get("/api/v1/inbox", {"tab": "new"}, **auth)
-    assert (read.status_code, refuse.status_code, ask.status_code) == (404, 404, 404)
+        ask = act(
+            client, auth, asked.code, "request_supplement", comment="Thiếu", items=["Tờ khai"]
+        )
+        refuse = act(client, auth, refused.code, "refuse", comment="Không thuộc thẩm quyền")
+    assert read.status_code == 404
     assert listed.json()["items"] == []  # never a list of other agencies' dossiers
-    assert Dossier.objects.get(pk=dossier.pk).status == Status.SUBMITTED
+    assert (ask.status_code, refuse.status_code) == (200, 200)
+    asked.refresh_from_db()
+    refused.refresh_from_db()
+    assert (asked.status, refused.status) == (Status.SUPPLEMENT_REQUESTED, Status.REFUSED)
+    assert asked.receiving_agency == refused.receiving_agency == cast.other_commune
 
 
 def test_the_code_must_be_exact_and_the_dossier_waiting_for_receipt(cast):

@@ -115,9 +115,18 @@ def test_action_allowed_only_in_its_states(cast, action, status):
 WRONG_ACTORS = ["other_citizen", "other_clerk", "other_specialist", "other_leader", "commune_clerk"]
 
 
-# Clerks of a one-stop counter (a commune's here) receive any dossier of the province (R-ACT-1):
-# receipt is the one action open to them on another agency's dossier (test_receipt_anywhere.py).
+# Clerks of a one-stop counter (a commune's here) receive any dossier of the province (R-ACT-1),
+# or at receipt ask for a supplement or refuse it: the actions open to them on another agency's
+# dossier, in the states the table gives them (``counter_from``; test_receipt_anywhere.py).
 COUNTER_CLERKS = {"other_clerk", "commune_clerk"}
+
+
+def first_state(action: str) -> str:
+    return sorted(ACTIONS[action].from_states)[0]
+
+
+def open_to_counters(action: str) -> bool:
+    return ACTIONS[action].scope_for(first_state(action)) == "counter"
 
 
 @pytest.mark.parametrize(
@@ -126,11 +135,11 @@ COUNTER_CLERKS = {"other_clerk", "commune_clerk"}
         (action, who)
         for action in sorted(ACTIONS.keys() - {"submit"})
         for who in WRONG_ACTORS
-        if not (action == "receive" and who in COUNTER_CLERKS)
+        if not (open_to_counters(action) and who in COUNTER_CLERKS)
     ],
 )
 def test_action_refused_to_other_agencies_and_citizens(cast, action, who):
-    state = sorted(ACTIONS[action].from_states)[0]
+    state = first_state(action)
     dossier = dossier_in(cast, state, action)
     with time_machine.travel(NOW, tick=False), pytest.raises(services.ActionNotAllowed):
         services.perform_action(
