@@ -14,7 +14,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from tinhso.env import env_bool, env_int, env_list, env_str
+from tinhso.env import env_bool, env_float, env_int, env_list, env_str
 
 # Lets annotations such as ModelChoiceField[Agency] work at run time (django-stubs generics).
 django_stubs_ext.monkeypatch()
@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tinhso.audit",
     "tinhso.datasets",
     "tinhso.sensors",
+    "tinhso.sandboxes",
 ]
 
 MIDDLEWARE = [
@@ -336,6 +337,31 @@ TINHSO_VNPAY_SANDBOX_IPN_LATE_FAILURE = env_bool("TINHSO_VNPAY_SANDBOX_IPN_LATE_
 TINHSO_VNPAY_SANDBOX_DIR = Path(
     env_str("TINHSO_VNPAY_SANDBOX_DIR", str(VAR_DIR / "sandbox" / "vnpay"))
 )  # its transactions
+
+# The national portal (Cổng DVCQG) through the integration layer (docs/integrations.md, issue 16).
+# Development and tests point at the in-project sandbox; production sets the real gateway (LGSP)
+# and its credentials. Secrets come from the environment only (R-NAT-011).
+TINHSO_DVCQG_PROFILE = env_str("TINHSO_DVCQG_PROFILE", "A")  # transport profile A, B or C (spec §1)
+TINHSO_DVCQG_URL = env_str("TINHSO_DVCQG_URL", "{site_url}/sandbox/national")
+TINHSO_DVCQG_USERNAME = env_str("TINHSO_DVCQG_USERNAME", "tinhso-demo")
+TINHSO_DVCQG_PASSWORD = env_str("TINHSO_DVCQG_PASSWORD", "tinhso-demo")
+TINHSO_DVCQG_DSTCODE = env_str("TINHSO_DVCQG_DSTCODE", "DVCQG")  # Profile A routing header
+TINHSO_DVCQG_UNIT_CODE = env_str("TINHSO_DVCQG_UNIT_CODE", "000.00.00.H61")  # madonvi
+TINHSO_DVCQG_CONNECT_TIMEOUT = env_float("TINHSO_DVCQG_CONNECT_TIMEOUT", 10.0)  # seconds
+TINHSO_DVCQG_READ_TIMEOUT = env_float("TINHSO_DVCQG_READ_TIMEOUT", 60.0)  # R-NAT-005
+TINHSO_DVCQG_SESSION_SECONDS = env_int("TINHSO_DVCQG_SESSION_SECONDS", 30 * 60)  # R-NAT-012
+# Fallback success phrases of plain-text answers (R-NAT-013), separated by "|".
+TINHSO_DVCQG_SUCCESS_PHRASES = env_str("TINHSO_DVCQG_SUCCESS_PHRASES", "thành công")
+# How long the signed links to dossier files the national side fetches stay valid (R-NAT-035).
+TINHSO_NATIONAL_FILE_LINK_DAYS = env_int("TINHSO_NATIONAL_FILE_LINK_DAYS", 30)
+# The in-project national sandbox is served only when enabled: by default exactly when the
+# portal's URL is the site's own (as the VNPay sandbox).
+TINHSO_NATIONAL_SANDBOX = env_bool(
+    "TINHSO_NATIONAL_SANDBOX", TINHSO_DVCQG_URL.startswith("{site_url}")
+)
+TINHSO_NATIONAL_SANDBOX_DIR = Path(
+    env_str("TINHSO_NATIONAL_SANDBOX_DIR", str(VAR_DIR / "sandbox" / "national"))
+)
 
 # The site's public URL (links in e-mails, SMS, QR codes; VNPay's Return URL). Production sets it
 # (`check --deploy` refuses a start without it, tinhso.E005). In development it defaults to the port

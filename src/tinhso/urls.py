@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("kho-giay-to/", include("tinhso.stores.urls")),
     path("xac-thuc/", include("tinhso.results.urls")),
     path("payments/", include("tinhso.payments.urls")),
+    path("sandbox/national/", include("tinhso.sandboxes.urls")),
     path("tai-khoan/", include("tinhso.accounts.urls")),
     path("dieu-hanh/chuong-trinh/", include("tinhso.indicators.urls")),
     path("dieu-hanh/", include("tinhso.ioc.urls")),

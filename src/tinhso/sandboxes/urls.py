@@ -1,0 +1,21 @@
+"""``/sandbox/national/``: the in-project national portal (404 unless TINHSO_NATIONAL_SANDBOX)."""
+
+from django.urls import URLPattern, path, re_path
+
+from tinhso.sandboxes.national import views
+
+app_name = "sandboxes"
+urlpatterns: list[URLPattern] = [
+    path("auth", views.auth, name="national-auth"),
+    path("integration", views.integration, name="national-integration"),
+    re_path(r"^hoso/(?P<operation>themmoi|capnhat|tientrinh)$", views.hoso, name="national-hoso"),
+    path("token", views.token, name="national-token"),
+    re_path(
+        r"^lgsp/hoso/(?P<operation>themmoi|capnhat|tientrinh)$",
+        views.lgsp_hoso,
+        name="national-lgsp-hoso",
+    ),
+    path("state", views.state, name="national-state"),
+    path("reset", views.reset, name="national-reset"),
+    path("faults", views.set_faults, name="national-faults"),
+]
