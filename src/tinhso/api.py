@@ -13,6 +13,7 @@ from tinhso.backoffice.api import router as inbox_router
 from tinhso.calendars.api import router as calendar_router
 from tinhso.dossiers.api import public_router as lookup_router
 from tinhso.dossiers.api import router as dossiers_router
+from tinhso.integrations.api import router as integrations_router
 from tinhso.ioc.api import router as ioc_router
 from tinhso.payments.api import router as payments_router
 from tinhso.procedures.api import router as procedures_router
@@ -48,3 +49,4 @@ api.add_router("", calendar_router)
 api.add_router("", results_router)
 api.add_router("", ioc_router)
 api.add_router("", inbox_router)
+api.add_router("", integrations_router)

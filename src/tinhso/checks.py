@@ -9,6 +9,8 @@ tinhso.E002    ``SECRET_KEY`` is the development default, a demo value or too we
 tinhso.E003    results are signed by the demo PKI (``TINHSO_SIGNER_DEFAULT=demo``)
 tinhso.E004    the demo root CA is in ``TINHSO_PKI_DIR``: the verifier would trust it
 tinhso.E005    ``TINHSO_SITE_URL`` is missing or not an absolute http(s) URL
+tinhso.E006    the national portal is the in-project sandbox (``TINHSO_NATIONAL_SANDBOX`` on, or
+               ``TINHSO_DVCQG_URL`` left at its development default, the site's own URL)
 =============  ==========================================================================
 
 The message is Vietnamese (translated with the interface), the hint says it in English.
@@ -133,5 +135,27 @@ def check_site_url(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 "e.g. https://dichvucong.example.gov.vn."
             ),
             id="tinhso.E005",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_national_portal(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The national sandbox answers anyone and accepts the demo credentials: a production site
+    never serves it, and its national portal is the province's real gateway (issue 16)."""
+    own_portal = str(getattr(settings, "TINHSO_DVCQG_URL", "")).startswith("{site_url}")
+    if not getattr(settings, "TINHSO_NATIONAL_SANDBOX", False) and not own_portal:
+        return []
+    return [
+        checks.Error(
+            _(
+                "Cổng DVCQG đang trỏ về môi trường thử nghiệm trong dự án: hồ sơ sẽ không được "
+                "đồng bộ lên Cổng Dịch vụ công quốc gia thật."
+            ),
+            hint=(
+                "Set TINHSO_DVCQG_URL (and its credentials TINHSO_DVCQG_*) to the province's "
+                "gateway, and TINHSO_NATIONAL_SANDBOX=false."
+            ),
+            id="tinhso.E006",
         )
     ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tinhso.audit",
     "tinhso.datasets",
     "tinhso.sensors",
+    "tinhso.integrations",
     "tinhso.sandboxes",
 ]
 

@@ -14,6 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("xac-thuc/", include("tinhso.results.urls")),
     path("payments/", include("tinhso.payments.urls")),
     path("sandbox/national/", include("tinhso.sandboxes.urls")),
+    path("lien-thong/", include("tinhso.integrations.national.urls")),
+    path("lien-thong/", include("tinhso.integrations.urls")),
     path("tai-khoan/", include("tinhso.accounts.urls")),
     path("dieu-hanh/chuong-trinh/", include("tinhso.indicators.urls")),
     path("dieu-hanh/", include("tinhso.ioc.urls")),

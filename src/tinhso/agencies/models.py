@@ -52,6 +52,9 @@ class Role(models.TextChoices):
     # the person works, not a limit on what they may read.
     AUDITOR = "auditor", _("Kiểm toán viên (chỉ đọc nhật ký)")
     SECURITY = "security", _("Cán bộ an toàn thông tin")
+    # Platform-wide too (issue 16, docs/integrations.md): follows and re-queues the messages to
+    # outside systems; never opens an agency's dossiers.
+    INTEGRATION = "integration", _("Cán bộ vận hành kết nối")
 
 
 class StaffAssignment(models.Model):

@@ -61,6 +61,7 @@ def add_actors(cast: Any) -> None:
     cast.auditor = make_staff("skhcn.auditor", science, Role.AUDITOR)
     cast.security = make_staff("skhcn.security", science, Role.SECURITY)
     cast.agency_admin = make_staff("skhcn.admin", science, Role.AGENCY_ADMIN)
+    cast.integration = make_staff("skhcn.integration", science, Role.INTEGRATION)
     # Not an actor: a specialist of the same department, whose authenticator the agency
     # administrator may reset (the security officer's may only be reset by a superuser).
     cast.science_specialist = make_staff("skhcn.specialist", science, Role.SPECIALIST)

@@ -92,7 +92,13 @@ def test_check_deploy_refuses_a_bad_configuration(fresh_pki_dir):
 
 
 def test_check_deploy_accepts_a_production_configuration(fresh_pki_dir):
-    with override_settings(DEBUG=False, SECRET_KEY=STRONG_KEY, TINHSO_SIGNER_DEFAULT=""):
+    with override_settings(
+        DEBUG=False,
+        SECRET_KEY=STRONG_KEY,
+        TINHSO_SIGNER_DEFAULT="",
+        TINHSO_NATIONAL_SANDBOX=False,
+        TINHSO_DVCQG_URL="https://lgsp.example.vn/dvcqg",
+    ):
         call_command("check", "--deploy", "--fail-level", "ERROR", "--tag", "security")
 
 

@@ -31,6 +31,8 @@ from tinhso.documents.models import IssuedSlip
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating
 from tinhso.indicators.models import AlertSubscription, SectorUpload, TargetValue, TaskReport
+from tinhso.integrations.models import OutboxItem
+from tinhso.integrations.national.links import make_token
 from tinhso.ioc import receivers
 from tinhso.payments import services as payment_services
 from tinhso.payments.models import EReceipt, IncomingTransfer, Payment
@@ -67,6 +69,7 @@ ACTORS = [
     "auditor",  # the next three: a department without dossiers (tests/matrix_world.py)
     "security",
     "agency_admin",
+    "integration",  # operates the integration layer (issue 16), platform-wide like the auditor
 ]
 EVERYONE = set(ACTORS)
 LOGGED_IN = EVERYONE - {"anonymous"}
@@ -194,6 +197,12 @@ def api_rules(code: str) -> dict[tuple[str, str], Rule | list[Rule]]:
             Rule({"leader", "province_leader"}, query={"agency": "stp"}, refused=403),
             Rule({"province_leader"}, refused=403),
         ],
+        # The integration layer (issue 16): its operators only (and the platform administrator,
+        # not an actor here); everyone else signed in 403.
+        ("get", "/api/v1/integrations/status"): Rule({"integration"}, refused=403),
+        ("post", "/api/v1/integrations/requeue"): Rule(
+            {"integration"}, "post", {"ids": [0]}, refused=403
+        ),
         # The inbox: officials who handle dossiers; each sees the world's dossiers only where
         # they work (the centre's clerk among the new ones).
         ("get", "/api/v1/inbox"): Rule(
@@ -337,6 +346,8 @@ NAMESPACES = (
     "sensorthings",
     "ckan",
     "catalog",
+    "integrations",
+    "national_files",
 )
 # Payments are handled by clerks, leaders and agency administrators (of any agency: the queue
 # shows their own agencies' payments).
@@ -421,7 +432,15 @@ def pages_world(db, django_capture_on_commit_callbacks, settings):
         "transfer": transfer,
         "upload": upload,
         "result": ResultDocument.objects.get(dossier=done),
+        # A message the national portal refused: in the dead-letter list.
+        "dead": OutboxItem.objects.create(
+            system="dvcqg", operation="sync", key=main.code, dossier=main, status="dead"
+        ),
     }
+
+
+def national_token(attachment: Any) -> str:
+    return make_token("attachment", attachment.pk, attachment.dossier_id, attachment.sha256)
 
 
 def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
@@ -522,6 +541,17 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         "results:verify": Rule(EVERYONE),
         "results:token": Rule(EVERYONE, kwargs={"token": w["result"].public_token}),
         "results:download": Rule(EVERYONE, kwargs={"token": w["result"].public_token}),
+        # The integration layer's page and its re-queue button: its operators only (404 for the
+        # other officials, the login page for anonymous visitors).
+        "integrations:overview": Rule({"integration"}),
+        "integrations:requeue": Rule({"integration"}, "post", {}, kwargs={"pk": str(w["dead"].pk)}),
+        # The signed link the national portal fetches a file by (R-NAT-035): whoever holds it,
+        # as a QR code's result link; it changes nothing.
+        "national_files:file": Rule(
+            EVERYONE,
+            protocol=True,
+            kwargs={"token": national_token(w["attachment"])},
+        ),
         **ioc_rules(w),
         **indicator_rules(w),
         **audit_rules(w),
@@ -772,6 +802,7 @@ def fingerprint() -> tuple:
         Subscription.objects.count(),
         Consent.objects.count(),
         tuple(ResultDraft.objects.order_by("pk").values_list("revision", flat=True)),
+        tuple(OutboxItem.objects.order_by("pk").values_list("status", flat=True)),
         # Downloading one's own data changes nothing but leaves this trace.
         AuditEntry.objects.filter(action="account.data_export").count(),
     )

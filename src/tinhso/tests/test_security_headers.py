@@ -94,6 +94,7 @@ def _production_env() -> dict[str, str]:
             "TINHSO_ALLOWED_HOSTS": "dichvucong.example.vn",
             "TINHSO_CSRF_TRUSTED_ORIGINS": "https://dichvucong.example.vn",
             "TINHSO_SITE_URL": "https://dichvucong.example.vn",
+            "TINHSO_DVCQG_URL": "https://lgsp.example.vn/dvcqg",
             # A fresh PKI directory: a demo root left in var/pki by `make run` is refused (tinhso.E004).
             "TINHSO_PKI_DIR": tempfile.mkdtemp(prefix="tinhso-pki-"),
             "DJANGO_SETTINGS_MODULE": "tinhso.settings",

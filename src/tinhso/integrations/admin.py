@@ -1,0 +1,40 @@
+"""Read-only admin views of the outbox and the integration log: changes go through the outbox's
+services (re-queue on the operations page, audited), never through a form here."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tinhso.integrations.models import IntegrationLog, OutboxItem, SystemPause
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OutboxItem)
+class OutboxItemAdmin(ReadOnlyAdmin):
+    list_display = ["id", "system", "operation", "key", "status", "attempts", "next_attempt_at"]
+    list_filter = ["system", "status", "operation"]
+    search_fields = ["key", "last_error"]
+    raw_id_fields = ["dossier"]
+
+
+@admin.register(IntegrationLog)
+class IntegrationLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "system", "service", "key", "http_status", "error_code", "outcome"]
+    list_filter = ["system", "direction", "outcome"]
+    search_fields = ["key", "service", "error_code"]
+
+
+@admin.register(SystemPause)
+class SystemPauseAdmin(ReadOnlyAdmin):
+    list_display = ["system", "until", "reason"]
