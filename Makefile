@@ -32,10 +32,13 @@ demo: migrate
 # The port is passed to the settings (TINHSO_PORT): links made outside a request (e-mail, SMS, QR
 # codes, also by load_demo) point at the port served; links made while serving a request follow
 # the host and port the browser used (docs/development.md).
+# Beside the server, `tinhso worker` runs the periodic jobs, among them the delivery of what the
+# outbox owes outside systems (the national portal's sandbox here): never inside a request (ADR 0016).
 run: export TINHSO_PORT := $(PORT)
 run: demo
 	@echo "Tỉnh Số: http://127.0.0.1:$(PORT)/  (tài khoản demo: xem README.md)"
-	TINHSO_PORT=$(PORT) $(BIN)/tinhso runserver 127.0.0.1:$(PORT)
+	$(BIN)/tinhso worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/tinhso runserver 127.0.0.1:$(PORT)
 
 # The production topology (Procfile: gunicorn, Celery worker and beat, MQTT ingest) under honcho,
 # against PostgreSQL, Redis and Mosquitto. Needs TINHSO_SECRET_KEY; refuses what `check --deploy`

@@ -363,6 +363,14 @@ TINHSO_NATIONAL_SANDBOX = env_bool(
 TINHSO_NATIONAL_SANDBOX_DIR = Path(
     env_str("TINHSO_NATIONAL_SANDBOX_DIR", str(VAR_DIR / "sandbox" / "national"))
 )
+# How often the worker delivers what the outbox holds (Celery beat; `tinhso worker` under make run).
+TINHSO_OUTBOX_DRAIN_SECONDS = env_int("TINHSO_OUTBOX_DRAIN_SECONDS", 10)
+CELERY_BEAT_SCHEDULE |= {
+    "drain-outbox": {
+        "task": "tinhso.integrations.tasks.drain_outbox",
+        "schedule": TINHSO_OUTBOX_DRAIN_SECONDS,
+    },
+}
 
 # The site's public URL (links in e-mails, SMS, QR codes; VNPay's Return URL). Production sets it
 # (`check --deploy` refuses a start without it, tinhso.E005). In development it defaults to the port

@@ -1,6 +1,7 @@
 """The README's own advice, literally (issue 15): ``make run PORT=8080`` on a fresh var directory
-(SQLite, the demo province, the development server), opened as ``http://localhost:8080`` on a
-phone, and an on-line payment through the VNPay sandbox. Before the fix the payment redirect went
+(SQLite, the demo province, the development server and its worker), opened as
+``http://localhost:8080`` on a phone, and an on-line payment through the VNPay sandbox; the worker
+then delivers the dossier to the national portal's sandbox (issue 16). Before the fix the payment redirect went
 to ``127.0.0.1:8000``, which the page's CSP blocked, and QR codes carried the wrong host."""
 
 import os
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from tinhso.tests.test_e2e_browser import PHONE, login, pay_with_vnpay_sandbox
 
@@ -97,3 +99,17 @@ def test_a_citizen_pays_through_the_vnpay_sandbox_on_make_run_port_8080(make_run
             [code],
         ).fetchall()
     assert rows == [("succeeded", 8000, 8000)]
+
+    # The worker `make run` starts beside the server delivered the dossier to the national
+    # portal's sandbox (ADR 0016): nothing of it ran in the citizen's requests.
+    held = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answer = requests.get(f"{BASE}/sandbox/national/state", params={"MaHoSo": code}, timeout=5)
+        held = answer.json() if answer.status_code == 200 else None
+        if held and held["dossier"].get("DuocThanhToanTrucTuyen") == "1":
+            break
+        time.sleep(1)
+    assert held is not None, "the worker never delivered the dossier"
+    assert held["dossier"]["TrangThaiHoSo"] == "1" and held["inserts"] == 1
+    assert held["dossier"]["DuocThanhToanTrucTuyen"] == "1"
