@@ -342,6 +342,9 @@ TINHSO_VNPAY_SANDBOX_DIR = Path(
 # The national portal (Cổng DVCQG) through the integration layer (docs/integrations.md, issue 16).
 # Development and tests point at the in-project sandbox; production sets the real gateway (LGSP)
 # and its credentials. Secrets come from the environment only (R-NAT-011).
+# Synchronise dossiers upward at all (a province not yet connected, or a maintenance window:
+# nothing is queued while off; `tinhso national sync` then has nothing to deliver).
+TINHSO_NATIONAL_SYNC = env_bool("TINHSO_NATIONAL_SYNC", True)
 TINHSO_DVCQG_PROFILE = env_str("TINHSO_DVCQG_PROFILE", "A")  # transport profile A, B or C (spec §1)
 TINHSO_DVCQG_URL = env_str("TINHSO_DVCQG_URL", "{site_url}/sandbox/national")
 TINHSO_DVCQG_USERNAME = env_str("TINHSO_DVCQG_USERNAME", "tinhso-demo")

@@ -12,6 +12,8 @@ Not enqueued: drafts (never synchronised, R-ST-1), the saving of a draft, and th
 alerts (internal reminders that change nothing the portal holds).
 """
 
+from django.conf import settings
+
 from tinhso.dossiers import events
 from tinhso.dossiers.models import Dossier, DossierEvent, Status
 from tinhso.integrations import outbox
@@ -23,6 +25,8 @@ SKIPPED_KINDS = frozenset({DossierEvent.Kind.DRAFT_SAVED, DossierEvent.Kind.DEAD
 
 
 def handle(batch: list[DossierEvent]) -> None:
+    if not settings.TINHSO_NATIONAL_SYNC:  # the province is not connected to the portal (yet)
+        return
     wanted = [event for event in batch if event.kind not in SKIPPED_KINDS]
     if not wanted:
         return

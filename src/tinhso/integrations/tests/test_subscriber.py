@@ -76,3 +76,11 @@ def test_drafts_and_deadline_alerts_are_not_synchronised(cast):
 
 def test_the_subscriber_is_registered_under_its_name():
     assert "integrations" in events.subscribers()
+
+
+@pytest.mark.django_db
+def test_nothing_is_queued_while_the_province_is_not_connected(cast, settings):
+    settings.TINHSO_NATIONAL_SYNC = False
+    file_online(cast)
+    subscribers.catch_up()
+    assert not portal_items().exists()
