@@ -37,8 +37,8 @@ demo: migrate
 run: export TINHSO_PORT := $(PORT)
 run: demo
 	@echo "Tỉnh Số: http://127.0.0.1:$(PORT)/  (tài khoản demo: xem README.md)"
-	$(BIN)/tinhso worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/tinhso runserver 127.0.0.1:$(PORT)
+	TINHSO_PORT=$(PORT) $(BIN)/tinhso worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	TINHSO_PORT=$(PORT) $(BIN)/tinhso runserver 127.0.0.1:$(PORT)
 
 # The production topology (Procfile: gunicorn, Celery worker and beat, MQTT ingest) under honcho,
 # against PostgreSQL, Redis and Mosquitto. Needs TINHSO_SECRET_KEY; refuses what `check --deploy`

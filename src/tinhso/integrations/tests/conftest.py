@@ -3,8 +3,11 @@
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import requests
+from django.core.cache import cache
 
 from tinhso.agencies.models import Role
 from tinhso.integrations import systems
@@ -64,3 +67,24 @@ def cast():
 def operator(cast):
     """An integration operator (the role is platform-wide; the agency is where they work)."""
     return make_staff("lienthong.operator", cast.centre, Role.INTEGRATION)
+
+
+@pytest.fixture
+def sandbox(live_server, settings, tmp_path):
+    """The in-project national portal, served by a live server: its base URL. The portal's
+    settings point at it and its file fetches (S-6) reach our links there."""
+    cache.clear()  # no portal session left from another test
+    settings.TINHSO_NATIONAL_SANDBOX = True
+    settings.TINHSO_NATIONAL_SANDBOX_DIR = tmp_path / "national-sandbox"
+    settings.TINHSO_SITE_URL = live_server.url
+    settings.TINHSO_DVCQG_URL = f"{live_server.url}/sandbox/national"
+    settings.TINHSO_DVCQG_READ_TIMEOUT = 10.0
+    yield f"{live_server.url}/sandbox/national"
+    cache.clear()
+
+
+def held(sandbox: str, code: str) -> dict[str, Any]:
+    """What the sandbox holds for dossier ``code`` (its ``state`` answer)."""
+    response = requests.get(f"{sandbox}/state", params={"MaHoSo": code}, timeout=5)
+    assert response.status_code == 200, response.text
+    return dict(response.json())

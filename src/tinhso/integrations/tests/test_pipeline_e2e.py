@@ -8,35 +8,17 @@ import io
 
 import pytest
 import requests
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
 from tinhso.integrations.models import IntegrationLog, OutboxItem
+from tinhso.integrations.tests.conftest import held
 from tinhso.testing import FORM_DATA, make_cast, make_version, pdf_upload
 from tinhso.uploads import check_upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sandbox(live_server, settings, tmp_path):
-    cache.clear()
-    settings.TINHSO_NATIONAL_SANDBOX = True
-    settings.TINHSO_NATIONAL_SANDBOX_DIR = tmp_path / "national-sandbox"
-    settings.TINHSO_SITE_URL = live_server.url
-    settings.TINHSO_DVCQG_URL = f"{live_server.url}/sandbox/national"
-    settings.TINHSO_DVCQG_READ_TIMEOUT = 10.0
-    yield f"{live_server.url}/sandbox/national"
-    cache.clear()
-
-
-def held(sandbox: str, code: str) -> dict:
-    response = requests.get(f"{sandbox}/state", params={"MaHoSo": code}, timeout=5)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def sync() -> str:

@@ -6,17 +6,18 @@ demo gateway needs.
 """
 
 import dataclasses
-import fcntl
 import json
 import os
 import re
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+
+from tinhso import lockedfiles
 
 _SAFE = re.compile(r"[A-Za-z0-9._-]{1,100}")
 FIRST_TRANSACTION_NO = 14_000_000
@@ -80,21 +81,11 @@ def _write_new(path: Path, text: str) -> None:
         os.unlink(tmp)
 
 
-def _replace(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upd-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+_replace = lockedfiles.replace
 
 
-@contextmanager
-def _locked(name: str) -> Iterator[None]:
-    with open(root() / f".{name}.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _locked(name: str) -> AbstractContextManager[None]:
+    return lockedfiles.locked(root(), name)
 
 
 def next_transaction_no() -> str:

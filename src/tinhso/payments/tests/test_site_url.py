@@ -77,6 +77,7 @@ def test_make_run_passes_its_port_to_the_site_url():
         check=True,
     )
     assert "TINHSO_PORT=8080 .venv/bin/tinhso runserver 127.0.0.1:8080" in dry_run.stdout
+    assert "TINHSO_PORT=8080 .venv/bin/tinhso worker &" in dry_run.stdout  # its links too
     assert settings_in_a_fresh_process(TINHSO_PORT="8080") == {
         "site_url": "http://127.0.0.1:8080",
         "follows_request": True,

@@ -3,18 +3,17 @@ locks, so that several server processes (runserver, gunicorn workers, the test c
 national portal. Layout: ``dossiers/<MaHoSo>.json`` (one per dossier), ``knobs.json``,
 ``counters.json``, ``sessions.json`` and ``requests.json`` (rate-limit window)."""
 
-import fcntl
 import json
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+
+from tinhso import lockedfiles
 
 # R-NAT-103's outbound pattern; it is also what makes a code safe as a file name.
 DOSSIER_CODE = re.compile(r"^[A-Z0-9.]+-\d{6}-\d{4,}$")
@@ -28,11 +27,7 @@ def root() -> Path:
 
 def _replace(path: Path, data: Any) -> None:
     """Write ``data`` as JSON so that readers never see a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upd-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False)
-    os.replace(tmp, path)
+    lockedfiles.replace(path, json.dumps(data, ensure_ascii=False))
 
 
 def _read(path: Path, default: Any) -> Any:
@@ -42,15 +37,9 @@ def _read(path: Path, default: Any) -> Any:
         return default
 
 
-@contextmanager
-def locked(name: str) -> Iterator[None]:
+def locked(name: str) -> AbstractContextManager[None]:
     """An exclusive lock shared by every process using the same state directory."""
-    with open(root() / f".{name}.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return lockedfiles.locked(root(), name)
 
 
 @contextmanager
