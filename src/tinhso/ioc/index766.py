@@ -11,12 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tinhso.agencies.models import Agency
-from tinhso.ioc.models import MEASURES, MonthlyStat, RollupStat
+from tinhso.ioc.models import MEASURES, DossierFact, MonthlyStat, RollupStat
 from tinhso.ioc.selectors import Rate, Summary, Where, _next_month, open_as_of
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.units.models import AdministrativeUnit
@@ -78,10 +78,12 @@ SPECS: tuple[IndicatorSpec, ...] = (
         "1.4",
         "CKMB",
         gettext_lazy("Hồ sơ đồng bộ lên Cổng DVCQG"),
-        gettext_lazy("Hồ sơ đã đồng bộ / hồ sơ tiếp nhận trong kỳ"),
+        gettext_lazy("Hồ sơ tiếp nhận trong kỳ đã được Cổng DVCQG nhận / hồ sơ tiếp nhận trong kỳ"),
         14 / 3,
-        held=False,
-        note=gettext_lazy("Nền tảng chưa đồng bộ hồ sơ lên Cổng DVCQG; không tính điểm."),
+        note=gettext_lazy(
+            "Mẫu số là số hồ sơ tiếp nhận theo nền tảng (không nhỏ hơn số trên Cổng DVCQG, vì "
+            "Cổng chỉ có hồ sơ nền tảng gửi lên)."
+        ),
     ),
     IndicatorSpec(
         "2.1",
@@ -368,7 +370,11 @@ def _indicator(spec: IndicatorSpec, rate: Rate | None, value: float | None = Non
 
 
 def _rates(
-    s: Summary, by_procedure: dict[int, dict[str, int]], competent: set[int], online: set[int]
+    s: Summary,
+    by_procedure: dict[int, dict[str, int]],
+    competent: set[int],
+    online: set[int],
+    synced: int = 0,
 ) -> dict[str, tuple[Rate | None, float | None]]:
     offered = len(competent & online)
     online_procs = {p for p, m in by_procedure.items() if m["online_received"] > 0}
@@ -376,6 +382,7 @@ def _rates(
     paid_procs = {p for p in fee_procs if by_procedure[p]["paid_online"] > 0}
     bad = min(s.resolved, s.late + s.dissatisfied)
     return {
+        "1.4": (Rate(min(synced, s.received), s.received), None),
         "2.1": (s.progress_rate, None),
         "2.2": (Rate(s.processing_minutes, s.resolved), s.average_processing_days),
         "3.1": (Rate(offered, len(competent)), None),
@@ -400,9 +407,10 @@ def _row(
     by_procedure: dict[int, dict[str, int]],
     competent: set[int],
     online: set[int],
+    synced: int = 0,
 ) -> Index766Row:
     s = Summary.build(totals, opened)
-    rates = _rates(s, by_procedure, competent, online)
+    rates = _rates(s, by_procedure, competent, online, synced)
     indicators = [_indicator(spec, *rates.get(spec.id, (None, None))) for spec in SPECS]
     row = Index766Row(key=str(key), label=label, indicators=indicators)
     for code, (name, group_max) in GROUPS.items():
@@ -425,6 +433,24 @@ def _row(
 
 
 PROCEDURE_MEASURES = ("online_received", "fee_due", "paid_online")  # what 3.2 and 3.5b count
+# The national portal holds a dossier once the integration layer's upsert was accepted
+# (``integrations.NationalSync``, docs/integrations.md): read through the dossier relation.
+SYNCED_STATES = ("inserted", "updated")
+
+
+def _synced(dim: str, first: datetime.date, last: datetime.date) -> dict[int, int]:
+    """Per agency or unit: dossiers received in the month that the national portal holds (1.4).
+    As of now, like 3.3: a dossier synced later counts for its month of receipt."""
+    rows = (
+        DossierFact.objects.filter(
+            received_day__range=(first, last),
+            dossier__national_sync__state__in=SYNCED_STATES,
+        )
+        .values(dim)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {int(r[dim]): int(r["n"]) for r in rows}
 
 
 def compute(*, period: str, level: str) -> list[Index766Row]:
@@ -448,6 +474,7 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
     for r in per_procedure:
         by_procedure[r[dim]][r["procedure_id"]] = {m: int(r[m] or 0) for m in PROCEDURE_MEASURES}
     opened = open_as_of(Where(), first, last, dim)
+    synced = _synced(dim, first, last)
     competent = _competent_procedures(level, keys, first)
     online = _offered_online(first)
     if level == "agency":
@@ -463,6 +490,7 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
             by_procedure.get(k, {}),
             competent[k],
             online,
+            synced.get(k, 0),
         )
         for k in sorted(keys)
     ]

@@ -40,14 +40,17 @@ def test_department_indicators_match_hand_computation(cast, july):
     # 5.4: 100% - (1 late of 2 + 0 dissatisfied) = 50% of the 90% target, of 6 points
     assert (ind["5.4"].numerator, ind["5.4"].denominator) == (1, 2)
     assert ind["5.4"].points == pytest.approx(50 / 90 * 6, abs=1e-3)
-    for missing in ("1.1", "1.2", "1.3", "1.4", "3.5", "4.4", "4.5a", "4.5b", "5.2", "5.3"):
+    # 1.4: nothing of July reached the national portal in this scenario (no sync ran)
+    assert (ind["1.4"].numerator, ind["1.4"].denominator, ind["1.4"].points) == (0, 3, 0)
+    for missing in ("1.1", "1.2", "1.3", "3.5", "4.4", "4.5a", "4.5b", "5.2", "5.3"):
         assert ind[missing].no_data and ind[missing].points is None and ind[missing].note
     online = 4 + 4 + 1 / 3 / 0.5 * 4
     earned = 20 * 2 / 3 + online + 2 + 4 / 3 + 1 / 3 / 0.8 * 22 / 6 + 50 / 90 * 6
-    assert row.available_points == pytest.approx(20 + 12 + 6 + 11 + 6, abs=0.01)
+    available = 14 / 3 + 20 + 12 + 6 + 11 + 6
+    assert row.available_points == pytest.approx(available, abs=0.01)
     assert row.points == pytest.approx(earned, abs=0.01)
-    assert row.total == pytest.approx(earned / 55 * 100, abs=0.01)
-    assert row.groups["CKMB"]["score"] is None
+    assert row.total == pytest.approx(earned / available * 100, abs=0.01)
+    assert row.groups["CKMB"]["score"] == 0
     assert row.groups["ONLINE"]["score"] == pytest.approx(online, abs=0.01)
     assert row.groups["TDGQ"]["score"] == pytest.approx(13.33, abs=0.01)
 
@@ -161,3 +164,17 @@ def test_3_3_and_4_2_count_a_resolved_dossier_only_with_its_valid_e_result(cast,
     assert indicators() == (2, 2)
     results.revoke_result(user=cast.leader, result=signed, reason="Cấp nhầm")
     assert indicators() == (1, 1)
+
+
+def test_1_4_counts_the_dossiers_of_the_month_the_national_portal_holds(cast, july):
+    """1.4 (ADR 0005 amended): received in the month and accepted by the portal's upsert
+    (``integrations.NationalSync`` inserted or updated) over received in the month."""
+    from tinhso.integrations.models import NationalSync
+
+    NationalSync.objects.create(dossier=july[0], state="updated")
+    NationalSync.objects.create(dossier=july[1], state="never")  # tried, never accepted
+    with time_machine.travel(NOW, tick=False):
+        rows = index766.compute(period="2025-07", level="agency")
+    ind = by_id(next(r for r in rows if int(r.key) == cast.dept.pk))["1.4"]
+    assert (ind.numerator, ind.denominator) == (1, 3)
+    assert ind.points == pytest.approx(1 / 3 * 14 / 3, abs=1e-3)
