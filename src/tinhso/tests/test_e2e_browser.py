@@ -16,10 +16,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "vi-VN"}
 
 
-def login(page, base: str, username: str) -> None:
+def login(page, base: str, username: str, password: str = "tinhso-demo") -> None:
+    """Sign in (the demo's password by default; the test cast's is "pw"), with the second factor."""
     page.goto(f"{base}/dang-nhap/")
     page.fill("#id_username", username)
-    page.fill("#id_password", "tinhso-demo")
+    page.fill("#id_password", password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     pass_second_factor(page, username)
