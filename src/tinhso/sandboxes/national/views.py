@@ -4,6 +4,7 @@ the gateway call, so they behave the same on every profile."""
 
 import base64
 import binascii
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -59,6 +60,31 @@ def _serve(service: str, call: Callable[[], Answer]) -> HttpResponse:
     return _response(answer)
 
 
+def json_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A POST endpoint of the emulated portal, which takes JSON only.
+
+    Django's CSRF token protects our own forms; an outside system's API has no such token. What
+    stops a page on another site from making a developer's browser call these endpoints (reset
+    the sandbox, set its faults) is the content type: a browser sends ``application/json`` across
+    sites only after a CORS preflight, which the sandbox never grants, and a plain form cannot
+    send it. So the token check is replaced by that check, and anything else answers 415.
+    """
+
+    @functools.wraps(view)
+    @require_POST
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _enabled()
+        if request.content_type != "application/json":
+            return JsonResponse(
+                {"detail": _("Cần nội dung JSON (Content-Type: application/json).")},
+                status=415,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapped)
+
+
 def _json(request: HttpRequest) -> Any:
     try:
         return json.loads(request.body.decode("utf-8"))
@@ -74,19 +100,15 @@ def _not_json(profile: str, service: str) -> HttpResponse:
 # --- Profile A ----------------------------------------------------------------------------------
 
 
-@csrf_exempt
-@require_POST
+@json_api
 def auth(request: HttpRequest) -> HttpResponse:
-    _enabled()
     body = _json(request)
     dstcode = request.headers.get("dstcode", "")
     return _serve(gateway.AUTH, lambda: gateway.auth(body, dstcode))
 
 
-@csrf_exempt
-@require_POST
+@json_api
 def integration(request: HttpRequest) -> HttpResponse:
-    _enabled()
     body = _json(request)
     if not isinstance(body, dict):
         return _not_json(gateway.PROFILE_A, "")
@@ -109,11 +131,9 @@ def _profile_b_call(profile: str, operation: str, body: Any) -> Callable[[], Ans
     return lambda: gateway.upsert(profile, body, operation == "themmoi", now)
 
 
-@csrf_exempt
-@require_POST
+@json_api
 def hoso(request: HttpRequest, operation: str) -> HttpResponse:
     """``hoso/themmoi``, ``hoso/capnhat``, ``hoso/tientrinh``: bare JSON arrays."""
-    _enabled()
     service = OPERATIONS[operation]
     return _serve(service, _profile_b_call(PROFILE_B, operation, _json(request)))
 
@@ -129,6 +149,8 @@ def _basic(request: HttpRequest) -> tuple[str, str]:
     return user, password
 
 
+# Authenticated by the client's id and secret (its protocol's key), sent as a form: exempt from
+# the token check meant for our own forms.
 @csrf_exempt
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
@@ -142,11 +164,9 @@ def token(request: HttpRequest) -> HttpResponse:
     return _serve(gateway.TOKEN, lambda: gateway.token(grant, client_id, client_secret))
 
 
-@csrf_exempt
-@require_POST
+@json_api
 def lgsp_hoso(request: HttpRequest, operation: str) -> HttpResponse:
     """Profile C: the Profile B operations behind ``Authorization: Bearer``."""
-    _enabled()
     service = OPERATIONS[operation]
     scheme, _sep, bearer = request.headers.get("Authorization", "").partition(" ")
     call = _profile_b_call(PROFILE_C, operation, _json(request))
@@ -184,19 +204,15 @@ def state(request: HttpRequest) -> JsonResponse:
     return JsonResponse(record, json_dumps_params={"ensure_ascii": False})
 
 
-@csrf_exempt
-@require_POST
+@json_api
 def reset(request: HttpRequest) -> JsonResponse:
-    _enabled()
     store.reset()
     return JsonResponse({"reset": True})
 
 
-@csrf_exempt
-@require_POST
+@json_api
 def set_faults(request: HttpRequest) -> JsonResponse:
     """``faults``: a JSON object of knobs, global unless it names a ``service``."""
-    _enabled()
     body = _json(request)
     if not isinstance(body, dict):
         return JsonResponse({"detail": _("Cần một đối tượng JSON.")}, status=400)

@@ -259,3 +259,18 @@ def test_knobs_live_in_the_state_directory(client, settings, tmp_path):
     assert (settings.TINHSO_NATIONAL_SANDBOX_DIR / "knobs.json").exists()
     settings.TINHSO_NATIONAL_SANDBOX_DIR = tmp_path / "other-portal"
     assert insert_b(client).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["reset", "faults", "hoso/themmoi", "auth", "integration"])
+def test_a_cross_site_form_cannot_reach_the_sandbox_api(client, path):
+    """A page on another site can make a browser POST a form, never JSON without a preflight: the
+    sandbox's API answers 415 to anything but JSON and changes nothing."""
+    post(client, "faults", {"HTTP5XX_RATE": 1})
+    response = client.post(
+        BASE + path, "HTTP5XX_RATE=0", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert "application/json" in response.json()["detail"]
+    assert client.get(BASE + "state").status_code == 200  # still enabled, nothing reset
+    knobs = post(client, "faults", {}).json()["knobs"]
+    assert knobs["global"]["HTTP5XX_RATE"] == 1
