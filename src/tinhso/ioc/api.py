@@ -1,16 +1,18 @@
-"""Operations-centre endpoints: /api/v1/ioc/summary and /api/v1/ioc/index766 (docs/ioc.md)."""
+"""Operations-centre endpoints: /api/v1/ioc/summary, /api/v1/ioc/index766 and
+/api/v1/ioc/sync-health (docs/ioc.md)."""
 
 import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from tinhso.accounts.api import bearer, session_user
 from tinhso.agencies.models import Agency
 from tinhso.apierrors import ApiError
-from tinhso.ioc import index766, receivers, selectors
+from tinhso.ioc import index766, receivers, selectors, sync_health
 from tinhso.units.selectors import today_in_vietnam
 
 router = Router(tags=["ioc"], auth=[bearer, session_user])
@@ -122,3 +124,26 @@ def ioc_index766(request: HttpRequest, period: str, level: str = "agency") -> di
             raise ApiError(403, _("Bạn không có quyền xem bảng xếp hạng theo đơn vị."), "level")
         rows = [r for r in rows if int(r.key) in access.agency_ids]
     return {"period": period, "level": level, "rows": [r.as_dict() for r in rows]}
+
+
+@router.get(
+    "/ioc/sync-health",
+    summary="National portal sync health per agency",
+    description=(
+        "Of the dossiers each agency received in the last `days` days (default 30, at most "
+        "366): how many the national portal (Cổng DVCQG) holds (`held`, what 766 indicator 1.4 "
+        "counts), how many are up to date there (`up_to_date`: held and not changed since the "
+        "last accepted upsert), how many wait (`waiting`), how long the oldest change has waited "
+        "(`lag_seconds`) and when the agency's last dossier was accepted (`last_synced_at`). "
+        "Agencies with dossiers waiting come first. An agency leader receives their agency only."
+    ),
+)
+def ioc_sync_health(request: HttpRequest, days: int = sync_health.DEFAULT_DAYS) -> dict[str, Any]:
+    access = _access(request)
+    if not 1 <= days <= sync_health.MAX_DAYS:
+        raise ApiError(400, _("Số ngày phải từ 1 đến 366."), "days")
+    now = timezone.now()
+    return {
+        "days": days,
+        "agencies": [row.as_dict(now) for row in sync_health.per_agency(access, days=days)],
+    }

@@ -21,11 +21,20 @@ from tinhso.accounts.access import is_platform_admin
 from tinhso.agencies.models import Agency
 from tinhso.audit.services import log_event
 from tinhso.dossiers import selectors as dossier_selectors
-from tinhso.ioc import dashboard_alerts, exports, index766, periods, receivers, selectors
+from tinhso.ioc import (
+    dashboard_alerts,
+    exports,
+    index766,
+    periods,
+    receivers,
+    selectors,
+    sync_health,
+)
 from tinhso.ioc.periods import Period
 from tinhso.ioc.selectors import IocAccess, Scope
 from tinhso.units.models import AdministrativeUnit
 
+SYNC_ROWS = 20  # agencies shown on the dashboard, those with dossiers waiting first
 BY_LABELS = {
     "agency": gettext_noop("Cơ quan"),
     "unit": gettext_noop("Đơn vị hành chính"),
@@ -289,6 +298,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "by_choices": [(key, _(label), filters.query(by=key)) for key, label in BY_LABELS.items()],
         "alerts": dashboard_alerts.open_alerts(request.user)[:10],
         "freshness": receivers.freshness(),
+        "sync_rows": sync_health.per_agency(access)[:SYNC_ROWS],
+        "sync_days": sync_health.DEFAULT_DAYS,
         "ioc_section": "dashboard",
     }
     return render(request, "ioc/dashboard.html", context)
