@@ -150,6 +150,45 @@ class NationalClient:
             return failed
         return self._business(service, payload, token=token, key=key, attempt=attempt)
 
+    def gateway(
+        self,
+        method: Literal["GET", "PUT", "POST"],
+        route: str,
+        *,
+        service: str,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+        key: str = "",
+        attempt: int = 1,
+    ) -> Reply:
+        """A call to the gateway's REST routes (``{url}/{route}``): the catalogue (spec §3.2,
+        ``catalogue/LayThuTuc`` …) and the pull adapter of inbound dossiers (§4.1-2,
+        ``inbound/list`` …). They carry ``Authorization: Bearer`` with the profile's session (A)
+        or token (C); profile B, which has no session for its sync routes, fetches a token from
+        ``{url}/token`` like C (our choice: the sources show a token before every pull, TH-LT).
+        Answers are read as every other (R-NAT-003/004): ``result`` holds the unwrapped data.
+        One refresh and replay on an auth failure (R-NAT-012)."""
+        token_profile = "C" if self.profile == "B" else self.profile
+        for round_ in (1, 2):
+            token, failed = self._token(key=key, attempt=attempt, profile=token_profile)
+            if failed is not None:
+                return failed
+            headers = self._headers() | {"Authorization": f"Bearer {token}"}
+            reply = self._send(
+                method,
+                f"{self.base}/{route.lstrip('/')}",
+                service=service,
+                headers=headers,
+                key=key,
+                attempt=attempt,
+                params=params,
+                json_body=json_body,
+            )
+            if reply.kind != "auth" or round_ == 2:
+                return reply
+            cache.delete(self._cache_key(token_profile))
+        raise AssertionError("unreachable")
+
     # --- profiles -----------------------------------------------------------------------------
 
     def _business(
@@ -183,13 +222,16 @@ class NationalClient:
             plain_text=service in PLAIN_TEXT_SERVICES,
         )
 
-    def _token(self, *, key: str, attempt: int) -> tuple[str, Reply | None]:
+    def _token(
+        self, *, key: str, attempt: int, profile: str = ""
+    ) -> tuple[str, Reply | None]:
         """The cached session (A) or bearer token (C), or a fresh one; a failed fetch answers its
         reply (never an unknown outcome: the business request was not sent)."""
-        cached = cache.get(self._cache_key())
+        profile = profile or self.profile
+        cached = cache.get(self._cache_key(profile))
         if cached:
             return str(cached), None
-        if self.profile == "A":
+        if profile == "A":
             reply = self._post(
                 f"{self.base}/auth",
                 service="auth",
@@ -227,7 +269,7 @@ class NationalClient:
         seconds = float(settings.TINHSO_DVCQG_SESSION_SECONDS)
         if lifetime is not None:  # keep a margin: the token must not expire mid-call
             seconds = max(1.0, min(seconds, lifetime - 30))
-        cache.set(self._cache_key(), token, timeout=seconds)
+        cache.set(self._cache_key(profile), token, timeout=seconds)
         return token, None
 
     def _headers(self) -> dict[str, str]:
@@ -240,8 +282,8 @@ class NationalClient:
             headers["dstcode"] = settings.TINHSO_DVCQG_DSTCODE
         return headers
 
-    def _cache_key(self) -> str:
-        who = f"{self.profile}|{self.base}|{settings.TINHSO_DVCQG_USERNAME}"
+    def _cache_key(self, profile: str = "") -> str:
+        who = f"{profile or self.profile}|{self.base}|{settings.TINHSO_DVCQG_USERNAME}"
         return "national:token:" + hashlib.sha256(who.encode()).hexdigest()[:32]
 
     # --- one HTTP exchange --------------------------------------------------------------------
@@ -259,16 +301,41 @@ class NationalClient:
         plain_text: bool = False,
         secret: bool = False,
     ) -> Reply:
-        if form_body is not None:
+        return self._send(
+            "POST", url, service=service, headers=headers, key=key, attempt=attempt,
+            json_body=json_body, form_body=form_body, plain_text=plain_text, secret=secret,
+        )  # fmt: skip
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        service: str,
+        headers: dict[str, str],
+        key: str,
+        attempt: int,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+        form_body: dict[str, str] | None = None,
+        plain_text: bool = False,
+        secret: bool = False,
+    ) -> Reply:
+        if method == "GET":
+            raw = json.dumps(params or {}, sort_keys=True).encode()
+            sent: dict[str, Any] = {"params": params or {}}
+        elif form_body is not None:
             raw = "&".join(f"{k}={v}" for k, v in sorted(form_body.items())).encode()
-            sent: dict[str, Any] = {"data": form_body}
+            sent = {"data": form_body}
         else:
             raw = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
             headers = headers | {"Content-Type": "application/json; charset=utf-8"}
             sent = {"data": raw}
         started = time.monotonic()
         try:
-            response = self.http.post(url, headers=headers, timeout=self.timeout, **sent)
+            response = self.http.request(
+                method, url, headers=headers, timeout=self.timeout, **sent
+            )
         except requests.RequestException as exc:
             reply = _failure(exc)
         else:

@@ -57,6 +57,31 @@ def _handler(gw: Gateway) -> type[BaseHTTPRequestHandler]:
             gw.seen.append(Seen(path, dict(self.headers.items()), body))
             self.route(path, body)
 
+        def do_GET(self) -> None:
+            path, _, query = self.path.lstrip("/").partition("?")
+            params = {k: v[0] for k, v in parse_qs(query).items()}
+            gw.seen.append(Seen(path, dict(self.headers.items()), params))
+            self.rest(path, params)
+
+        def do_PUT(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode()
+            body = json.loads(raw) if raw else None
+            path = self.path.lstrip("/")
+            gw.seen.append(Seen(path, dict(self.headers.items()), body))
+            self.rest(path, body)
+
+        def rest(self, path: str, body: Any) -> None:
+            """The gateway's REST routes (catalogue, inbound pull): a bearer session or token,
+            answers wrapped in ``message`` (R-NAT-004)."""
+            bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            if bearer not in gw.sessions:
+                return self.send(401, {"error_code": "-2", "message": "Chưa xác thực"})
+            if self.fault():
+                return None
+            inner = json.dumps({"echo": body, "route": path}, ensure_ascii=False)
+            return self.send(200, {"error_code": gw.style, "message": inner})
+
         def send(self, status: int, body: Any, ctype: str = "application/json", **h: str) -> None:
             data = json.dumps(body, ensure_ascii=False) if ctype == "application/json" else body
             encoded = data.encode()

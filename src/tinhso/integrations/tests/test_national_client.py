@@ -239,3 +239,47 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_seconds("12") == 12.0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry_after_seconds("soon") is None
+
+
+# --- the gateway's REST routes (catalogue, inbound pull) -----------------------------------------
+
+
+def test_gateway_get_carries_profile_a_session_as_bearer_and_unwraps_the_message(gateway):
+    log: list[CallRecord] = []
+    reply = client("A", log).gateway(
+        "GET", "catalogue/LayThuTuc", service="LayThuTuc", params={"maTTHC": "1.001193"}
+    )
+    assert reply.ok and reply.result == {
+        "echo": {"maTTHC": "1.001193"},
+        "route": "catalogue/LayThuTuc",
+    }
+    seen = gateway.calls("catalogue/LayThuTuc")[0]
+    assert seen.headers["Authorization"] == "Bearer s1"
+    assert [(r.service, r.outcome) for r in log] == [("auth", "ok"), ("LayThuTuc", "ok")]
+
+
+def test_gateway_put_under_profile_b_fetches_a_token_first(gateway):
+    log: list[CallRecord] = []
+    reply = client("B", log).gateway(
+        "PUT", "inbound/ack", service="ack", json_body={"maHoSo": "X", "daNhan": True}
+    )
+    assert reply.ok and reply.result["echo"] == {"maHoSo": "X", "daNhan": True}
+    assert gateway.calls("token") and not gateway.calls("auth")
+    assert gateway.calls("inbound/ack")[0].headers["Authorization"] == "Bearer t1"
+
+
+def test_gateway_refreshes_an_expired_session_once_and_replays(gateway):
+    log: list[CallRecord] = []
+    c = client("C", log)
+    assert c.gateway("GET", "inbound/list", service="list").ok
+    gateway.expire_sessions()
+    reply = c.gateway("GET", "inbound/list", service="list")
+    assert reply.ok
+    assert [r.outcome for r in log if r.service == "list"] == ["ok", "auth", "ok"]
+    assert len(gateway.calls("token")) == 2
+
+
+def test_gateway_reports_a_server_failure_without_raising(gateway):
+    gateway.mode = "5xx"
+    reply = client("A", []).gateway("GET", "inbound/list", service="list")
+    assert not reply.ok and reply.kind == "server" and reply.http_status == 503
