@@ -18,4 +18,15 @@ urlpatterns: list[URLPattern] = [
     path("state", views.state, name="national-state"),
     path("reset", views.reset, name="national-reset"),
     path("faults", views.set_faults, name="national-faults"),
+    re_path(
+        r"^catalogue/(?P<route>LayDanhSachTTHCDonVi|LayThuTuc|LayQDCB)$",
+        views.catalogue_route,
+        name="national-catalogue",
+    ),
+    path("inbound/list", views.inbound_list, name="national-inbound-list"),
+    path("inbound/detail/<str:item_id>", views.inbound_detail, name="national-inbound-detail"),
+    path("inbound/ack", views.inbound_ack, name="national-inbound-ack"),
+    path("inbound/seed", views.inbound_seed, name="national-inbound-seed"),
+    path("inbound/push", views.inbound_push, name="national-inbound-push"),
+    path("index766", views.index_766, name="national-index766"),
 ]

@@ -1,15 +1,22 @@
 """Fault knobs (spec §11.3) set through ``POST faults`` and kept in the state directory, so every
 server process agrees. A knob is global, or belongs to one service when the request names it
 (``{"service": "DongBoHoSoMC", "TIMEOUT_RATE": 1}``); the service's value wins over the global
-one. Rates are deterministic: a rate r fires on call n of a service exactly when
-``floor(n·r) > floor((n−1)·r)`` (0.5 → every second call, 1 → every call), so tests repeat."""
+one, which wins over the environment (``TINHSO_DVCQG_SANDBOX_<KNOB>``, read at each use so that a
+demo can start with faults on; ``reset`` forgets the API's knobs and so returns to it). Rates are
+deterministic: a rate r fires on call n of a service exactly when ``floor(n·r) > floor((n−1)·r)``
+(0.5 → every second call, 1 → every call), so tests repeat."""
 
+import contextlib
+import json
 import math
+import os
+import re
 import time
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 from tinhso.sandboxes.national import store
@@ -60,6 +67,32 @@ def _choice(*allowed: str) -> Callable[[Any], str]:
     return parse
 
 
+PROCEDURE_CODE = re.compile(r"^\d\.\d{6}$")
+# CATALOGUE_CHANGE's ``true``: the procedure of the demo's first scenarios (Đăng ký khai sinh).
+DEFAULT_CHANGED_PROCEDURE = "1.001193"
+
+
+def _ack_lost(value: Any) -> bool | str:
+    """``true`` (applied or lost, alternately), ``"applied"`` / ``"lost"`` (forced), ``false``."""
+    if value in ("applied", "lost"):
+        return str(value)
+    try:
+        return _flag(value)
+    except KnobError:
+        raise KnobError(_('phải là true/false hoặc "applied"/"lost"')) from None
+
+
+def _procedure(value: Any) -> str:
+    """A national procedure code (``1.001193``), ``true`` for the default one, ``false`` for none."""
+    if isinstance(value, str) and PROCEDURE_CODE.fullmatch(value):
+        return value
+    if value is True or value == 1:
+        return DEFAULT_CHANGED_PROCEDURE
+    if value is False or value == 0:
+        return ""
+    raise KnobError(_("phải là mã thủ tục (dạng 1.001193) hoặc true/false"))
+
+
 # name → (parse, default). ERROR_CODE_STYLE's default (None) means "the profile's own style".
 KNOBS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "TIMEOUT_RATE": (_rate, 0.0),
@@ -74,7 +107,41 @@ KNOBS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "PROGRESS_TEXT_ONLY": (_flag, False),
     "RATE_LIMIT": (_count, 0),
     "DUPLICATE_STYLE": (_choice("thanhhoa", "opencps", "success"), "thanhhoa"),
+    "DUPLICATE_ACK": (_flag, False),
+    "ACK_LOST": (_ack_lost, False),
+    "CATALOGUE_CHANGE": (_procedure, ""),
 }
+ENV_PREFIX = "TINHSO_DVCQG_SANDBOX_"
+
+
+def _from_env(name: str, text: str) -> Any:
+    """An environment value through the knob's parser: as JSON first (``1``, ``0.5``, ``true``),
+    then as the plain text (``applied``, ``1.001193``, which JSON would read as a number). A bad
+    value stops the sandbox loudly rather than running without the fault a developer asked for."""
+    parse = KNOBS[name][0]
+    candidates: list[Any] = []
+    with contextlib.suppress(ValueError):
+        candidates.append(json.loads(text))
+    candidates.append(text.strip())
+    for candidate in candidates:
+        try:
+            return parse(candidate)
+        except KnobError:
+            continue
+    try:
+        parse(text)
+    except KnobError as exc:
+        raise ImproperlyConfigured(f"{ENV_PREFIX}{name}={text!r}: {exc}") from None
+    raise AssertionError("unreachable")
+
+
+def env_knobs() -> dict[str, Any]:
+    """The knobs the environment sets (``TINHSO_DVCQG_SANDBOX_<KNOB>``), parsed."""
+    return {
+        name: _from_env(name, os.environ[ENV_PREFIX + name])
+        for name in KNOBS
+        if os.environ.get(ENV_PREFIX + name, "").strip()
+    }
 
 
 def _empty() -> dict[str, Any]:
@@ -112,7 +179,7 @@ def all_knobs() -> dict[str, Any]:
 
 def value(name: str, service: str) -> Any:
     knobs = all_knobs()
-    for scope in (knobs["services"].get(service, {}), knobs["global"]):
+    for scope in (knobs["services"].get(service, {}), knobs["global"], env_knobs()):
         if name in scope:
             return scope[name]
     return KNOBS[name][1]
@@ -130,11 +197,17 @@ def fires(name: str, service: str) -> bool:
 
 
 def take_once(name: str, service: str) -> bool:
-    """A one-shot flag (``SESSION_EXPIRE_NOW``): true once, then cleared where it was set."""
+    """A one-shot flag (``SESSION_EXPIRE_NOW``): true once, then cleared where it was set. Set in
+    the environment, it fires once per sandbox state (again after ``reset``)."""
     with store.document("knobs", _empty()) as knobs:
         for scope in (knobs["services"].get(service, {}), knobs["global"]):
             if scope.get(name):
                 scope.pop(name)
+                return True
+    if env_knobs().get(name):
+        with store.document("counters", {}) as counters:
+            if not counters.get(f"{name}:env"):
+                counters[f"{name}:env"] = 1
                 return True
     return False
 

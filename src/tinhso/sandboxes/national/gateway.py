@@ -14,14 +14,16 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from tinhso.sandboxes.national import checks, faults, files, store
+from tinhso.sandboxes.national import catalogue, checks, faults, files, inbound, store
 from tinhso.sandboxes.national.checks import Rejected
 
 PROFILE_A, PROFILE_B, PROFILE_C = "A", "B", "C"
 # Services as the knobs name them; Profile B/C routes count as the Profile A service they mirror.
 AUTH, TOKEN = "auth", "token"
 UPSERT, PROGRESS, LOOKUP = "DongBoHoSoMC", "CapNhatTienDoHoSoMC", "TraCuuHoSo"
-SERVICES = (AUTH, TOKEN, UPSERT, PROGRESS, LOOKUP)
+UNIT_LIST, PROCEDURE, DECISION = "LayDanhSachTTHC", "LayThuTuc", "LayQDCB"
+AGENCY_LIST, FIELD_LIST = "LayDanhMucCoQuan", "LayDanhMucLinhVuc"
+SERVICES = (AUTH, TOKEN, UPSERT, PROGRESS, LOOKUP, UNIT_LIST, PROCEDURE, DECISION, inbound.SERVICE)
 INVALID, SESSION_INVALID, EXISTS = -1, -2, -3
 # OpenCPS compares an int (``getInt("error_code") == 0``); Thanh Hóa's gateways send strings.
 DEFAULT_STYLE = {PROFILE_A: "int0", PROFILE_B: "str0", PROFILE_C: "str0"}
@@ -300,6 +302,97 @@ def lookup(code: Any) -> Answer:
     return reply(PROFILE_A, LOOKUP, 0, _("Tra cứu thành công"), result=result)
 
 
+# --- Catalogue (spec §3.2) and the pull adapter of inbound dossiers (§4.1-2) -------------------
+# The gateway's REST routes answer in the string style of the provincial gateways (Profile B's),
+# unless ERROR_CODE_STYLE says otherwise.
+
+
+def bearer_refused(service: str) -> Answer:
+    """HTTP 401 for a REST route called without a valid session or token."""
+    answer = reply(PROFILE_B, service, SESSION_INVALID, session_message())
+    answer.status = 401
+    answer.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return answer
+
+
+def _catalogue_result(service: str, params: dict[str, str]) -> list[Any] | str:
+    """The ``result`` list of a catalogue call, or the reason it fails."""
+    if service == UNIT_LIST:
+        unit = params.get("maDonVi", "")
+        return catalogue.unit_list(unit) if unit else _("Thiếu tham số maDonVi")
+    if service == PROCEDURE:
+        code = params.get("maTTHC", "")
+        if not code:
+            return _("Thiếu tham số maTTHC")
+        package = catalogue.package(code)
+        if package is None:
+            return _("Không tìm thấy thủ tục hành chính %(code)s") % {"code": code}
+        return [package]
+    if service == DECISION:
+        ident = params.get("idQDCB", "")
+        if not ident:
+            return _("Thiếu tham số idQDCB")
+        decision = catalogue.decision(ident)
+        if decision is None:
+            return _("Không tìm thấy quyết định công bố %(id)s") % {"id": ident}
+        return [decision]
+    if service == AGENCY_LIST:
+        return list(catalogue.agencies())
+    if service == FIELD_LIST:
+        return list(catalogue.fields())
+    raise ValueError(service)
+
+
+def catalogue_rest(service: str, params: dict[str, str]) -> Answer:
+    """``catalogue/LayDanhSachTTHCDonVi``, ``LayThuTuc``, ``LayQDCB``: the payload always inside
+    ``message`` as a JSON string, as the Thanh Hóa catalogue gateway answers (R-NAT-004)."""
+    result = _catalogue_result(service, params)
+    if isinstance(result, str):
+        return reply(PROFILE_B, service, INVALID, result)
+    return reply(PROFILE_B, service, 0, json.dumps({"result": result}, ensure_ascii=False))
+
+
+def catalogue_a(service: str, body: dict[str, Any]) -> Answer:
+    """Profile A ``LayThuTuc`` (``maTTHC``), ``LayDanhSachTTHC`` (``maDonVi``, else the envelope's
+    ``madonvi``), ``LayDanhMucCoQuan``, ``LayDanhMucLinhVuc``: the list in ``result``, or inside
+    ``message`` with ``WRAP_MESSAGE``."""
+    params = {
+        "maTTHC": checks.scalar(body.get("maTTHC")) or "",
+        "maDonVi": checks.scalar(body.get("maDonVi")) or checks.scalar(body.get("madonvi")) or "",
+    }
+    result = _catalogue_result(service, params)
+    if isinstance(result, str):
+        return reply(PROFILE_A, service, INVALID, result)
+    if faults.value("WRAP_MESSAGE", service):
+        return reply(PROFILE_A, service, 0, json.dumps({"result": result}, ensure_ascii=False))
+    return reply(PROFILE_A, service, 0, _("Lấy dữ liệu thành công"), result=result)
+
+
+def inbound_list(unit: str | None) -> Answer:
+    return reply(PROFILE_B, inbound.SERVICE, 0, "", result=inbound.listed(unit))
+
+
+def inbound_detail(item_id: str) -> Answer:
+    dossier = inbound.detail(item_id)
+    if dossier is None:
+        return reply(PROFILE_B, inbound.SERVICE, INVALID, _("Không tìm thấy hồ sơ"))
+    return reply(PROFILE_B, inbound.SERVICE, 0, "", result=dossier)
+
+
+def inbound_ack(body: Any) -> Answer:
+    """``{"maHoSo", "daNhan": true}``. With ``ACK_LOST`` an HTML 500, the ack applied or not."""
+    if not isinstance(body, dict) or body.get("daNhan") is not True:
+        return reply(PROFILE_B, inbound.SERVICE, INVALID, _('Cần {"maHoSo": "…", "daNhan": true}'))
+    code = checks.scalar(body.get("maHoSo")) or ""
+    known, answered = inbound.ack(code)
+    if not known:
+        return reply(PROFILE_B, inbound.SERVICE, INVALID, _("Không tìm thấy hồ sơ"))
+    if not answered:
+        page = "<html><head><title>500</title></head><body><h1>Internal Server Error</h1></body></html>"
+        return Answer(page, status=500, html=True)
+    return reply(PROFILE_B, inbound.SERVICE, 0, "")
+
+
 def _flag(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -329,6 +422,8 @@ def integration(
         return progress_a(body.get("data"), now)
     if service == LOOKUP:
         return lookup(body.get("mahoso"))
+    if service in (PROCEDURE, UNIT_LIST, AGENCY_LIST, FIELD_LIST):
+        return catalogue_a(service, body)
     return reply(
         PROFILE_A,
         service,

@@ -15,9 +15,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tinhso.sandboxes.national import faults, gateway, store
+from tinhso.sandboxes.national import delivery, faults, gateway, inbound, index766, store
 from tinhso.sandboxes.national.gateway import PROFILE_B, PROFILE_C, Answer
 
 
@@ -184,7 +184,111 @@ def lgsp_hoso(request: HttpRequest, operation: str) -> HttpResponse:
     return _serve(service, checked)
 
 
+# --- Catalogue gateway and the pull adapter (bearer: a Profile A session or a Profile C token) ---
+
+
+def _bearer_ok(request: HttpRequest, service: str) -> bool:
+    scheme, _sep, bearer = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and gateway.session_ok(bearer.strip(), service)
+
+
+def _with_bearer(request: HttpRequest, service: str, call: Callable[[], Answer]) -> HttpResponse:
+    def checked() -> Answer:
+        if not _bearer_ok(request, service):
+            return gateway.bearer_refused(service)
+        return call()
+
+    return _serve(service, checked)
+
+
+CATALOGUE_ROUTES = {
+    "LayDanhSachTTHCDonVi": gateway.UNIT_LIST,
+    "LayThuTuc": gateway.PROCEDURE,
+    "LayQDCB": gateway.DECISION,
+}
+
+
+@require_GET
+def catalogue_route(request: HttpRequest, route: str) -> HttpResponse:
+    """``catalogue/LayDanhSachTTHCDonVi?maDonVi=``, ``LayThuTuc?maTTHC=``, ``LayQDCB?idQDCB=``."""
+    _enabled()
+    service = CATALOGUE_ROUTES[route]
+    params = {key: request.GET.get(key, "").strip() for key in ("maDonVi", "maTTHC", "idQDCB")}
+    return _with_bearer(request, service, lambda: gateway.catalogue_rest(service, params))
+
+
+@require_GET
+def inbound_list(request: HttpRequest) -> HttpResponse:
+    _enabled()
+    unit = request.GET.get("maDonVi", "").strip() or None
+    return _with_bearer(request, inbound.SERVICE, lambda: gateway.inbound_list(unit))
+
+
+@require_GET
+def inbound_detail(request: HttpRequest, item_id: str) -> HttpResponse:
+    _enabled()
+    return _with_bearer(request, inbound.SERVICE, lambda: gateway.inbound_detail(item_id))
+
+
+# A PUT from an outside client with a bearer token: no browser form can send PUT, and a
+# cross-site fetch with JSON would need a CORS preflight the sandbox never grants.
+@csrf_exempt
+@require_http_methods(["PUT"])
+def inbound_ack(request: HttpRequest) -> HttpResponse:
+    _enabled()
+    body = _json(request)
+    return _with_bearer(request, inbound.SERVICE, lambda: gateway.inbound_ack(body))
+
+
 # --- Test control -------------------------------------------------------------------------------
+
+
+def _bad_request(message: str) -> JsonResponse:
+    return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+
+
+@json_api
+def inbound_seed(request: HttpRequest) -> JsonResponse:
+    """``inbound/seed``: a dossier filed on the portal now; pushed at once with ``"push": true``."""
+    body = _json(request)
+    try:
+        seed = inbound.parse_seed(body)
+    except inbound.SeedError as exc:
+        return _bad_request(str(exc))
+    push = body.get("push", False)
+    if not isinstance(push, bool):
+        return _bad_request(_("push phải là true hoặc false."))
+    item = inbound.seed(seed, timezone.now())
+    code = item["object"]["MaHoSo"]
+    answer: dict[str, Any] = {"MaHoSo": code, "id": item["id"]}
+    if push:
+        answer["pushes"] = delivery.push(code)
+    return JsonResponse(answer, json_dumps_params={"ensure_ascii": False})
+
+
+@json_api
+def inbound_push(request: HttpRequest) -> JsonResponse:
+    """``inbound/push``: push a seeded dossier (again) now; 400 for a code never seeded."""
+    body = _json(request)
+    code = body.get("MaHoSo") if isinstance(body, dict) else None
+    pushes = delivery.push(code) if isinstance(code, str) else None
+    if pushes is None:
+        return _bad_request(
+            _("MaHoSo %(code)r không phải hồ sơ đã tạo trên Cổng.") % {"code": code}
+        )
+    return JsonResponse({"pushes": pushes}, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def index_766(request: HttpRequest) -> JsonResponse:
+    """``index766?period=YYYY-MM[&MaCoQuan=]``: S-9, the 766 simulator."""
+    _enabled()
+    period = request.GET.get("period", "")
+    try:
+        result = index766.compute(period, request.GET.get("MaCoQuan") or None, timezone.now())
+    except index766.PeriodError:
+        return _bad_request(_("period phải có dạng YYYY-MM."))
+    return JsonResponse(result, json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET
@@ -195,6 +299,9 @@ def state(request: HttpRequest) -> JsonResponse:
     if code is None:
         return JsonResponse({"dossiers": store.dossier_codes()})
     record = store.load_dossier(code)
+    seeded = inbound.summary(code)
+    if seeded is not None:
+        record = (record or store.empty_record()) | {"inbound": seeded}
     if record is None:
         return JsonResponse(
             {"detail": _("Không có hồ sơ %(code)s.") % {"code": code}},
@@ -222,4 +329,7 @@ def set_faults(request: HttpRequest) -> JsonResponse:
         return JsonResponse(
             {"detail": str(exc)}, status=400, json_dumps_params={"ensure_ascii": False}
         )
-    return JsonResponse({"knobs": knobs})
+    return JsonResponse(
+        {"knobs": knobs, "environment": faults.env_knobs()},
+        json_dumps_params={"ensure_ascii": False},
+    )

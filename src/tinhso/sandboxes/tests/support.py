@@ -1,6 +1,8 @@
 """Builders of what Tỉnh Số sends, and calls to the sandbox over Django's test client."""
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 BASE = "/sandbox/national/"
@@ -91,3 +93,81 @@ def faults(client, **knobs: Any):
     response = post(client, "faults", knobs)
     assert response.status_code == 200, response.content
     return response
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def seed(client, **body: Any):
+    """``inbound/seed`` with ``body`` (defaults: procedure 1.001193, no push)."""
+    return post(client, "inbound/seed", {"procedure": "1.001193", **body})
+
+
+class Receiver:
+    """A local HTTP server standing in for Tỉnh Số: it records every request (method, path,
+    headers, JSON body) and answers from ``answers`` in turn (the last one repeats); ``GET`` and
+    ``HEAD`` of ``/ok/…`` answer a small PDF, so it can serve file links too."""
+
+    PDF = b"%PDF-1.4 result"
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.answers: list[tuple[int, Any]] = [(200, {"error_code": 0, "message": "ok"})]
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length)
+                receiver.requests.append(
+                    {
+                        "method": "POST",
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": json.loads(raw.decode("utf-8")),
+                    }
+                )
+                index = min(len(receiver.requests), len(receiver.answers)) - 1
+                status, body = receiver.answers[index]
+                content = (
+                    body.encode() if isinstance(body, str) else json.dumps(body).encode("utf-8")
+                )
+                self.send_response(status)
+                kind = "text/html" if isinstance(body, str) else "application/json"
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            def _file(self, body: bool) -> None:
+                if not self.path.startswith("/ok/"):
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/pdf")
+                self.send_header("Content-Length", str(len(Receiver.PDF)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(Receiver.PDF)
+
+            def do_HEAD(self) -> None:
+                self._file(body=False)
+
+            def do_GET(self) -> None:
+                self._file(body=True)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> "Receiver":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

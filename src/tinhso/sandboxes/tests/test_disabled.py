@@ -15,12 +15,23 @@ ROUTES = [
     ("get", "state"),
     ("post", "reset"),
     ("post", "faults"),
+    ("get", "catalogue/LayDanhSachTTHCDonVi"),
+    ("get", "catalogue/LayThuTuc"),
+    ("get", "catalogue/LayQDCB"),
+    ("get", "inbound/list"),
+    ("get", "inbound/detail/some-id"),
+    ("put", "inbound/ack"),
+    ("post", "inbound/seed"),
+    ("post", "inbound/push"),
+    ("get", "index766"),
 ]
 
 
 def request(client, method, route):
     if method == "get":
         return client.get(BASE + route)
+    if method == "put":
+        return client.put(BASE + route, "{}", content_type="application/json")
     return client.post(BASE + route, "{}", content_type="application/json")
 
 
