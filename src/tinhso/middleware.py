@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import RawPostDataException
@@ -141,6 +141,9 @@ class MalformedInputMiddleware:
             check_input(request)
         except MalformedInput as exc:
             return malformed_input_response(request, exc)
+        except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 in the endpoint's format
+            too_big = _("Nội dung gửi đến vượt quá dung lượng cho phép.")
+            return malformed_input_response(request, MalformedInput(too_big, status=413))
         response = self.get_response(request)
         if response.status_code >= 400 and "json" not in response.get("Content-Type", ""):
             respond = _error_format(request.path)

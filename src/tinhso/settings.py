@@ -366,12 +366,43 @@ TINHSO_NATIONAL_SANDBOX = env_bool(
 TINHSO_NATIONAL_SANDBOX_DIR = Path(
     env_str("TINHSO_NATIONAL_SANDBOX_DIR", str(VAR_DIR / "sandbox" / "national"))
 )
+# Dossiers filed on the national portal flowing down (spec §4, R-NAT-050): the pull adapter
+# (list → detail → ack, every TINHSO_NATIONAL_INBOUND_PULL_SECONDS) and the push endpoint
+# POST /national/inbound/dossiers; whichever the national side uses is switched on here. The push
+# endpoint answers only a request whose `Authorization: Bearer` equals the shared secret; without a
+# secret it is closed (403).
+TINHSO_NATIONAL_INBOUND_PULL = env_bool("TINHSO_NATIONAL_INBOUND_PULL", True)
+TINHSO_NATIONAL_INBOUND_PULL_SECONDS = env_int("TINHSO_NATIONAL_INBOUND_PULL_SECONDS", 60)
+TINHSO_NATIONAL_INBOUND_SECRET = env_str(
+    "TINHSO_NATIONAL_INBOUND_SECRET", "tinhso-demo-inbound" if DEBUG else ""
+)
+# The procedure catalogue from the national TTHC database (spec §3): the unit whose procedures are
+# listed (LayDanhSachTTHCDonVi?maDonVi=…), fetched once a day and on demand
+# (`tinhso national catalogue`).
+TINHSO_NATIONAL_CATALOGUE_UNIT = env_str("TINHSO_NATIONAL_CATALOGUE_UNIT", TINHSO_DVCQG_UNIT_CODE)
+TINHSO_NATIONAL_CATALOGUE_SECONDS = env_int("TINHSO_NATIONAL_CATALOGUE_SECONDS", 24 * 3600)
+# What the national sandbox pushes inbound dossiers to, and the secret it sends (the sandbox
+# stands for the national side: these are its settings, not ours).
+TINHSO_DVCQG_SANDBOX_PUSH_URL = env_str(
+    "TINHSO_DVCQG_SANDBOX_PUSH_URL", "{site_url}/national/inbound/dossiers"
+)
+TINHSO_DVCQG_SANDBOX_PUSH_SECRET = env_str(
+    "TINHSO_DVCQG_SANDBOX_PUSH_SECRET", TINHSO_NATIONAL_INBOUND_SECRET
+)
 # How often the worker delivers what the outbox holds (Celery beat; `tinhso worker` under make run).
 TINHSO_OUTBOX_DRAIN_SECONDS = env_int("TINHSO_OUTBOX_DRAIN_SECONDS", 10)
 CELERY_BEAT_SCHEDULE |= {
     "drain-outbox": {
         "task": "tinhso.integrations.tasks.drain_outbox",
         "schedule": TINHSO_OUTBOX_DRAIN_SECONDS,
+    },
+    "national-inbound-pull": {
+        "task": "tinhso.integrations.tasks.pull_national_dossiers",
+        "schedule": TINHSO_NATIONAL_INBOUND_PULL_SECONDS,
+    },
+    "national-catalogue": {
+        "task": "tinhso.integrations.tasks.sync_national_catalogue",
+        "schedule": TINHSO_NATIONAL_CATALOGUE_SECONDS,
     },
 }
 

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/", include("tinhso.payments.urls")),
     path("sandbox/national/", include("tinhso.sandboxes.urls")),
     path("lien-thong/", include("tinhso.integrations.national.urls")),
+    path("national/", include("tinhso.integrations.national.inbound_urls")),
     path("lien-thong/", include("tinhso.integrations.urls")),
     path("tai-khoan/", include("tinhso.accounts.urls")),
     path("dieu-hanh/chuong-trinh/", include("tinhso.indicators.urls")),

@@ -53,6 +53,7 @@ DEFAULT_RULES = {
     SecurityAlertRule.Kind.PRIVILEGE_CHANGES: (1, 60, 0),
     SecurityAlertRule.Kind.CHAIN_BROKEN: (1, 24 * 60, 0),
     SecurityAlertRule.Kind.CLONED_KEY: (1, 24 * 60, 0),
+    SecurityAlertRule.Kind.NATIONAL_CODE_COLLISION: (1, 24 * 60, 0),
 }
 
 
@@ -109,6 +110,18 @@ def _counts(rule: SecurityAlertRule, now: datetime.datetime) -> dict[str, int]:
             action="auth.webauthn_failed", details__reason="sign_count_regression"
         )
         return _grouped(regressions, "target")
+    if kind == SecurityAlertRule.Kind.NATIONAL_CODE_COLLISION:
+        # A dossier filed on the national portal arrived with a code another dossier holds: the
+        # import refused it (integrations.national.inbound). Codes are issued so that this never
+        # happens; when it does, someone must find out why (R-NAT-101, issue 16).
+        collisions = entries.filter(action="national.inbound_code_collision")
+        return {
+            str(code): n
+            for code, n in Counter(
+                str((details or {}).get("national_code") or target)
+                for details, target in collisions.values_list("details", "target")
+            ).items()
+        }
     if kind == SecurityAlertRule.Kind.ATTACHMENT_DOWNLOADS:
         return _grouped(entries.filter(action="attachment.download"), "actor_username")
     if kind == SecurityAlertRule.Kind.DOSSIER_VIEWS:

@@ -129,6 +129,10 @@ class SecurityAlertRule(models.Model):
         PRIVILEGE_CHANGES = "privilege_changes", _("Thay đổi quyền")
         CHAIN_BROKEN = "chain_broken", _("Chuỗi nhật ký bị phá vỡ")
         CLONED_KEY = "cloned_key", _("Khóa bảo mật có dấu hiệu bị sao chép")
+        NATIONAL_CODE_COLLISION = (
+            "national_code_collision",
+            _("Mã hồ sơ từ Cổng DVCQG trùng mã hồ sơ khác"),
+        )
 
     kind = models.CharField(_("loại"), max_length=32, choices=Kind.choices, unique=True)
     threshold = models.PositiveIntegerField(_("ngưỡng (số sự kiện)"))

@@ -57,6 +57,10 @@ class AttachmentOut(Schema):
 
 class DossierOut(Schema):
     code: str
+    # The code another system gave the dossier (the national portal's for a dossier filed there,
+    # R-NAT-102) and that system; "" when none. GET /dossiers/{code} accepts either code.
+    other_code: str
+    other_code_issuer: str
     procedure: str
     procedure_name: str
     agency: str
@@ -117,6 +121,8 @@ def _history_item(entry: HistoryEntry) -> dict[str, Any]:
 def dossier_out(user: Any, dossier: Dossier) -> dict[str, Any]:
     return {
         "code": dossier.code,
+        "other_code": dossier.other_code,
+        "other_code_issuer": dossier.other_code_issuer,
         "procedure": dossier.procedure_version.procedure.code,
         "procedure_name": dossier.procedure_version.name,
         "agency": dossier.agency.code,

@@ -171,6 +171,15 @@ class Dossier(models.Model):
     postal_address = models.CharField(_("địa chỉ nhận qua bưu chính"), max_length=300, blank=True)
     postal_tracking = models.CharField(_("mã vận đơn"), max_length=40, blank=True)
     history_seq = models.PositiveIntegerField(default=0, editable=False)
+    # The code another system issued for this dossier (R-NAT-102): the national portal's code of a
+    # dossier filed there (issuer ``dvcqg``), a central system's or a liên thông partner's. Kept
+    # next to ours, looked up before ours (R-NAT-101), unique per issuer.
+    other_code = models.CharField(_("mã hồ sơ của hệ thống khác"), max_length=64, blank=True)
+    other_code_issuer = models.CharField(_("hệ thống cấp mã khác"), max_length=32, blank=True)
+    # What was wrong with the dossier when it arrived through a channel that cannot be answered
+    # at once (an e-form failing our schema, a file refused by the upload checks: R-NAT-053):
+    # Vietnamese sentences shown to the officials, who decide; never a reason to drop it.
+    intake_problems = models.JSONField(_("vấn đề khi tiếp nhận"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("hồ sơ")
@@ -215,11 +224,19 @@ class Dossier(models.Model):
                 condition=Q(status=Status.RESULT_READY),
                 name="dossier_ready_receiving",
             ),
+            models.Index(
+                fields=["other_code"], condition=~Q(other_code=""), name="dossier_other_code"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(code__isnull=False),
                 name="dossier_code_after_submission",
+            ),
+            models.UniqueConstraint(
+                fields=["other_code_issuer", "other_code"],
+                condition=~Q(other_code=""),
+                name="dossier_other_code_unique_per_issuer",
             ),
         ]
 
@@ -239,7 +256,9 @@ class Dossier(models.Model):
         return self.channel == Channel.ONLINE
 
     def refresh_search_text(self) -> None:
-        self.search_text = fold(f"{self.code or ''} {self.applicant_name} {self.applicant_phone}")
+        self.search_text = fold(
+            f"{self.code or ''} {self.other_code} {self.applicant_name} {self.applicant_phone}"
+        )
 
     def is_overdue(self, now: datetime.datetime) -> bool:
         return self.status in CLOCK_RUNNING and self.due_at is not None and now > self.due_at

@@ -15,7 +15,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from tinhso.accounts.access import (
@@ -49,8 +49,22 @@ def visible_dossiers(user: AnyUser) -> QuerySet[Dossier]:
     return base.filter(condition).exclude(Q(status="draft") & ~Q(filed_by_id=user.pk))
 
 
+def by_code(queryset: QuerySet[Dossier], code: str) -> QuerySet[Dossier]:
+    """The dossiers of ``queryset`` known by ``code``: our code or the code another system issued
+    (``other_code``, R-NAT-102), the other system's first (R-NAT-101: a dossier filed on the
+    national portal is known to its applicant by the national code). One statement, both columns
+    indexed; take ``.first()``. An empty code matches nothing."""
+    code = code.strip()
+    if not code:
+        return queryset.none()
+    national_first = Case(
+        When(other_code=code, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return queryset.filter(Q(other_code=code) | Q(code=code)).order_by(national_first, "pk")
+
+
 def dossier_for_user(user: AnyUser, code: str) -> Dossier:
-    dossier = visible_dossiers(user).filter(code=code).first()
+    dossier = by_code(visible_dossiers(user), code).first()
     if dossier is None:
         raise DossierNotFound(code)
     return dossier
@@ -74,11 +88,12 @@ def dossier_for_receipt(user: AnyUser, code: str) -> Dossier:
     counter is its receiving agency and the ordinary rules apply."""
     if not user.is_authenticated or not counter_agency_ids(user):
         raise DossierNotFound(code)
-    dossier = (
-        Dossier.objects.select_related("procedure_version", "agency", "receiving_agency")
-        .filter(code=code.strip(), status=Status.SUBMITTED)
-        .first()
-    )
+    dossier = by_code(
+        Dossier.objects.select_related("procedure_version", "agency", "receiving_agency").filter(
+            status=Status.SUBMITTED
+        ),
+        code,
+    ).first()
     if dossier is None:
         raise DossierNotFound(code)
     return dossier
@@ -125,7 +140,7 @@ def dossier_by_code(code: str) -> Dossier:
     """Any filed dossier by its code, for a caller whose right to every dossier was checked
     first (the collecting account's accountants match a bank credit to any dossier:
     ``tinhso.payments.selectors``). Drafts are nobody's but their author's: DossierNotFound."""
-    dossier = Dossier.objects.exclude(status="draft").filter(code=code).first()
+    dossier = by_code(Dossier.objects.exclude(status="draft"), code).first()
     if dossier is None:
         raise DossierNotFound(code)
     return dossier
@@ -252,9 +267,9 @@ def public_lookup_key(code: str, phone_last4: str) -> str | None:
 
     One indexed statement reading four columns (the digits are compared here, never kept)."""
     row = list(
-        Dossier.objects.filter(code=code.strip())
-        .exclude(status=Status.DRAFT)
-        .values_list("pk", "history_seq", "updated_at", "applicant_phone")[:1]
+        by_code(Dossier.objects.exclude(status=Status.DRAFT), code).values_list(
+            "pk", "history_seq", "updated_at", "applicant_phone"
+        )[:1]
     )
     if not row:
         return None
@@ -274,8 +289,10 @@ def public_lookup(code: str, phone_last4: str) -> dict[str, Any] | None:
     one without any is looked up by a second statement).
     """
     code = code.strip()
+    if not code:
+        return None
     entries = list(
-        HistoryEntry.objects.filter(dossier__code=code)
+        HistoryEntry.objects.filter(Q(dossier__code=code) | Q(dossier__other_code=code))
         .exclude(dossier__status=Status.DRAFT)
         .select_related("dossier__procedure_version", "dossier__agency")
         .only(
@@ -291,15 +308,18 @@ def public_lookup(code: str, phone_last4: str) -> dict[str, Any] | None:
     )
     dossier: Dossier | None
     if entries:
-        dossier = entries[0].dossier
+        # Two dossiers may answer to the code (ours, another's national code): the national
+        # one is meant, as everywhere (``by_code``).
+        owners = {e.dossier_id: e.dossier for e in entries}
+        dossier = min(owners.values(), key=lambda d: (d.other_code != code, d.pk))
+        entries = [e for e in entries if e.dossier_id == dossier.pk]
     else:
-        dossier = (
+        dossier = by_code(
             Dossier.objects.select_related("procedure_version", "agency")
             .only(*_PUBLIC_DOSSIER_FIELDS, "procedure_version__name", "agency__name")
-            .exclude(status=Status.DRAFT)
-            .filter(code=code)
-            .first()
-        )
+            .exclude(status=Status.DRAFT),
+            code,
+        ).first()
     if dossier is None or len(dossier.applicant_phone) < 4:
         return None
     if not hmac.compare_digest(dossier.applicant_phone[-4:], phone_last4):
@@ -309,6 +329,7 @@ def public_lookup(code: str, phone_last4: str) -> dict[str, Any] | None:
 
 _PUBLIC_DOSSIER_FIELDS = (
     "code",
+    "other_code",
     "status",
     "applicant_phone",
     "submitted_at",

@@ -162,29 +162,52 @@ def _counter_next(key: str, day: datetime.date) -> int:
 
 
 def validate_form_data(version: ProcedureVersion, data: Any) -> dict[str, Any]:
+    errors = form_errors(version, data)
+    if errors:
+        raise errors[0]
+    return data
+
+
+def form_errors(version: ProcedureVersion, data: Any) -> list[InvalidInput]:
+    """Every way ``data`` fails the version's e-form schema, in the order of the fields, each as
+    the ``InvalidInput`` a filing would be refused with (its message names the field). A filing
+    answers the first; a channel that cannot be answered (a dossier filed on the national portal)
+    keeps them all as intake problems."""
     if not isinstance(data, dict):
-        raise InvalidInput(_("Nội dung tờ khai phải là một đối tượng JSON."), "data")
+        return [InvalidInput(_("Nội dung tờ khai phải là một đối tượng JSON."), "data")]
     validator = jsonschema.Draft202012Validator(
         version.form_schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
-    if errors:
-        error = errors[0]
-        path = ".".join(str(p) for p in error.absolute_path)
-        if error.validator == "required":
-            missing = next((k for k in error.validator_value if k not in error.instance), "")
-            path = ".".join(filter(None, [path, missing]))
-            title = version.form_schema.get("properties", {}).get(missing, {}).get("title", missing)
-            raise InvalidInput(
-                _("Thiếu thông tin bắt buộc: %(field)s.") % {"field": title}, f"data.{path}"
+    found: dict[str | None, InvalidInput] = {}
+    for error in errors:
+        for problem in _form_errors(version, error):
+            found.setdefault(problem.field, problem)  # one per field (jsonschema repeats
+            # a "required" error once per missing property)
+    return list(found.values())
+
+
+def _form_errors(
+    version: ProcedureVersion, error: jsonschema.ValidationError
+) -> list[InvalidInput]:
+    path = ".".join(str(p) for p in error.absolute_path)
+    properties = version.form_schema.get("properties", {})
+    if error.validator == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [k for k in required if k not in instance] or [""]
+        return [
+            InvalidInput(
+                _("Thiếu thông tin bắt buộc: %(field)s.")
+                % {"field": properties.get(name, {}).get("title", name)},
+                "data." + ".".join(filter(None, [path, name])),
             )
-        title = (
-            version.form_schema.get("properties", {}).get(path.split(".")[0], {}).get("title", path)
-        )
-        raise InvalidInput(
-            _("Thông tin “%(field)s” không hợp lệ.") % {"field": title}, f"data.{path}"
-        )
-    return data
+            for name in missing
+        ]
+    title = properties.get(path.split(".")[0], {}).get("title", path)
+    return [
+        InvalidInput(_("Thông tin “%(field)s” không hợp lệ.") % {"field": title}, f"data.{path}")
+    ]
 
 
 def quote_dossier_fee(
@@ -423,11 +446,27 @@ def file_dossier(
     fingerprint: str = "",
     exemption_group: str = "",
     counter: Agency | None = None,
+    other_code: str = "",
+    other_code_issuer: str = "",
+    submitted_at: datetime.datetime | None = None,
+    intake_problems: Sequence[str] = (),
+    keep_form_errors: bool = False,
+    actor_role: str = "",
+    on_filed: Callable[[Dossier], None] | None = None,
 ) -> tuple[Dossier, bool]:
     """File a dossier (or save a draft). Returns (dossier, created); a repeated idempotency key returns
     the dossier of the first request without creating another. ``counter``: the one-stop counter
     where a clerk enters it (R-ACT-1), its receiving agency unless the clerk works at the
-    procedure's receiving agency or the competent one."""
+    procedure's receiving agency or the competent one.
+
+    For a dossier that arrives through another system (a dossier filed on the national portal,
+    R-NAT-050): ``other_code``/``other_code_issuer`` keep that system's code (R-NAT-102);
+    ``submitted_at`` is when the applicant submitted it there (never later than now; the deadline
+    still starts at receipt, R-NAT-054); ``intake_problems`` are what was wrong on arrival
+    (R-NAT-053) and, with ``keep_form_errors``, the e-form's schema errors join them instead of
+    refusing the filing (ADR 0017: such a dossier is never dropped, the officials decide);
+    ``actor_role`` overrides the role recorded for the filer; ``on_filed`` runs in the filing's
+    transaction, so what it writes commits or rolls back with the dossier and its files."""
     if idempotency_key:
         previous = (
             IdempotencyKey.objects.filter(user=user, key=idempotency_key)
@@ -449,15 +488,22 @@ def file_dossier(
             ),
             "procedure",
         )
-    if not draft:
+    problems = list(intake_problems)
+    if keep_form_errors and not draft:
+        problems += [error.message for error in form_errors(version, data)]
+    elif not draft:
         validate_form_data(version, data)
     chosen = choose_agency(version, agency, applicant.user)
     receiving = version.receiving_agency or chosen
     if counter is not None and not clerk_agency_ids(user) & {receiving.pk, chosen.pk}:
         receiving = counter
-    fee = quote_dossier_fee(version, data, channel, exemption_group)
+    # Data that failed the schema is not priced from (a tier table over an absurd count): the
+    # base fee stands until an official corrects the dossier.
+    priced = {} if len(problems) > len(intake_problems) else data
+    fee = quote_dossier_fee(version, priced, channel, exemption_group)
     given_email, return_method = form_choices(version, data)
     now = timezone.now()
+    filed_at = min(submitted_at, now) if submitted_at is not None else now
     try:
         with _files_removed_on_error() as written, transaction.atomic():
             dossier = Dossier(
@@ -478,6 +524,9 @@ def file_dossier(
                 fee_exemption=fee.exemption,
                 return_method=return_method,
                 step_position=1,
+                other_code=other_code,
+                other_code_issuer=other_code_issuer if other_code else "",
+                intake_problems=problems,
             )
             attachments: list[Attachment] = []
             if draft or files:
@@ -499,7 +548,7 @@ def file_dossier(
                 # dossier's row, its history (with the audit entry) and its event.
                 dossier.code = _next_code(receiving.code, timezone.localdate(now))
                 dossier.status = Status.SUBMITTED
-                dossier.submitted_at = now
+                dossier.submitted_at = filed_at
                 dossier.history_seq = 1
                 dossier.refresh_search_text()
                 dossier.save()
@@ -507,13 +556,16 @@ def file_dossier(
                     dossier,
                     action="submit",
                     actor=user,
-                    role="applicant" if is_owner(user, dossier) else "clerk",
+                    role=actor_role or ("applicant" if is_owner(user, dossier) else "clerk"),
                     from_status=Status.DRAFT,
-                    at=now,
+                    details={"intake_problems": problems} if problems else None,
+                    at=filed_at,
                     advance=False,
                 )
                 _announce(entry, DossierEvent.Kind.FILED)
                 _known_rows(dossier, history=[entry], attachments=attachments)
+            if on_filed is not None:
+                on_filed(dossier)
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     user=user, key=idempotency_key, request_hash=fingerprint, dossier=dossier

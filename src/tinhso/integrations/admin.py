@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tinhso.integrations.models import IntegrationLog, OutboxItem, SystemPause
+from tinhso.integrations.models import InboundDossier, IntegrationLog, OutboxItem, SystemPause
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,3 +38,21 @@ class IntegrationLogAdmin(ReadOnlyAdmin):
 @admin.register(SystemPause)
 class SystemPauseAdmin(ReadOnlyAdmin):
     list_display = ["system", "until", "reason"]
+
+
+@admin.register(InboundDossier)
+class InboundDossierAdmin(ReadOnlyAdmin):
+    """Dossiers that came from the national portal: read only, as every row here is written by
+    the import in the dossier's own transaction (R-NAT-051)."""
+
+    list_display = [
+        "national_code",
+        "source_system",
+        "channel",
+        "dossier",
+        "received_at",
+        "acked_at",
+    ]
+    list_filter = ["source_system", "channel"]
+    search_fields = ["national_code", "dossier__code"]
+    raw_id_fields = ["dossier"]

@@ -172,3 +172,44 @@ class NationalSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.state}"
+
+
+class InboundDossier(models.Model):
+    """A dossier filed on the national portal that reached us (spec §4.1, R-NAT-050): one row per
+    national code and source system, written in the transaction that creates the local dossier,
+    so that a second delivery — by the other adapter, a repeated push, an item listed again after
+    a lost acknowledgement, or a concurrent one — finds it and creates nothing (R-NAT-051)."""
+
+    class Channel(models.TextChoices):
+        PUSH = "push", _("Cổng DVCQG gửi đến")
+        PULL = "pull", _("Tỉnh Số lấy về")
+
+    source_system = models.CharField(_("hệ thống nguồn"), max_length=32)
+    national_code = models.CharField(_("mã hồ sơ quốc gia"), max_length=64)
+    remote_id = models.CharField(_("mã trên hệ thống nguồn"), max_length=64, blank=True)
+    channel = models.CharField(_("cách nhận"), max_length=8, choices=Channel.choices)
+    payload_sha256 = models.CharField(_("mã băm nội dung"), max_length=64)
+    dossier = models.OneToOneField(
+        "dossiers.Dossier",
+        verbose_name=_("hồ sơ"),
+        on_delete=models.PROTECT,
+        related_name="inbound",
+    )
+    received_at = models.DateTimeField(_("nhận lúc"), default=timezone.now)
+    # When the national side was told we hold it (pull adapter, R-NAT-052); a push is answered
+    # in its own response, so it is acknowledged when it is received.
+    acked_at = models.DateTimeField(_("đã báo nhận lúc"), null=True, blank=True)
+    problems = models.JSONField(_("vấn đề khi tiếp nhận"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ nhận từ Cổng DVCQG")
+        verbose_name_plural = _("hồ sơ nhận từ Cổng DVCQG")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "national_code"], name="inbound_one_per_national_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_system} {self.national_code} ({self.channel})"

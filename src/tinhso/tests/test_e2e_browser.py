@@ -47,7 +47,8 @@ def act(page, base: str, code: str, action: str, **fields: str) -> None:
         enter(panel.locator(f"[name='{action}-{name}'], [name='{name}']").first, value)
     panel.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator(".bo-alert--error, .messages .error").count() == 0, page.content()[:2000]
+    errors = page.locator(".bo-alert--error, .messages .error")
+    assert errors.count() == 0, (action, errors.all_inner_texts())
 
 
 def pay_with_vnpay_sandbox(page) -> None:

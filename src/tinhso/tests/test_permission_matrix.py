@@ -208,6 +208,7 @@ def api_rules(code: str) -> dict[tuple[str, str], Rule | list[Rule]]:
         ("get", "/api/v1/inbox"): Rule(
             STAFF, query={"tab": "new"}, refused=403, check=inbox_lists_own_dossiers
         ),
+        ("get", "/api/v1/ioc/sync-health"): Rule(IOC_LEADERS, refused=403),
         ("get", "/api/v1/ioc/index766"): [
             Rule(IOC_LEADERS, query={"period": this_month()}, refused=403, check=own_index_rows),
             Rule({"province_leader"}, query={"period": this_month(), "level": "unit"}, refused=403),
@@ -348,6 +349,7 @@ NAMESPACES = (
     "catalog",
     "integrations",
     "national_files",
+    "national_inbound",
 )
 # Payments are handled by clerks, leaders and agency administrators (of any agency: the queue
 # shows their own agencies' payments).
@@ -545,6 +547,11 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         # other officials, the login page for anonymous visitors).
         "integrations:overview": Rule({"integration"}),
         "integrations:requeue": Rule({"integration"}, "post", {}, kwargs={"pk": str(w["dead"].pk)}),
+        # It queues the catalogue import and audits that: nothing the matrix's fingerprint holds.
+        "integrations:sync_catalogue": Rule({"integration"}, "post", {}, writes=False),
+        # The push endpoint of dossiers filed on the national portal: the national side's shared
+        # secret only (a bearer token, never a session); every actor here is refused, nothing changes.
+        "national_inbound:push": Rule(EVERYONE, "post", {}, protocol=True),
         # The signed link the national portal fetches a file by (R-NAT-035): whoever holds it,
         # as a QR code's result link; it changes nothing.
         "national_files:file": Rule(

@@ -222,9 +222,7 @@ class NationalClient:
             plain_text=service in PLAIN_TEXT_SERVICES,
         )
 
-    def _token(
-        self, *, key: str, attempt: int, profile: str = ""
-    ) -> tuple[str, Reply | None]:
+    def _token(self, *, key: str, attempt: int, profile: str = "") -> tuple[str, Reply | None]:
         """The cached session (A) or bearer token (C), or a fresh one; a failed fetch answers its
         reply (never an unknown outcome: the business request was not sent)."""
         profile = profile or self.profile
@@ -333,9 +331,7 @@ class NationalClient:
             sent = {"data": raw}
         started = time.monotonic()
         try:
-            response = self.http.request(
-                method, url, headers=headers, timeout=self.timeout, **sent
-            )
+            response = self.http.request(method, url, headers=headers, timeout=self.timeout, **sent)
         except requests.RequestException as exc:
             reply = _failure(exc)
         else:

@@ -81,15 +81,30 @@ def true_false(value: bool) -> str:
     return "True" if value else "False"
 
 
+# The issuer name of codes the national portal gave (``Dossier.other_code_issuer``).
+NATIONAL_ISSUER = "dvcqg"
+
+
+def ma_ho_so(dossier: Dossier) -> str:
+    """The dossier's code as the national portal knows it: the national code of a dossier filed
+    there (R-NAT-051, R-NAT-101), else ours."""
+    if dossier.other_code and dossier.other_code_issuer == NATIONAL_ISSUER:
+        return dossier.other_code
+    return dossier.code or ""
+
+
 def check_code(dossier: Dossier) -> str:
     """The code sent as MaHoSo, checked (R-NAT-103): the pattern, the date part equal to the
-    submission or receipt date, the prefix a unit e-ID of the agency register."""
-    code = dossier.code or ""
+    submission or receipt date (for a national code, the submission's: the date it was issued),
+    the prefix a unit e-ID of the agency register."""
+    code = ma_ho_so(dossier)
+    national = code != (dossier.code or "")
     match = DOSSIER_CODE.match(code)
     if match is None:
         raise InvalidDossierCode(f"Mã hồ sơ “{code}” không đúng định dạng quốc gia")
     prefix, day = match.groups()
-    days = {wire_time(m)[2:8] for m in (dossier.submitted_at, dossier.received_at) if m}
+    moments = (dossier.submitted_at,) if national else (dossier.submitted_at, dossier.received_at)
+    days = {wire_time(m)[2:8] for m in moments if m}
     if day not in days:
         raise InvalidDossierCode(f"Ngày trong mã hồ sơ “{code}” không khớp ngày nộp, tiếp nhận")
     if not Agency.objects.filter(code=prefix).exists():
@@ -342,7 +357,7 @@ def _progress(
     if entry.step_name and entry.step_name not in content:
         content = f"{content} ({entry.step_name})"
     return {
-        "MaHoSo": dossier.code or "",
+        "MaHoSo": ma_ho_so(dossier),
         "NguoiXuLy": _person(entry),
         "ChucDanh": ROLE_TITLES.get(entry.actor_role, ""),
         "ThoiDiemXuLy": wire_time(entry.at),
@@ -357,7 +372,7 @@ def _progress(
 
 def _synthetic_receipt(dossier: Dossier) -> dict[str, str]:
     return {
-        "MaHoSo": dossier.code or "",
+        "MaHoSo": ma_ho_so(dossier),
         "NguoiXuLy": SYSTEM_LABEL,
         "ChucDanh": "",
         "ThoiDiemXuLy": wire_time(dossier.received_at),

@@ -1,4 +1,6 @@
-"""``tinhso national sync``: deliver what the national portal is owed (the outbox of ``dvcqg``).
+"""``tinhso national sync``: deliver what the national portal is owed (the outbox of ``dvcqg``);
+``tinhso national pull``: fetch the dossiers filed on the national portal (spec §4.1-2);
+``tinhso national catalogue``: import the procedure catalogue from the national TTHC database (§3).
 
 Runs the outbox's ``drain`` until nothing is due or ``--limit`` attempts were made, and prints
 what came of them. Items left waiting or dead are the outbox doing its work, not a failure of the
@@ -15,7 +17,10 @@ SYSTEM = "dvcqg"
 
 
 class Command(BaseCommand):
-    help = "Liên thông Cổng DVCQG: `tinhso national sync` gửi các thông điệp đến hạn."
+    help = (
+        "Liên thông Cổng DVCQG: `sync` gửi các thông điệp đến hạn, `pull` nhận hồ sơ nộp trên "
+        "Cổng DVCQG, `catalogue` đồng bộ thủ tục từ CSDL quốc gia về TTHC."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -24,9 +29,28 @@ class Command(BaseCommand):
             "--limit", type=int, default=10_000, help="Stop after this many delivery attempts"
         )
 
+        pull = sub.add_parser("pull", help="Fetch the dossiers filed on the national portal")
+        pull.add_argument("--limit", type=int, default=200, help="At most this many dossiers")
+        catalogue = sub.add_parser(
+            "catalogue", help="Import procedures from the national TTHC database"
+        )
+        catalogue.add_argument(
+            "codes",
+            nargs="*",
+            help="Only these national procedure codes (default: the unit's list)",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "sync":
             self.sync(limit=max(1, options["limit"]))
+        elif options["action"] == "pull":
+            from tinhso.integrations.national import inbound
+
+            self.stdout.write(inbound.pull(limit=max(1, options["limit"])).summary())
+        elif options["action"] == "catalogue":
+            from tinhso.integrations.national import catalogue
+
+            self.stdout.write(catalogue.sync(codes=options["codes"] or None).summary())
 
     def sync(self, *, limit: int) -> None:
         total = outbox.DrainReport()
