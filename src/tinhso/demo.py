@@ -22,6 +22,7 @@ from tinhso.calendars.official import load as load_calendar
 from tinhso.datasets.demo import load as load_datasets
 from tinhso.indicators.demo import load as load_indicators
 from tinhso.ioc.demo import load as load_ioc
+from tinhso.procedures.demo import load as load_catalogue_publication
 from tinhso.results.pki import init_demo_pki
 from tinhso.sensors.stations import ensure_network
 
@@ -138,6 +139,7 @@ def load_demo() -> dict[str, int]:
 def load_other_apps() -> None:
     """Demo data of the apps built on the core: each loader is idempotent."""
     load_calendar()  # the official notices on days off since 2024, with their sources
+    load_catalogue_publication()  # illustrative publication decisions this month (766 1.1–1.3)
     load_ioc()
     load_audit()
     load_indicators()

@@ -480,6 +480,14 @@ def file_dossier(
                     "Idempotency-Key",
                 )
             return previous.dossier, False
+    if not version.procedure.in_use:
+        raise ActionNotAllowed(
+            _(
+                "Thủ tục này đã ngừng áp dụng (không còn trong Cơ sở dữ liệu quốc gia về thủ tục "
+                "hành chính): không nhận hồ sơ mới."
+            ),
+            "procedure",
+        )
     if channel == Channel.ONLINE and not version.offered_online:
         raise ActionNotAllowed(
             _(

@@ -8,4 +8,5 @@ app_name = "integrations"
 urlpatterns: list[URLPattern] = [
     path("", views.overview, name="overview"),
     path("thong-diep/<int:pk>/gui-lai/", views.requeue, name="requeue"),
+    path("danh-muc-tthc/dong-bo/", views.sync_catalogue, name="sync_catalogue"),
 ]

@@ -1,7 +1,10 @@
 """``/lien-thong/``: the integration operators' page: each outside system's queue and the
-dead-letter list, with a re-queue button per message (POST, CSRF, audited)."""
+dead-letter list, with a re-queue button per message (POST, CSRF, audited), and the procedure
+catalogue from the national TTHC database with a "sync now" button (POST, audited; the sync runs
+in the worker, never in the request: R-NAT-005)."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.accounts.models import User
-from tinhso.integrations import outbox, systems
+from tinhso.audit.services import log_event
+from tinhso.integrations import outbox, systems, tasks
 from tinhso.integrations.access import integration_required
+from tinhso.integrations.national import catalogue
 
 
 def _user(request: HttpRequest) -> User:
@@ -34,6 +39,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "systems": known,
             "selected_system": system,
             "text": text,
+            "catalogue": catalogue.status(),
         },
     )
     response["Cache-Control"] = "no-store"
@@ -56,3 +62,22 @@ def requeue(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     ):
         return HttpResponseRedirect(back)
     return redirect(reverse("integrations:overview"))
+
+
+@require_POST
+@integration_required
+def sync_catalogue(request: HttpRequest) -> HttpResponseRedirect:
+    """Ask the worker to import the national catalogue now (audited)."""
+    with transaction.atomic():
+        log_event(
+            action="integrations.catalogue_sync",
+            actor=_user(request),
+            target="catalogue",
+            request=request,
+        )
+        transaction.on_commit(lambda: tasks.sync_national_catalogue.delay())
+    messages.success(
+        request,
+        _("Đã yêu cầu đồng bộ danh mục TTHC từ CSDL quốc gia; kết quả hiện ở trang này khi xong."),
+    )
+    return redirect(reverse("integrations:overview") + "#danh-muc")

@@ -201,6 +201,9 @@ DOSSIER_DEFAULTS: dict[str, Any] = {
     "history_seq": 0,
     "step_position": 1,
     "step_started_at": None,
+    "other_code": "",
+    "other_code_issuer": "",
+    "intake_problems": [],
 }
 
 

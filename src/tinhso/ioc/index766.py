@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tinhso.agencies.models import Agency
+from tinhso.calendars.worktime import get_calendar
 from tinhso.ioc.models import MEASURES, DossierFact, MonthlyStat, RollupStat
 from tinhso.ioc.selectors import Rate, Summary, Where, _next_month, open_as_of
 from tinhso.procedures.models import ProcedureVersion
@@ -53,8 +55,9 @@ SPECS: tuple[IndicatorSpec, ...] = (
         gettext_lazy("TTHC công bố đúng hạn"),
         gettext_lazy("TTHC công bố đúng hạn / TTHC đã công bố trong kỳ"),
         14 / 3,
-        held=False,
-        note=NOT_HELD,
+        note=gettext_lazy(
+            "Đúng hạn: quyết định công bố ban hành không muộn hơn ngày hiệu lực của nó (ADR 0018)."
+        ),
     ),
     IndicatorSpec(
         "1.2",
@@ -62,8 +65,10 @@ SPECS: tuple[IndicatorSpec, ...] = (
         gettext_lazy("TTHC công khai đúng hạn trên CSDL quốc gia"),
         gettext_lazy("TTHC công khai đúng hạn / TTHC phải công khai trong kỳ"),
         4,
-        held=False,
-        note=NOT_HELD,
+        note=gettext_lazy(
+            "Đúng hạn: công khai trên CSDL quốc gia trong 5 ngày làm việc kể từ ngày ban hành "
+            "quyết định công bố (ADR 0018)."
+        ),
     ),
     IndicatorSpec(
         "1.3",
@@ -71,8 +76,10 @@ SPECS: tuple[IndicatorSpec, ...] = (
         gettext_lazy("TTHC có đầy đủ bộ phận cấu thành"),
         gettext_lazy("TTHC đủ bộ phận cấu thành / TTHC đã công khai trên CSDL quốc gia"),
         14 / 3,
-        held=False,
-        note=NOT_HELD,
+        note=gettext_lazy(
+            "TTHC công khai trên CSDL quốc gia trong kỳ; phí, lệ phí được phép là “không” "
+            "(ADR 0018)."
+        ),
     ),
     IndicatorSpec(
         "1.4",
@@ -408,9 +415,11 @@ def _row(
     competent: set[int],
     online: set[int],
     synced: int = 0,
+    publication: "list[Published] | None" = None,
 ) -> Index766Row:
     s = Summary.build(totals, opened)
     rates = _rates(s, by_procedure, competent, online, synced)
+    rates |= publication_rates(publication or [])
     indicators = [_indicator(spec, *rates.get(spec.id, (None, None))) for spec in SPECS]
     row = Index766Row(key=str(key), label=label, indicators=indicators)
     for code, (name, group_max) in GROUPS.items():
@@ -453,6 +462,91 @@ def _synced(dim: str, first: datetime.date, last: datetime.date) -> dict[int, in
     return {int(r[dim]): int(r["n"]) for r in rows}
 
 
+# 1.2 (ADR 0018, UNCONFIRMED): a procedure is made public on the national database on time when it
+# is public within this many working days of the signing of its publication decision.
+PUBLIC_WITHIN_WORKING_DAYS = 5
+
+
+@dataclass(frozen=True)
+class Published:
+    """The publication facts of one procedure's latest version published in the month."""
+
+    procedure_id: int
+    commune_level: bool
+    agencies: frozenset[int]
+    decided_in_month: bool
+    decided_on_time: bool
+    public_due: bool  # public already, or its deadline to be made public has passed
+    public_in_month: bool
+    public_on_time: bool
+    complete: bool
+
+
+def _public_deadline(decided: datetime.date) -> datetime.date:
+    calendar = get_calendar()
+    day = decided
+    for _step in range(PUBLIC_WITHIN_WORKING_DAYS):
+        day = calendar.next_working_day(day)
+    return day
+
+
+def published(first: datetime.date, last: datetime.date) -> list[Published]:
+    """Per procedure, the latest version whose publication decision was issued, or which was made
+    public on the national TTHC database, in the month (1.1–1.3, ADR 0018)."""
+    versions = (
+        ProcedureVersion.objects.filter(
+            Q(decision_date__range=(first, last)) | Q(published_on__range=(first, last))
+        )
+        .order_by("procedure_id", "-version")
+        .prefetch_related("documents", "steps", "agencies")
+    )
+    today = timezone.localdate()
+    out: dict[int, Published] = {}
+    for v in versions:
+        if v.procedure_id in out:
+            continue
+        decided = v.decision_date
+        public = v.published_on
+        effective = v.decision_effective_on or decided  # no date stated: in force on signing
+        out[v.procedure_id] = Published(
+            procedure_id=v.procedure_id,
+            commune_level=v.level == ProcedureVersion.Level.COMMUNE,
+            agencies=frozenset(a.pk for a in v.agencies.all()),
+            decided_in_month=decided is not None and first <= decided <= last,
+            decided_on_time=decided is not None and effective is not None and decided <= effective,
+            public_due=public is not None
+            or (decided is not None and _public_deadline(decided) < today),
+            public_in_month=public is not None and first <= public <= last,
+            public_on_time=(
+                decided is not None and public is not None and public <= _public_deadline(decided)
+            ),
+            complete=not v.missing_components(),
+        )
+    return list(out.values())
+
+
+def publication_rates(items: list[Published]) -> dict[str, tuple[Rate | None, float | None]]:
+    """1.1, 1.2 and 1.3 over ``items`` (one agency's procedures, or the province's: all)."""
+    decided = [p for p in items if p.decided_in_month]
+    due = [p for p in decided if p.public_due]  # not yet public but still in time: not counted
+    public = [p for p in items if p.public_in_month]
+    return {
+        "1.1": (Rate(sum(p.decided_on_time for p in decided), len(decided)), None),
+        "1.2": (Rate(sum(p.public_on_time for p in due), len(due)), None),
+        "1.3": (Rate(sum(p.complete for p in public), len(public)), None),
+    }
+
+
+def _published_for(
+    level: str, key: int, items: list[Published], communes: set[int]
+) -> list[Published]:
+    """The procedures a row implements: those listing the agency, and the commune-level ones for a
+    commune committee (``level="agency"``) or a commune (``"unit"``)."""
+    if level == "unit":
+        return [p for p in items if p.commune_level]
+    return [p for p in items if key in p.agencies or (p.commune_level and key in communes)]
+
+
 def compute(*, period: str, level: str) -> list[Index766Row]:
     """One row per agency (``level="agency"``) or commune unit (``"unit"``) with dossiers in the
     month ``period`` ("YYYY-MM"), ranked by total (highest first; rows without a score last)."""
@@ -477,6 +571,12 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
     synced = _synced(dim, first, last)
     competent = _competent_procedures(level, keys, first)
     online = _offered_online(first)
+    items = published(first, last)
+    communes = set(
+        Agency.objects.filter(pk__in=keys, kind=Agency.Kind.COMMUNE_COMMITTEE).values_list(
+            "pk", flat=True
+        )
+    )
     if level == "agency":
         labels = dict(Agency.objects.filter(pk__in=keys).values_list("pk", "name"))
     else:
@@ -491,6 +591,7 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
             competent[k],
             online,
             synced.get(k, 0),
+            _published_for(level, k, items, communes),
         )
         for k in sorted(keys)
     ]

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from tinhso.procedures.models import (
     Field,
     Procedure,
+    ProcedureSnapshot,
     ProcedureVersion,
     RequiredDocument,
     WorkflowStep,
@@ -36,8 +38,25 @@ class FieldAdmin(admin.ModelAdmin):
 
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
+    list_display = ["code", "in_use", "national_synced_at"]
+    list_filter = ["in_use"]
     search_fields = ["code", "versions__name"]
     inlines = [VersionInline]
+
+
+@admin.register(ProcedureSnapshot)
+class ProcedureSnapshotAdmin(admin.ModelAdmin):
+    """The packages fetched from the national TTHC database (R-NAT-040): evidence, read only."""
+
+    list_display = ["code", "fetched_at", "sha256", "version"]
+    search_fields = ["code"]
+    readonly_fields = [f.name for f in ProcedureSnapshot._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(ProcedureVersion)

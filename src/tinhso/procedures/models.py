@@ -17,6 +17,17 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.text import fold
 
 WORKING_MINUTES_PER_DAY = 8 * 60
+# The components a published procedure must carry (766 indicator 1.3), as shown to officials.
+COMPONENTS = {
+    "name": _("tên thủ tục"),
+    "steps": _("trình tự thực hiện"),
+    "time_limit": _("cách thức thực hiện và thời hạn giải quyết"),
+    "documents": _("thành phần hồ sơ"),
+    "agency": _("cơ quan thực hiện"),
+    "applicants": _("đối tượng thực hiện"),
+    "result": _("kết quả thực hiện"),
+    "legal_basis": _("căn cứ pháp lý"),
+}
 
 
 class Field(models.Model):
@@ -34,6 +45,15 @@ class Field(models.Model):
 
 class Procedure(models.Model):
     code = models.CharField(_("mã thủ tục quốc gia"), max_length=40, unique=True)
+    # R-NAT-041: a procedure the national TTHC database no longer lists for the province is marked
+    # not in use, never deleted (dossiers point at its versions); the portal stops offering it.
+    in_use = models.BooleanField(_("đang sử dụng"), default=True)
+    national_synced_at = models.DateTimeField(
+        _("đồng bộ CSDL quốc gia lần cuối"),
+        null=True,
+        blank=True,
+        help_text=_("Lần cuối gói thủ tục được đọc từ CSDL quốc gia về TTHC (thay đổi hay không)"),
+    )
 
     class Meta:
         verbose_name = _("thủ tục hành chính")
@@ -153,8 +173,26 @@ class ProcedureVersion(models.Model):
         ),
     )
     legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    applicant_types = models.JSONField(_("đối tượng thực hiện"), default=list, blank=True)
     source = models.TextField(_("nguồn dữ liệu"), blank=True)
     unconfirmed = models.JSONField(_("thông tin chưa xác nhận"), default=list, blank=True)
+    # Publication facts (766 indicators 1.1–1.3, spec §3.5): the decision that published this
+    # version (quyết định công bố) and the day it was made public on the national TTHC database.
+    # They describe the publication, not the rules a dossier is handled by, so they are recorded
+    # in place even on a version dossiers already use (docs/adr/0018-national-catalogue.md).
+    decision_number = models.CharField(_("số quyết định công bố"), max_length=100, blank=True)
+    decision_date = models.DateField(_("ngày ban hành quyết định công bố"), null=True, blank=True)
+    decision_effective_on = models.DateField(
+        _("ngày hiệu lực của quyết định công bố"), null=True, blank=True
+    )
+    published_on = models.DateField(
+        _("ngày công khai trên CSDL quốc gia về TTHC"), null=True, blank=True
+    )
+    # Components the national package lacks (1.3), as labels; None = never judged on a package
+    # (the version came from our catalogue files: it is judged on its own fields).
+    national_missing = models.JSONField(
+        _("bộ phận cấu thành còn thiếu trên CSDL quốc gia"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("phiên bản thủ tục")
@@ -188,6 +226,32 @@ class ProcedureVersion(models.Model):
         if online and self.fee_online is not None:
             return self.fee_online
         return self.fee
+
+    def missing_components(self) -> list[str]:
+        """The components of a procedure (Decree 63/2010 Art. 8, 766 indicator 1.3) this version
+        lacks: the national package's judgement when it came from one, else its own fields. Fees
+        may be "none" (a free procedure is complete). Our catalogue files do not record applicant
+        types (the e-form and the level stand for them), so those are judged on a national
+        package only. Reads documents, steps and agencies (prefetch them)."""
+        if self.national_missing is not None:
+            return [str(label) for label in self.national_missing]
+        missing = []
+        checks = (
+            (bool(self.name.strip()), COMPONENTS["name"]),
+            (bool(self.steps.all()), COMPONENTS["steps"]),
+            (self.processing_days > 0 or self.same_day, COMPONENTS["time_limit"]),
+            (bool(self.documents.all()), COMPONENTS["documents"]),
+            (
+                self.level == self.Level.COMMUNE or bool(self.agencies.all()),
+                COMPONENTS["agency"],
+            ),
+            (bool(self.result_description.strip()), COMPONENTS["result"]),
+            (bool(self.legal_basis.strip()), COMPONENTS["legal_basis"]),
+        )
+        for present, label in checks:
+            if not present:
+                missing.append(str(label))
+        return missing
 
     @property
     def is_full_online(self) -> bool:
@@ -330,3 +394,48 @@ class CatalogueRevision(models.Model):
 
     def __str__(self) -> str:
         return self.stamp
+
+
+class ProcedureSnapshot(models.Model):
+    """One fetch of a procedure package from the national TTHC database whose content changed
+    (R-NAT-040): the raw JSON, its hash and the publication decision read with it. An unchanged
+    package leaves no row (only ``Procedure.national_synced_at`` moves). A package of a procedure
+    the province does not hold is kept too (``procedure`` empty), for an official to review."""
+
+    code = models.CharField(_("mã thủ tục quốc gia"), max_length=40, db_index=True)
+    procedure = models.ForeignKey(
+        Procedure,
+        verbose_name=_("thủ tục"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="snapshots",
+    )
+    fetched_at = models.DateTimeField(_("thời điểm lấy"))
+    sha256 = models.CharField(max_length=64)
+    package = models.JSONField(_("gói thủ tục"))
+    decision = models.JSONField(_("quyết định công bố"), default=dict, blank=True)
+    version = models.ForeignKey(
+        ProcedureVersion,
+        verbose_name=_("phiên bản tương ứng"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    new_version = models.BooleanField(_("tạo phiên bản mới"), default=False)
+    review = models.JSONField(
+        _("cần cán bộ xem xét"),
+        default=list,
+        blank=True,
+        help_text=_("Những giá trị không áp dụng được (đơn vị thời gian lạ …), để cán bộ xem xét"),
+    )
+
+    class Meta:
+        verbose_name = _("bản lưu gói thủ tục quốc gia")
+        verbose_name_plural = _("bản lưu gói thủ tục quốc gia")
+        ordering = ["code", "-fetched_at", "-id"]
+        indexes = [models.Index(fields=["code", "-fetched_at"], name="procedure_snapshot_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.code} @ {self.fetched_at:%Y-%m-%d %H:%M}"

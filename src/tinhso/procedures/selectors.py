@@ -25,8 +25,9 @@ def current_versions(day: datetime.date | None = None) -> QuerySet[ProcedureVers
 def search_procedures(
     query: str = "", day: datetime.date | None = None
 ) -> QuerySet[ProcedureVersion]:
-    """Search with or without diacritics: every folded word must appear."""
-    versions = current_versions(day)
+    """Search with or without diacritics: every folded word must appear. A procedure the national
+    TTHC database no longer lists for the province (``in_use`` false, R-NAT-041) is not offered."""
+    versions = current_versions(day).filter(procedure__in_use=True)
     for word in fold(query).split():
         versions = versions.filter(search_text__contains=word)
     return versions.order_by("name")
