@@ -81,6 +81,16 @@ def test_a_counter_dossier_reaches_the_portal_once_with_every_step_in_order(sand
     assert "Đã gửi 0" in sync()  # nothing is due any more
     assert held(sandbox, dossier.code)["inserts"] == 1
 
+    # The sandbox's 766 simulator (S-9) sees the agency's dossier synced: 1.4 = 100%.
+    received = state["dossier"]["NgayTiepNhan"]
+    period = f"{received[:4]}-{received[4:6]}"
+    agency = dossier.code.split("-")[0]
+    answer = requests.get(
+        f"{sandbox}/index766", params={"period": period, "MaCoQuan": agency}, timeout=5
+    ).json()
+    synced = next(i for i in answer["indicators"] if i["id"] == "1.4")
+    assert (synced["numerator"], synced["denominator"], synced["ratio"]) == (1, 1, 1)
+
 
 def test_nothing_is_queued_for_a_rolled_back_change(sandbox):
     cast = make_cast()
