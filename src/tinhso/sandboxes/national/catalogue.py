@@ -206,12 +206,20 @@ def fields() -> list[dict[str, str]]:
     return [seen[code] for code in sorted(seen)]
 
 
-def first_document(pkg: dict[str, Any]) -> dict[str, str]:
-    """The first required document of a package (its declaration, for a seeded dossier's file)."""
-    for group in pkg.get("THANHPHANHOSO", []):
-        for doc in group.get("GIAYTO", []):
-            return {"MAGIAYTO": doc["MAGIAYTO"], "TENGIAYTO": doc["TENGIAYTO"]}
-    return {"MAGIAYTO": "", "TENGIAYTO": ""}
+REQUIRED_GROUP = "Giấy tờ phải nộp"  # the fixture's case of the documents every dossier carries
+
+
+def required_documents(pkg: dict[str, Any]) -> list[dict[str, str]]:
+    """The documents every dossier of a package must carry (the fixture's "Giấy tờ phải nộp"
+    case, else its first case), for a seeded dossier's files: as a citizen filing on the portal
+    would, the dossier arrives complete."""
+    groups = pkg.get("THANHPHANHOSO", [])
+    chosen = [g for g in groups if g.get("TRUONGHOP") == REQUIRED_GROUP] or groups[:1]
+    return [
+        {"MAGIAYTO": doc["MAGIAYTO"], "TENGIAYTO": doc["TENGIAYTO"]}
+        for group in chosen
+        for doc in group.get("GIAYTO", [])
+    ]
 
 
 def document_name(pkg: dict[str, Any], code: str) -> str:

@@ -29,7 +29,6 @@ FIRST_SEQUENCE = 9000
 AGENCY_CODE = re.compile(r"^[A-Z0-9]+(?:\.[A-Z0-9]+)+$")
 FIXTURE = Path(__file__).parent / "fixtures" / "inbound.json"
 APPLICANT_FIELDS = ("HoVaTen", "SoDinhDanh", "SoDienThoai", "Email", "DiaChi", "MaXa")
-DEFAULT_FILE_NAME = "to-khai.pdf"
 
 
 class SeedError(ValueError):
@@ -121,15 +120,15 @@ def parse_seed(body: Any) -> Seed:
 
 def _files(raw: Any, pkg: dict[str, Any]) -> list[dict[str, str]]:
     if raw is None:
-        first = catalogue.first_document(pkg)
         content = base64.b64encode(sample_pdf()).decode()
         return [
             {
-                "MaGiayTo": first["MAGIAYTO"],
-                "TenGiayTo": first["TENGIAYTO"],
-                "TenTepDinhKem": DEFAULT_FILE_NAME,
+                "MaGiayTo": doc["MAGIAYTO"],
+                "TenGiayTo": doc["TENGIAYTO"],
+                "TenTepDinhKem": f"{doc['MAGIAYTO'].lower() or 'giay-to'}.pdf",
                 "Base64": content,
             }
+            for doc in catalogue.required_documents(pkg)
         ]
     if not isinstance(raw, list):
         raise SeedError(_("files phải là một danh sách."))

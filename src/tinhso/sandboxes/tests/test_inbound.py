@@ -87,8 +87,10 @@ def test_detail_holds_the_contract_object_with_defaults(client):
     assert applicant["SoDinhDanh"].startswith("083") and len(applicant["SoDinhDanh"]) == 12
     assert dossier["DuLieuBieuMau"]["ho_ten_tre"]
     assert dossier["DuLieuBieuMau"]["quan_he_nguoi_yeu_cau"] == "Mẹ"
-    (document,) = dossier["TaiLieuNop"]
-    assert (document["MaGiayTo"], document["TenTepDinhKem"]) == ("TK", "to-khai.pdf")
+    # One PDF per document every dossier must carry, so a seeded dossier arrives complete.
+    papers = [(d["MaGiayTo"], d["TenTepDinhKem"]) for d in dossier["TaiLieuNop"]]
+    assert papers == [("TK", "tk.pdf"), ("GCS", "gcs.pdf")]
+    document = dossier["TaiLieuNop"][1]
     pdf = base64.b64decode(document["Base64"])
     assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
     # The cross-reference table points at the objects (a valid PDF, not just a header).
