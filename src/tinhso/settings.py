@@ -389,6 +389,73 @@ TINHSO_DVCQG_SANDBOX_PUSH_URL = env_str(
 TINHSO_DVCQG_SANDBOX_PUSH_SECRET = env_str(
     "TINHSO_DVCQG_SANDBOX_PUSH_SECRET", TINHSO_NATIONAL_INBOUND_SECRET
 )
+# The national platforms (issue 17; docs/deployment.md). Each block is filled by its own piece.
+# --- national payment platform (PayGov, spec §5) ---
+# The national payment platform (PayGov v1.0.6, docs/paygov.md): one URL serves INIT, QUERY and
+# GET_BILL by default ({url}/init, /query, /bill); the demo partner code and secret work only
+# with the in-project sandbox and are empty outside DEBUG.
+TINHSO_PAYGOV_URL = env_str("TINHSO_PAYGOV_URL", "{site_url}/sandbox/national/pay")
+TINHSO_PAYGOV_PARTNER_CODE = env_str("TINHSO_PAYGOV_PARTNER_CODE", "TINHSO-DEMO" if DEBUG else "")
+TINHSO_PAYGOV_SECRET = env_str(
+    "TINHSO_PAYGOV_SECRET", "DEMO-PAYGOV-SECRET-NOT-FOR-PRODUCTION" if DEBUG else ""
+)
+TINHSO_PAYGOV_SERVER_IP = env_str("TINHSO_PAYGOV_SERVER_IP", "127.0.0.1")  # Ip of INIT
+TINHSO_PAYGOV_CONNECT_TIMEOUT = env_float("TINHSO_PAYGOV_CONNECT_TIMEOUT", 5.0)  # seconds
+TINHSO_PAYGOV_READ_TIMEOUT = env_float(
+    "TINHSO_PAYGOV_READ_TIMEOUT", 15.0
+)  # the payer waits on INIT
+# How long the payer has on the platform's checkout page; past it the expiry sweep asks (QUERY).
+TINHSO_PAYGOV_EXPIRE_MINUTES = env_int("TINHSO_PAYGOV_EXPIRE_MINUTES", 30)
+# Reconciliation (R-NAT-064): every N seconds, QUERY pending attempts older than MIN minutes and
+# younger than MAX hours; still pending after MAX → handed to finance staff.
+TINHSO_PAYGOV_RECONCILE_SECONDS = env_int("TINHSO_PAYGOV_RECONCILE_SECONDS", 15 * 60)
+TINHSO_PAYGOV_RECONCILE_MIN_MINUTES = env_int("TINHSO_PAYGOV_RECONCILE_MIN_MINUTES", 30)
+TINHSO_PAYGOV_RECONCILE_MAX_HOURS = env_int("TINHSO_PAYGOV_RECONCILE_MAX_HOURS", 72)
+CELERY_BEAT_SCHEDULE |= {
+    "paygov-reconcile": {
+        "task": "tinhso.integrations.paygov.tasks.reconcile_paygov_payments",
+        "schedule": TINHSO_PAYGOV_RECONCILE_SECONDS,
+    },
+}
+# The sandbox's side (it stands for the platform): where it sends confirm callbacks.
+TINHSO_PAYGOV_SANDBOX_CALLBACK_URL = env_str(
+    "TINHSO_PAYGOV_SANDBOX_CALLBACK_URL", "{site_url}/payments/paygov/callback"
+)
+# The partner the sandbox accepts; empty = the same as ours (TINHSO_PAYGOV_PARTNER_CODE/SECRET).
+TINHSO_PAYGOV_SANDBOX_PARTNER_CODE = env_str("TINHSO_PAYGOV_SANDBOX_PARTNER_CODE", "")
+TINHSO_PAYGOV_SANDBOX_SECRET = env_str("TINHSO_PAYGOV_SANDBOX_SECRET", "")
+# --- end national payment platform ---
+# --- national population database (spec §7) ---
+# The lookup endpoint is TINHSO_DANCU_URL + "/" + TINHSO_DANCU_OPERATION (Thanh Hóa's gateway:
+# …/apiCSDLDanCu + ChiaSeThongTinCongDan). A clerk waits for the answer, so the lookup is a direct
+# call with a short read timeout (not the outbox); past it the clerk goes on with paper proof.
+TINHSO_DANCU_URL = env_str("TINHSO_DANCU_URL", "{site_url}/sandbox/national/dancu")
+TINHSO_DANCU_OPERATION = env_str("TINHSO_DANCU_OPERATION", "lookup")
+# HTTP Basic credentials of the gateway account, sent only when set (the real scheme is unknown).
+TINHSO_DANCU_USERNAME = env_str("TINHSO_DANCU_USERNAME", "tinhso-demo" if DEBUG else "")
+TINHSO_DANCU_PASSWORD = env_str("TINHSO_DANCU_PASSWORD", "tinhso-demo" if DEBUG else "")
+TINHSO_DANCU_INTEGRATION_CODE = env_str("TINHSO_DANCU_INTEGRATION_CODE", "037")  # MaTichHop
+TINHSO_DANCU_SYSTEM_CODE = env_str("TINHSO_DANCU_SYSTEM_CODE", "VPCP")  # MaDVC
+TINHSO_DANCU_UNIT_CODE = env_str("TINHSO_DANCU_UNIT_CODE", "VPUB_VINHLONG")  # MaCanBo
+TINHSO_DANCU_REQUEST_PREFIX = env_str("TINHSO_DANCU_REQUEST_PREFIX", "VLG_DVC_")  # MaYeuCau
+TINHSO_DANCU_CONNECT_TIMEOUT = env_float("TINHSO_DANCU_CONNECT_TIMEOUT", 3.0)  # seconds
+TINHSO_DANCU_READ_TIMEOUT = env_float("TINHSO_DANCU_READ_TIMEOUT", 8.0)  # a person waits
+# --- end national population database ---
+# --- citizen's data store (spec §6) ---
+# The citizen's data store on the national portal (Kho quản lý dữ liệu điện tử, docs/datastore.md):
+# signed results are pushed there through the outbox; a citizen filing picks documents held there.
+# Development points at the sandbox; production sets the gateway's URL and credentials (secrets
+# from the environment only, empty by default in production).
+TINHSO_DATASTORE_ENABLED = env_bool("TINHSO_DATASTORE_ENABLED", True)
+TINHSO_DATASTORE_URL = env_str("TINHSO_DATASTORE_URL", "{site_url}/sandbox/national/store")
+TINHSO_DATASTORE_USERNAME = env_str("TINHSO_DATASTORE_USERNAME", "tinhso-demo" if DEBUG else "")
+TINHSO_DATASTORE_PASSWORD = env_str("TINHSO_DATASTORE_PASSWORD", "tinhso-demo" if DEBUG else "")
+TINHSO_DATASTORE_CONNECT_TIMEOUT = env_float("TINHSO_DATASTORE_CONNECT_TIMEOUT", 5.0)  # seconds
+# The push (outbox worker) may wait as long as every national call (R-NAT-005)…
+TINHSO_DATASTORE_READ_TIMEOUT = env_float("TINHSO_DATASTORE_READ_TIMEOUT", 60.0)  # seconds
+# …but the list and the file fetched while a citizen waits on the filing page are short.
+TINHSO_DATASTORE_INTERACTIVE_TIMEOUT = env_float("TINHSO_DATASTORE_INTERACTIVE_TIMEOUT", 8.0)
+# --- end citizen's data store ---
 # How often the worker delivers what the outbox holds (Celery beat; `tinhso worker` under make run).
 TINHSO_OUTBOX_DRAIN_SECONDS = env_int("TINHSO_OUTBOX_DRAIN_SECONDS", 10)
 CELERY_BEAT_SCHEDULE |= {

@@ -200,6 +200,9 @@ class ApplicantForm(forms.Form):
         required=False,
         initial=True,
     )
+    # The clerk's lookup of the applicant in the national population database (spec §7), carried
+    # from the lookup to the filing so the dossier is linked to it (found, or "lookup failed").
+    population_lookup = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, agencies: QuerySet[Agency] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

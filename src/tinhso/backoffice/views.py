@@ -9,10 +9,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.accounts.access import (
@@ -39,6 +41,7 @@ from tinhso.documents.services import render_control_slip
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import CLOCK_RUNNING, Channel, Dossier, Status
 from tinhso.dossiers.workflow import ACTIONS
+from tinhso.integrations.population import service as population
 from tinhso.procedures.forms import DATA_PREFIX, SchemaForm, check_documents, document_inputs
 from tinhso.procedures.models import ProcedureVersion, WorkflowStep
 from tinhso.results import selectors as result_selectors
@@ -507,6 +510,8 @@ def counter_new(request: HttpRequest) -> HttpResponse:
         own = agencies.filter(pk__in=clerk_agency_ids(user)).first() if agencies else None
         form = ApplicantForm(agencies=agencies, initial={"agency": own} if own else None)
         return _counter_page(request, version, form, schema, documents)
+    if LOOKUP_BUTTON in request.POST:
+        return _counter_lookup(request, user, version, agencies, schema, documents)
     form = ApplicantForm(request.POST, agencies=agencies)
     data = schema.bind(request.POST)
     schema.validate()
@@ -535,6 +540,9 @@ def counter_new(request: HttpRequest) -> HttpResponse:
     except services.DossierError as exc:
         _counter_error(form, schema, exc)
         return _counter_page(request, version, form, schema, documents, status=exc.status)
+    lookup_id = form.cleaned_data.get("population_lookup")
+    if lookup_id:
+        population.attach(lookup_id, user=user, dossier=dossier)
     if form.cleaned_data["receive_now"]:
         try:
             services.perform_action(
@@ -552,6 +560,84 @@ def counter_new(request: HttpRequest) -> HttpResponse:
             return redirect("backoffice:counter_done", code=dossier.code)
     messages.success(request, _("Đã nhập hồ sơ %(code)s.") % {"code": dossier.code})
     return redirect("backoffice:counter_done", code=dossier.code)
+
+
+LOOKUP_BUTTON = "tra_cuu_dan_cu"
+LOOKUP_FIELD_LABELS = {
+    "name": _lazy("Họ và tên"),
+    "birth_date": _lazy("Ngày sinh"),
+    "address": _lazy("Nơi thường trú"),
+}
+
+
+@dataclass
+class LookupPanel:
+    """What the counter page shows of a population lookup: the confirmed fields, the declared
+    fields that differ, or that the database did not answer."""
+
+    result: population.LookupResult
+    copied: list[str]
+
+    @property
+    def mismatch_labels(self) -> list[str]:
+        return [str(LOOKUP_FIELD_LABELS.get(name, name)) for name in self.result.mismatches]
+
+    @property
+    def copied_labels(self) -> list[str]:
+        return [str(LOOKUP_FIELD_LABELS.get(name, name)) for name in self.copied]
+
+
+def _counter_lookup(
+    request: HttpRequest,
+    user: User,
+    version: ProcedureVersion,
+    agencies: Any,
+    schema: SchemaForm,
+    documents: list[Any],
+) -> HttpResponse:
+    """The button "Tra cứu CSDL quốc gia về dân cư": look the applicant's ID up (spec §7), compare
+    it with what the clerk entered, fill the fields left empty from what the database confirms,
+    and carry the lookup's id to the filing. An unavailable database only says so: the clerk goes
+    on with paper proof and the dossier is linked to the failed lookup."""
+    posted = request.POST.copy()
+    schema.bind(request.POST)  # keep the declaration the clerk has typed
+    personal_id = posted.get("personal_id", "").strip()
+    name = posted.get("name", "").strip()
+    address = posted.get("address", "").strip()
+    try:
+        result = population.lookup(
+            personal_id,
+            requested_by=user,
+            name=name,
+            address=address,
+            request=request,
+        )
+    except ValidationError as exc:
+        form = ApplicantForm(posted, agencies=agencies)
+        form.is_valid()
+        form.errors.clear()
+        form.add_error(
+            "personal_id",
+            exc.messages[0] if personal_id else _("Nhập số định danh cá nhân để tra cứu."),
+        )
+        return _counter_page(request, version, form, schema, documents, status=400)
+    copied: list[str] = []
+    citizen = result.citizen
+    if citizen is not None:
+        if not name:
+            posted["name"] = citizen.name
+            copied.append("name")
+        if not address and citizen.permanent.text():
+            posted["address"] = citizen.permanent.text()
+            copied.append("address")
+        population.mark_copied(result.lookup, copied)
+    posted["population_lookup"] = str(result.lookup.pk)
+    form = ApplicantForm(posted, agencies=agencies)
+    form.is_valid()
+    form.errors.clear()  # not filed yet: no "required" errors on the page
+    return _counter_page(
+        request, version, form, schema, documents, lookup=LookupPanel(result, copied)
+    )
 
 
 def _counter_pick(
@@ -595,6 +681,7 @@ def _counter_page(
     schema: SchemaForm,
     documents: list[Any],
     status: int = 200,
+    lookup: LookupPanel | None = None,
 ) -> HttpResponse:
     return _render(
         request,
@@ -606,6 +693,7 @@ def _counter_page(
             "schema_errors": schema.error_list(),
             "documents": documents,
             "document_errors": [d for d in documents if d.error],
+            "lookup": lookup,
         },
         section="counter",
         status=status,

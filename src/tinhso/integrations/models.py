@@ -213,3 +213,9 @@ class InboundDossier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_system} {self.national_code} ({self.channel})"
+
+
+# The national platforms' own tables (issue 17) live beside their code; importing the modules
+# registers them in this app.
+from tinhso.integrations.datastore import models as _datastore_models  # noqa: E402, F401
+from tinhso.integrations.population import models as _population_models  # noqa: E402, F401

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from tinhso.accounts.models import User
 from tinhso.dossiers.services import Applicant, declaration_code
+from tinhso.integrations.datastore.reuse import Offer
 from tinhso.procedures import forms as procedure_forms
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.stores.models import StoredDocument
@@ -28,9 +29,10 @@ ACCEPT = procedure_forms.ACCEPT
 class DocumentInput(procedure_forms.DocumentInput):
     """A required document's file input, and a choice from the applicant's document store."""
 
-    store: list[StoredDocument] = field(default_factory=list)  # the applicant's reusable documents
+    # the applicant's reusable documents: their Tỉnh Số store, then their national store's offers
+    store: list[StoredDocument | Offer] = field(default_factory=list)
     reuse_value: str = ""  # the posted choice, kept when the form is shown again
-    reused: StoredDocument | None = None
+    reused: StoredDocument | Offer | None = None
     reuse_error: bool = False  # the error is about the store choice, not the file
 
     @property
@@ -56,7 +58,7 @@ class DocumentInput(procedure_forms.DocumentInput):
 def document_inputs(
     version: ProcedureVersion,
     attachments: list[Any] | None = None,
-    store: list[StoredDocument] | None = None,
+    store: list[StoredDocument | Offer] | None = None,
 ) -> list[DocumentInput]:
     """One input per document, except the declaration: filed online, the e-form is the
     declaration (``x-declaration`` of the form schema), so it is not asked again as an upload."""
@@ -95,13 +97,15 @@ def prefill(version: ProcedureVersion, user: User) -> dict[str, Any]:
     return initial
 
 
-def check_reuse(inputs: list[DocumentInput], post: QueryDict) -> list[tuple[str, StoredDocument]]:
+def check_reuse(
+    inputs: list[DocumentInput], post: QueryDict
+) -> list[tuple[str, StoredDocument | Offer]]:
     """Read the store choice of every input; only documents offered to this user are accepted.
 
     ``inputs`` carry the applicant's reusable documents (``stores.selectors.documents_for``), so
     an id of someone else's or a revoked document is an error on that input, never attached.
     """
-    chosen: list[tuple[str, StoredDocument]] = []
+    chosen: list[tuple[str, StoredDocument | Offer]] = []
     for item in inputs:
         value = post.get(item.reuse_name, "").strip()
         item.reuse_value = value

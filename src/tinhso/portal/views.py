@@ -29,6 +29,7 @@ from tinhso.dossiers import selectors, services
 from tinhso.dossiers.lookup import LookupLocked, checked_public_lookup
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
 from tinhso.dossiers.workflow import APPLICANT_COMMENTS, action_label, is_public
+from tinhso.integrations.datastore import reuse
 from tinhso.portal.forms import (
     ACCEPT,
     DocumentInput,
@@ -230,6 +231,31 @@ def _new_files(
     ]
 
 
+def _reusable(user: User) -> list[StoredDocument | reuse.Offer]:
+    """The applicant's Tỉnh Số store, then what their store on the national portal holds (a
+    direct call with a short timeout while the page waits; nothing from it when it cannot say)."""
+    local = list(documents_for(user))
+    return [*local, *reuse.offers(user, local)]
+
+
+def _taken(
+    app: Application, user: User, reused: list[tuple[str, StoredDocument | reuse.Offer]]
+) -> list[tuple[str, StoredDocument]]:
+    """Copy the documents chosen from the national store into the applicant's store (R-NAT-071);
+    one the store cannot give is an error on its input."""
+    taken: list[tuple[str, StoredDocument]] = []
+    for code, document in reused:
+        if isinstance(document, reuse.Offer):
+            try:
+                document = reuse.take(user, document)
+            except reuse.ReuseError as exc:
+                item = next(d for d in app.documents if d.document.code == code)
+                item.error, item.reuse_error = str(exc), True
+                continue
+        taken.append((code, document))
+    return taken
+
+
 @login_required
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     version = _version_or_404(code)
@@ -247,7 +273,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     app = Application(
         version=version,
         form=SchemaForm(version.form_schema, initial=prefill(version, user)),
-        documents=document_inputs(version, store=list(documents_for(user))),
+        documents=document_inputs(version, store=_reusable(user)),
         agencies=agencies,
         agency=_home_agency(agencies, user),
         submission_key=_submission_key(request),
@@ -264,8 +290,11 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         app.agency = next((a for a in agencies if str(a.pk) == chosen), None)
         if app.agency is None:
             app.agency_error = _("Hãy chọn UBND xã, phường nơi nộp hồ sơ.")
-    reused = check_reuse(app.documents, request.POST)
+    picked = check_reuse(app.documents, request.POST)
     checked = check_documents(app.documents, request.FILES, submitting=not draft)
+    if app.has_errors:
+        return _render_application(request, app)
+    reused = _taken(app, user, picked)
     if app.has_errors:
         return _render_application(request, app)
     try:
@@ -326,7 +355,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
         documents=document_inputs(
             version,
             list(dossier.attachments.all()),
-            store=list(documents_for(user)),
+            store=_reusable(user),
         ),
         agency=dossier.agency,
     )
@@ -337,8 +366,11 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
     data = app.form.bind(request.POST)
     if submitting:
         app.form.validate()
-    reused = check_reuse(app.documents, request.POST)
+    picked = check_reuse(app.documents, request.POST)
     checked = check_documents(app.documents, request.FILES, submitting=submitting)
+    if app.has_errors:
+        return _render_application(request, app, dossier)
+    reused = _taken(app, user, picked)
     if app.has_errors:
         return _render_application(request, app, dossier)
     try:

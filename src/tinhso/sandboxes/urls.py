@@ -1,11 +1,14 @@
 """``/sandbox/national/``: the in-project national portal (404 unless TINHSO_NATIONAL_SANDBOX)."""
 
-from django.urls import URLPattern, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from tinhso.sandboxes.national import views
 
 app_name = "sandboxes"
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("tinhso.sandboxes.national.pay_urls")),
+    path("", include("tinhso.sandboxes.national.store_urls")),
+    path("", include("tinhso.sandboxes.national.dancu_urls")),
     path("auth", views.auth, name="national-auth"),
     path("integration", views.integration, name="national-integration"),
     re_path(r"^hoso/(?P<operation>themmoi|capnhat|tientrinh)$", views.hoso, name="national-hoso"),

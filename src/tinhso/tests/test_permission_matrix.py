@@ -209,6 +209,11 @@ def api_rules(code: str) -> dict[tuple[str, str], Rule | list[Rule]]:
             STAFF, query={"tab": "new"}, refused=403, check=inbox_lists_own_dossiers
         ),
         ("get", "/api/v1/ioc/sync-health"): Rule(IOC_LEADERS, refused=403),
+        # The population database lookup (issue 17): counter clerks (and the platform admin, not an
+        # actor here); the call goes out and, with nothing listening, answers "unavailable".
+        ("get", "/api/v1/citizens/lookup"): Rule(
+            {"clerk", "other_clerk"}, query={"personal_id": "083095001234"}, refused=403
+        ),
         ("get", "/api/v1/ioc/index766"): [
             Rule(IOC_LEADERS, query={"period": this_month()}, refused=403, check=own_index_rows),
             Rule({"province_leader"}, query={"period": this_month(), "level": "unit"}, refused=403),
@@ -498,14 +503,15 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
             Rule(EVERYONE, protocol=True, kwargs={"provider": p}) for p in ("vnpay", "vietqr")
         ],
         "payments:callback": [
-            Rule(EVERYONE, protocol=True, kwargs={"provider": p}) for p in ("vnpay", "counter")
+            Rule(EVERYONE, protocol=True, kwargs={"provider": p})
+            for p in ("vnpay", "counter", "paygov")
         ],
         "payments:webhook": Rule(set(), "post", {"amount": 1}, kwargs={"provider": "vietqr"}),
         # Nobody can start a payment of the dossier, already paid at the counter: strangers get 404,
         # the owner a message; the counter is never started by payers (404).
         "payments:start": [
             Rule(set(), "post", {}, kwargs={"provider": p, "code": main})
-            for p in ("vnpay", "counter")
+            for p in ("vnpay", "counter", "paygov")
         ],
         # The counter cannot be asked about a payment: its clerk gets a message, others 404.
         "payments:query": Rule(

@@ -45,6 +45,8 @@ PAID_ONLINE, FEE_NOT_ONLINE, NO_FEE = "1", "3", "0"
 MA_PHI_LE_PHI = "1"
 HINH_THUC_THU = "1"
 LOAI_PHI_LE_PHI = "1"
+# Spec §2.3 (BTXH mapping): DuocTaiSuDung 2 = reused and replaced by a prior result (MaKetQuaThayThe).
+DUOC_TAI_SU_DUNG_THAY_THE = "2"
 # UNCONFIRMED (spec §2.2, 4.5b): the MaCSDL code list; we record no database use per dossier yet,
 # so DSKetNoiCSDL is sent empty.
 MA_CSDL: dict[str, str] = {}
@@ -122,7 +124,13 @@ def load(dossier_id: int) -> Dossier:
             "applicant",
         )
         .prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "pk")),
+            Prefetch(
+                "attachments",
+                # the national-store origin of a reused paper (its flags, §2.3), in the same query
+                queryset=Attachment.objects.select_related("reused_from__national_copy").order_by(
+                    "uploaded_at", "pk"
+                ),
+            ),
             Prefetch(
                 "history",
                 queryset=HistoryEntry.objects.select_related("actor", "agency").order_by("seq"),
@@ -207,9 +215,13 @@ def _identifiers(number: str) -> list[dict[str, str]]:
 
 
 def _paper(attachment: Attachment) -> dict[str, str]:
-    """A ``TaiLieuNop`` entry (§2.3): a paper from the personal store counts as reused (4.3) and
-    taken from the store (4.4)."""
+    """A ``TaiLieuNop`` entry (§2.3): a paper from the citizen's store on Tỉnh Số counts as reused
+    (4.3); one taken from the citizen's store on the national portal (``datastore.reuse``) is also
+    "taken from Kho DMQG" (4.4) and a prior result that stands for the component: ``DuocTaiSuDung``
+    2 with its result code in ``MaKetQuaThayThe`` (R-NAT-070), 1 when the store gave no code."""
     reused = attachment.reused_from_id is not None
+    national = getattr(attachment.reused_from, "national_copy", None) if reused else None
+    replaced_by = national.result_code if national is not None else ""
     return {
         "TepDinhKemId": str(attachment.pk),
         "TenTepDinhKem": attachment.original_name[:4000],
@@ -217,9 +229,9 @@ def _paper(attachment: Attachment) -> dict[str, str]:
         "MaThanhPhanHoSo": attachment.document_code,
         "DuongDanTaiTepTin": links.attachment_link(attachment),
         "DuocSoHoa": flag(attachment.digitised),
-        "DuocTaiSuDung": flag(reused),
-        "DuocLayTuKhoDMQG": flag(reused),
-        "MaKetQuaThayThe": "",
+        "DuocTaiSuDung": DUOC_TAI_SU_DUNG_THAY_THE if replaced_by else flag(reused),
+        "DuocLayTuKhoDMQG": flag(national is not None),
+        "MaKetQuaThayThe": replaced_by,
     }
 
 

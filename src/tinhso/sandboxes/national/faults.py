@@ -110,6 +110,12 @@ KNOBS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "DUPLICATE_ACK": (_flag, False),
     "ACK_LOST": (_ack_lost, False),
     "CATALOGUE_CHANGE": (_procedure, ""),
+    # The national platforms (issue 17): payment platform, population database.
+    "OUT_OF_ORDER": (_flag, False),
+    "CALLBACK_LATE_FAILURE": (_flag, False),
+    "CALLBACK_BAD_SIGNATURE": (_flag, False),
+    "PAY_PENDING_FOR": (_count, 0),  # minutes
+    "DANCU_UNAVAILABLE": (_flag, False),
 }
 ENV_PREFIX = "TINHSO_DVCQG_SANDBOX_"
 
