@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,8 +146,10 @@ SPECS: tuple[IndicatorSpec, ...] = (
         gettext_lazy("TTHC cung cấp thanh toán trên DVCQG / TTHC có nghĩa vụ tài chính"),
         4,
         target=80,
-        held=False,
-        note=gettext_lazy("Nền tảng không kết nối nền tảng thanh toán của DVCQG; không tính điểm."),
+        note=gettext_lazy(
+            "Thanh toán qua Nền tảng thanh toán DVCQG được cung cấp cho mọi TTHC có phí, lệ phí khi "
+            "nền tảng được cấu hình (ADR 0005, sửa đổi lần ba)."
+        ),
     ),
     IndicatorSpec(
         "3.5b",
@@ -199,8 +202,6 @@ SPECS: tuple[IndicatorSpec, ...] = (
         gettext_lazy("Hồ sơ dùng kho dữ liệu DVCQG"),
         gettext_lazy("hồ sơ có thành phần từ Kho DMQG / hồ sơ tiếp nhận trong kỳ"),
         22 / 6,
-        held=False,
-        note=NOT_HELD,
     ),
     IndicatorSpec(
         "4.5a",
@@ -208,8 +209,10 @@ SPECS: tuple[IndicatorSpec, ...] = (
         gettext_lazy("TTHC kết nối CSDL quốc gia về dân cư"),
         gettext_lazy("TTHC có kết nối / TTHC có đối tượng là người dân"),
         22 / 6,
-        held=False,
-        note=NOT_HELD,
+        note=gettext_lazy(
+            "Có kết nối: TTHC có hồ sơ trong kỳ được tra cứu thấy trong CSDL dân cư; mẫu số: mọi TTHC "
+            "thuộc thẩm quyền (ADR 0005, sửa đổi lần ba)."
+        ),
     ),
     IndicatorSpec(
         "4.5b",
@@ -217,8 +220,6 @@ SPECS: tuple[IndicatorSpec, ...] = (
         gettext_lazy("Hồ sơ sử dụng dữ liệu dân cư"),
         gettext_lazy("hồ sơ dùng CSDL dân cư / tổng hồ sơ"),
         22 / 6,
-        held=False,
-        note=NOT_HELD,
     ),
     IndicatorSpec(
         "5.2",
@@ -416,10 +417,13 @@ def _row(
     online: set[int],
     synced: int = 0,
     publication: "list[Published] | None" = None,
+    platforms: "Platforms | None" = None,
 ) -> Index766Row:
     s = Summary.build(totals, opened)
     rates = _rates(s, by_procedure, competent, online, synced)
     rates |= publication_rates(publication or [])
+    if platforms is not None:
+        rates |= platforms.rates(key, s.received, competent)
     indicators = [_indicator(spec, *rates.get(spec.id, (None, None))) for spec in SPECS]
     row = Index766Row(key=str(key), label=label, indicators=indicators)
     for code, (name, group_max) in GROUPS.items():
@@ -460,6 +464,73 @@ def _synced(dim: str, first: datetime.date, last: datetime.date) -> dict[int, in
         .order_by()
     )
     return {int(r[dim]): int(r["n"]) for r in rows}
+
+
+# --- the national platforms (issue 17; ADR 0005, third amendment) ------------------------------
+# Read through the dossier's relations, as 1.4 is: the operations centre does not import the
+# integration layer. A component taken from the citizen's national data store is a stored document
+# with a ``national_copy``; a dossier "used the population data" when a lookup linked to it found
+# the citizen.
+NATIONAL_STORE_REUSE = "dossier__attachments__reused_from__national_copy__isnull"
+POPULATION_FOUND = "dossier__population_lookups__outcome"
+
+
+@dataclass(frozen=True)
+class Platforms:
+    """Inputs of 3.5, 4.4, 4.5a and 4.5b for one month, per agency or unit."""
+
+    paygov_offered: bool  # the national payment platform is configured: offered for every fee
+    fee_procedures: frozenset[int]  # procedures whose version of the month carries a fee
+    store_reuse: dict[int, int]  # key → dossiers received with a component from the national store
+    population: dict[int, int]  # key → dossiers received that used the population database
+    population_procedures: dict[int, frozenset[int]]  # key → procedures of those dossiers
+
+    def rates(
+        self, key: int, received: int, competent: set[int]
+    ) -> dict[str, tuple[Rate | None, float | None]]:
+        with_fee = competent & self.fee_procedures
+        connected = competent & self.population_procedures.get(key, frozenset())
+        return {
+            "3.5": (Rate(len(with_fee) if self.paygov_offered else 0, len(with_fee)), None),
+            "4.4": (Rate(min(self.store_reuse.get(key, 0), received), received), None),
+            "4.5a": (Rate(len(connected), len(competent)), None),
+            "4.5b": (Rate(min(self.population.get(key, 0), received), received), None),
+        }
+
+
+def national_platforms(dim: str, first: datetime.date, last: datetime.date) -> Platforms:
+    received = DossierFact.objects.filter(received_day__range=(first, last))
+    versions = ProcedureVersion.objects.filter(effective_from__lte=first).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gt=first)
+    )
+    fee_procedures = frozenset(
+        versions.filter(Q(fee__gt=0) | Q(fee_online__gt=0)).values_list("procedure_id", flat=True)
+    )
+
+    def dossiers_by_key(**condition: Any) -> dict[int, int]:
+        rows = (
+            received.filter(**condition)
+            .values(dim)
+            .annotate(n=Count("dossier_id", distinct=True))
+            .order_by()
+        )
+        return {int(r[dim]): int(r["n"]) for r in rows}
+
+    procedures: dict[int, set[int]] = defaultdict(set)
+    for key, procedure_id in (
+        received.filter(**{POPULATION_FOUND: "found"}).values_list(dim, "procedure_id").distinct()
+    ):
+        procedures[int(key)].add(int(procedure_id))
+    return Platforms(
+        paygov_offered=bool(
+            getattr(settings, "TINHSO_PAYGOV_PARTNER_CODE", "")
+            and getattr(settings, "TINHSO_PAYGOV_SECRET", "")
+        ),
+        fee_procedures=fee_procedures,
+        store_reuse=dossiers_by_key(**{NATIONAL_STORE_REUSE: False}),
+        population=dossiers_by_key(**{POPULATION_FOUND: "found"}),
+        population_procedures={k: frozenset(v) for k, v in procedures.items()},
+    )
 
 
 # 1.2 (ADR 0018, UNCONFIRMED): a procedure is made public on the national database on time when it
@@ -572,6 +643,7 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
     competent = _competent_procedures(level, keys, first)
     online = _offered_online(first)
     items = published(first, last)
+    platforms = national_platforms(dim, first, last)
     communes = set(
         Agency.objects.filter(pk__in=keys, kind=Agency.Kind.COMMUNE_COMMITTEE).values_list(
             "pk", flat=True
@@ -592,6 +664,7 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
             online,
             synced.get(k, 0),
             _published_for(level, k, items, communes),
+            platforms,
         )
         for k in sorted(keys)
     ]

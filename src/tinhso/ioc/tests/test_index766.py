@@ -42,11 +42,18 @@ def test_department_indicators_match_hand_computation(cast, july):
     assert ind["5.4"].points == pytest.approx(50 / 90 * 6, abs=1e-3)
     # 1.4: nothing of July reached the national portal in this scenario (no sync ran)
     assert (ind["1.4"].numerator, ind["1.4"].denominator, ind["1.4"].points) == (0, 3, 0)
-    for missing in ("1.1", "1.2", "1.3", "3.5", "4.4", "4.5a", "4.5b", "5.2", "5.3"):
+    for missing in ("1.1", "1.2", "1.3", "5.2", "5.3"):
         assert ind[missing].no_data and ind[missing].points is None and ind[missing].note
+    # The national platforms (ADR 0005, third amendment): the fee-bearing procedure is offered
+    # payment on the national platform (configured in tests); no dossier took a component from the
+    # national store or was looked up in the population database.
+    assert (ind["3.5"].numerator, ind["3.5"].denominator, ind["3.5"].points) == (1, 1, 4)
+    assert (ind["4.4"].numerator, ind["4.4"].denominator, ind["4.4"].points) == (0, 3, 0)
+    assert (ind["4.5a"].numerator, ind["4.5a"].denominator, ind["4.5a"].points) == (0, 1, 0)
+    assert (ind["4.5b"].numerator, ind["4.5b"].denominator, ind["4.5b"].points) == (0, 3, 0)
     online = 4 + 4 + 1 / 3 / 0.5 * 4
-    earned = 20 * 2 / 3 + online + 2 + 4 / 3 + 1 / 3 / 0.8 * 22 / 6 + 50 / 90 * 6
-    available = 14 / 3 + 20 + 12 + 6 + 11 + 6
+    earned = 20 * 2 / 3 + online + 4 + 2 + 4 / 3 + 1 / 3 / 0.8 * 22 / 6 + 50 / 90 * 6
+    available = 14 / 3 + 20 + 12 + 10 + 22 + 6
     assert row.available_points == pytest.approx(available, abs=0.01)
     assert row.points == pytest.approx(earned, abs=0.01)
     assert row.total == pytest.approx(earned / available * 100, abs=0.01)
