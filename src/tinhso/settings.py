@@ -358,6 +358,9 @@ TINHSO_DVCQG_SESSION_SECONDS = env_int("TINHSO_DVCQG_SESSION_SECONDS", 30 * 60) 
 TINHSO_DVCQG_SUCCESS_PHRASES = env_str("TINHSO_DVCQG_SUCCESS_PHRASES", "thành công")
 # How long the signed links to dossier files the national side fetches stay valid (R-NAT-035).
 TINHSO_NATIONAL_FILE_LINK_DAYS = env_int("TINHSO_NATIONAL_FILE_LINK_DAYS", 30)
+# DSKetNoiCSDL's code for the national population database (UNCONFIRMED code list, spec §2.2:
+# Thanh Hóa sends "7"); listed for a dossier whose applicant a linked lookup found (R-NAT-082).
+TINHSO_DVCQG_POPULATION_DB_CODE = env_str("TINHSO_DVCQG_POPULATION_DB_CODE", "7")
 # The in-project national sandbox is served only when enabled: by default exactly when the
 # portal's URL is the site's own (as the VNPay sandbox).
 TINHSO_NATIONAL_SANDBOX = env_bool(

@@ -6,7 +6,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from tinhso.integrations.datastore.models import NationalCopy, PushedResult
 from tinhso.integrations.models import InboundDossier, IntegrationLog, OutboxItem, SystemPause
+from tinhso.integrations.population.models import PopulationLookup
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -56,3 +58,32 @@ class InboundDossierAdmin(ReadOnlyAdmin):
     list_filter = ["source_system", "channel"]
     search_fields = ["national_code", "dossier__code"]
     raw_id_fields = ["dossier"]
+
+
+@admin.register(PopulationLookup)
+class PopulationLookupAdmin(ReadOnlyAdmin):
+    """Lookups in the national population database: who looked whom up, when, and how the answer
+    compared; the answer itself is never kept (docs/population.md)."""
+
+    list_display = ["request_id", "personal_id", "outcome", "purpose", "requested_by", "created_at"]
+    list_filter = ["outcome", "purpose"]
+    search_fields = ["request_id", "personal_id", "dossier__code"]
+    raw_id_fields = ["dossier", "requested_by"]
+
+
+@admin.register(PushedResult)
+class PushedResultAdmin(ReadOnlyAdmin):
+    """Results the citizen's national data store accepted (docs/datastore.md)."""
+
+    list_display = ["result", "owner_number", "pushed_at"]
+    search_fields = ["owner_number"]
+    raw_id_fields = ["result"]
+
+
+@admin.register(NationalCopy)
+class NationalCopyAdmin(ReadOnlyAdmin):
+    """Documents taken from the citizen's national data store into their Tỉnh Số store."""
+
+    list_display = ["document", "owner_number", "result_code", "fetched_at"]
+    search_fields = ["owner_number", "result_code"]
+    raw_id_fields = ["document"]

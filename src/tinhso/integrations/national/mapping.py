@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Prefetch
 
 from tinhso.accounts.models import User
@@ -24,6 +25,7 @@ from tinhso.dossiers.models import Attachment, Dossier, HistoryEntry, Status
 from tinhso.dossiers.workflow import action_label
 from tinhso.integrations.national import links
 from tinhso.integrations.national.statuses import national_code
+from tinhso.integrations.population.models import PopulationLookup
 from tinhso.results.models import ResultDocument
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -47,9 +49,9 @@ HINH_THUC_THU = "1"
 LOAI_PHI_LE_PHI = "1"
 # Spec §2.3 (BTXH mapping): DuocTaiSuDung 2 = reused and replaced by a prior result (MaKetQuaThayThe).
 DUOC_TAI_SU_DUNG_THAY_THE = "2"
-# UNCONFIRMED (spec §2.2, 4.5b): the MaCSDL code list; we record no database use per dossier yet,
-# so DSKetNoiCSDL is sent empty.
-MA_CSDL: dict[str, str] = {}
+# UNCONFIRMED (spec §2.2, 4.5b, R-NAT-082): the MaCSDL code list. A dossier whose applicant was
+# found in the population database (a lookup linked to it) lists that database in DSKetNoiCSDL
+# under TINHSO_DVCQG_POPULATION_DB_CODE (default "7", what Thanh Hóa sends).
 # UNCONFIRMED (spec §2.2): HinhThuc 0 at the counter or online, 1 by post.
 HINH_THUC_POSTAL, HINH_THUC_OTHER = "1", "0"
 SUMMARY_LIMIT = 1000  # TrichYeuHoSo ≤ 1000 characters
@@ -136,6 +138,11 @@ def load(dossier_id: int) -> Dossier:
                 queryset=HistoryEntry.objects.select_related("actor", "agency").order_by("seq"),
             ),
             "procedure_version__documents",
+            Prefetch(
+                "population_lookups",
+                queryset=PopulationLookup.objects.filter(outcome=PopulationLookup.Outcome.FOUND),
+                to_attr="found_lookups",
+            ),
         )
         .get(pk=dossier_id)
     )
@@ -183,13 +190,24 @@ def dossier_message(dossier: Dossier) -> dict[str, Any]:
         "DuocThanhToanTrucTuyen": _online_payment(dossier),
         "GhiChu": "",
         "DinhDanhCHS": _identifiers(dossier.applicant_id_number),
-        "DSKetNoiCSDL": [],
+        "DSKetNoiCSDL": _databases(dossier),
         "TaiLieuNop": [_paper(a) for a in attachments],
         "DanhSachLePhi": _fees(dossier),
         "DanhSachTepDinhKemKhac": [],
         "DanhSachHoSoBoSung": _supplements(history, attachments),
         "DanhSachGiayToKetQua": [_result(dossier, result)] if result is not None else [],
     }
+
+
+def _databases(dossier: Dossier) -> list[dict[str, str]]:
+    """``DSKetNoiCSDL``: the national databases this dossier used (R-NAT-082): the population
+    database when a lookup linked to the dossier found the applicant (``load`` prefetches them)."""
+    found = getattr(dossier, "found_lookups", None)
+    if found is None:
+        found = list(dossier.population_lookups.filter(outcome=PopulationLookup.Outcome.FOUND))
+    if not found:
+        return []
+    return [{"MaCSDL": settings.TINHSO_DVCQG_POPULATION_DB_CODE}]
 
 
 def _subject_kind(dossier: Dossier) -> str:

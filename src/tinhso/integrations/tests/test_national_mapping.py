@@ -240,3 +240,24 @@ def test_wire_time_is_local_hanoi_time():
     moment = datetime.datetime(2025, 6, 10, 1, 2, 3, tzinfo=datetime.UTC)
     assert mapping.wire_time(moment) == "20250610080203"
     assert mapping.wire_time(None) == ""
+
+
+def test_a_dossier_whose_applicant_the_population_database_found_lists_it(received, cast):
+    """DSKetNoiCSDL (R-NAT-082, 766 4.5b): the population database under its configured code when
+    a lookup linked to the dossier found the applicant; a failed lookup lists nothing."""
+    from tinhso.integrations.population.models import PopulationLookup
+
+    def lookup(n: int, outcome: str) -> None:
+        PopulationLookup.objects.create(
+            request_id=f"VLG_DVC_T{n}",
+            personal_id="083095001234",
+            requested_by=cast.clerk,
+            dossier=received,
+            outcome=outcome,
+        )
+
+    assert message(received)["DSKetNoiCSDL"] == []
+    lookup(1, "unavailable")
+    assert message(received)["DSKetNoiCSDL"] == []
+    lookup(2, "found")
+    assert message(received)["DSKetNoiCSDL"] == [{"MaCSDL": "7"}]
