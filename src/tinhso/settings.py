@@ -459,6 +459,10 @@ TINHSO_DATASTORE_READ_TIMEOUT = env_float("TINHSO_DATASTORE_READ_TIMEOUT", 60.0)
 # …but the list and the file fetched while a citizen waits on the filing page are short.
 TINHSO_DATASTORE_INTERACTIVE_TIMEOUT = env_float("TINHSO_DATASTORE_INTERACTIVE_TIMEOUT", 8.0)
 # --- end citizen's data store ---
+# --- national portal sign-in (spec §4.2) ---
+# --- end national portal sign-in ---
+# --- postal return (spec §9) ---
+# --- end postal return ---
 # How often the worker delivers what the outbox holds (Celery beat; `tinhso worker` under make run).
 TINHSO_OUTBOX_DRAIN_SECONDS = env_int("TINHSO_OUTBOX_DRAIN_SECONDS", 10)
 CELERY_BEAT_SCHEDULE |= {

@@ -17,6 +17,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lien-thong/", include("tinhso.integrations.national.urls")),
     path("national/", include("tinhso.integrations.national.inbound_urls")),
     path("lien-thong/", include("tinhso.integrations.urls")),
+    path("tai-khoan/dvcqg/", include("tinhso.integrations.sso.urls")),
+    path("postal/", include("tinhso.integrations.postal.urls")),
     path("tai-khoan/", include("tinhso.accounts.urls")),
     path("dieu-hanh/chuong-trinh/", include("tinhso.indicators.urls")),
     path("dieu-hanh/", include("tinhso.ioc.urls")),

@@ -11,7 +11,15 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tinhso.integrations import datastore, paygov, population, subscribers, systems
+        from tinhso.integrations import (
+            datastore,
+            paygov,
+            population,
+            postal,
+            sso,
+            subscribers,
+            systems,
+        )
         from tinhso.integrations.national import inbound_views
         from tinhso.integrations.national.system import DvcqgSystem
         from tinhso.middleware import register_error_format  # the core's hook, loaded with the app
@@ -21,5 +29,7 @@ class IntegrationsConfig(AppConfig):
         paygov.connect()
         population.connect()
         datastore.connect()
+        sso.connect()
+        postal.connect()
         # Refused input to the push endpoint is answered in its own JSON form, never an HTML page.
         register_error_format("/national/inbound/", inbound_views.bad_input)

@@ -219,3 +219,5 @@ class InboundDossier(models.Model):
 # registers them in this app.
 from tinhso.integrations.datastore import models as _datastore_models  # noqa: E402, F401
 from tinhso.integrations.population import models as _population_models  # noqa: E402, F401
+from tinhso.integrations.postal import models as _postal_models  # noqa: E402, F401
+from tinhso.integrations.sso import models as _sso_models  # noqa: E402, F401

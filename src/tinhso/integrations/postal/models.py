@@ -1,0 +1,1 @@
+"""Tables (issue 17); registered in the integrations app by ``integrations/models.py``."""

@@ -1,0 +1,5 @@
+"""Routes of the sandbox's sso emulation (issue 17), mounted under ``/sandbox/national/``."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
