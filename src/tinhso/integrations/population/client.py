@@ -3,8 +3,9 @@
 ``{"error_code": .., "message": "<SOAP XML>"}`` whose XML holds ``CongdanCollection/CongDan``.
 
 This module knows the protocol only: it builds the request (``HoVaTen`` in upper case without
-diacritics, R-NAT normalisation; ``MaYeuCau`` unique per request), sends it once with the short
-read timeout of ``TINHSO_DANCU_READ_TIMEOUT`` and parses the answer into a :class:`Citizen`. It
+diacritics, R-NAT normalisation; ``MaYeuCau`` unique per request), sends it within the short
+read timeout of ``TINHSO_DANCU_READ_TIMEOUT`` (retrying a transient failure inside that time,
+R-NAT-084) and parses the answer into a :class:`Citizen`. It
 stores nothing; :mod:`.service` decides what is kept. The call is made inside the web request on
 purpose (not through the outbox, R-NAT-005's exception): a clerk or an API caller waits for the
 answer, and past the timeout they go on with paper proof.
@@ -12,6 +13,7 @@ answer, and past the timeout they go on with paper proof.
 
 import datetime
 import json
+import re
 import secrets
 import time
 import unicodedata
@@ -71,6 +73,7 @@ class Answer:
     error_code: str = ""
     latency_ms: int = 0
     fields_sent: list[str] = field(default_factory=list)
+    attempts: "list[Attempt]" = field(default_factory=list)
 
 
 def ascii_upper(name: str) -> str:
@@ -112,6 +115,24 @@ def endpoint() -> str:
     return f"{base}/{settings.TINHSO_DANCU_OPERATION}"
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One call of a lookup (R-NAT-006: each is logged, with its own ``MaYeuCau``)."""
+
+    request_id: str
+    kind: Kind
+    failure: str
+    http_status: int | None
+    error_code: str
+    latency_ms: int
+
+
+# R-NAT-084: worth another try (the gateway or the database was briefly down); a timeout is not,
+# since it has already used the time the person waits, and neither is an answer of the database.
+RETRIABLE = re.compile(r"^(connection|http_5\d\d|http_429)$")
+RETRY_PAUSE = 0.2  # seconds, times the attempt number
+
+
 def lookup(
     personal_id: str,
     request_id: str,
@@ -120,20 +141,67 @@ def lookup(
     birth_date: datetime.date | None = None,
     session: requests.Session | None = None,
 ) -> Answer:
-    """Ask once; never raises for what the other side does (a person is waiting)."""
+    """Ask, and ask again on a transient failure (R-NAT-084: at most
+    ``TINHSO_DANCU_ATTEMPTS`` calls, each with a new ``MaYeuCau``, since the gateway refuses a
+    repeated one), all within ``TINHSO_DANCU_READ_TIMEOUT`` of waiting for answers, so the person
+    at the counter is answered in the time the contract promises. "Not found" is an answer, never
+    retried. Never raises for what the other side does (a person is waiting)."""
+    budget = float(settings.TINHSO_DANCU_READ_TIMEOUT)
+    started = time.monotonic()
+    http = session or requests.Session()
+    attempts: list[Attempt] = []
+    answer = Answer("unavailable", failure="timeout")
+    sent: list[str] = []
+    for number in range(1, max(1, settings.TINHSO_DANCU_ATTEMPTS) + 1):
+        remaining = budget - (time.monotonic() - started)
+        if number > 1:
+            if remaining < 1.0 or not RETRIABLE.match(answer.failure):
+                break
+            time.sleep(RETRY_PAUSE * (number - 1))
+            request_id = new_request_id()
+            remaining = budget - (time.monotonic() - started)
+        answer, sent, latency = _call(
+            http, personal_id, request_id, name=name, birth_date=birth_date, read_timeout=remaining
+        )
+        attempts.append(
+            Attempt(
+                request_id,
+                answer.kind,
+                answer.failure,
+                answer.http_status,
+                answer.error_code,
+                latency,
+            )
+        )
+        if answer.kind != "unavailable":
+            break
+    answer.latency_ms = int((time.monotonic() - started) * 1000)
+    answer.fields_sent = sent
+    answer.attempts = attempts
+    return answer
+
+
+def _call(
+    http: requests.Session,
+    personal_id: str,
+    request_id: str,
+    *,
+    name: str,
+    birth_date: datetime.date | None,
+    read_timeout: float,
+) -> tuple[Answer, list[str], int]:
     body = build_request(personal_id, request_id, name=name, birth_date=birth_date)
     sent = [key for key in ("SoDinhDanh", "HoVaTen", "NgayThangNam") if body[key]]
     auth = None
     if settings.TINHSO_DANCU_USERNAME:
         auth = (settings.TINHSO_DANCU_USERNAME, settings.TINHSO_DANCU_PASSWORD)
-    http = session or requests.Session()
     started = time.monotonic()
     try:
         response = http.post(
             endpoint(),
             json=body,
             auth=auth,
-            timeout=(settings.TINHSO_DANCU_CONNECT_TIMEOUT, settings.TINHSO_DANCU_READ_TIMEOUT),
+            timeout=(settings.TINHSO_DANCU_CONNECT_TIMEOUT, max(read_timeout, 0.5)),
         )
     except requests.Timeout:
         answer = Answer("unavailable", failure="timeout")
@@ -141,9 +209,7 @@ def lookup(
         answer = Answer("unavailable", failure="connection")
     else:
         answer = interpret(response, personal_id)
-    answer.latency_ms = int((time.monotonic() - started) * 1000)
-    answer.fields_sent = sent
-    return answer
+    return answer, sent, int((time.monotonic() - started) * 1000)
 
 
 def interpret(response: requests.Response, personal_id: str) -> Answer:

@@ -114,8 +114,8 @@ def lookup(
     """Look ``personal_id`` up and compare. Raises ``ValidationError`` for a malformed ID (before
     anything is sent); otherwise always answers, within the configured read timeout."""
     personal_id = validate_personal_id(personal_id.strip())
-    request_id = client.new_request_id()
-    answer = client.lookup(personal_id, request_id, name=name, birth_date=birth_date)
+    answer = client.lookup(personal_id, client.new_request_id(), name=name, birth_date=birth_date)
+    request_id = answer.attempts[-1].request_id
     comparison = (
         compare(answer.citizen, name=name, birth_date=birth_date, address=address)
         if answer.citizen is not None
@@ -134,24 +134,27 @@ def lookup(
             comparison=comparison,
             latency_ms=answer.latency_ms,
         )
-        # No request hash: the body is a personal ID of a known structure, which a hash would
-        # not hide from whoever reads the log (the request id and the row say what was sent).
-        outbox.log_call(
-            system=client.SYSTEM,
-            service=client.SERVICE,
-            key=request_id,
-            http_status=answer.http_status,
-            error_code=answer.error_code,
-            message=answer.failure,
-            latency_ms=answer.latency_ms,
-            outcome=answer.kind,
-        )
+        # One log row per call, each with its own request id (R-NAT-006, R-NAT-084). No request
+        # hash: the body is a personal ID of a known structure, which a hash would not hide from
+        # whoever reads the log (the request id and the row say what was sent).
+        for attempt in answer.attempts:
+            outbox.log_call(
+                system=client.SYSTEM,
+                service=client.SERVICE,
+                key=attempt.request_id,
+                http_status=attempt.http_status,
+                error_code=attempt.error_code,
+                message=attempt.failure,
+                latency_ms=attempt.latency_ms,
+                outcome=attempt.kind,
+            )
         log_event(
             action="population.lookup",
             actor=requested_by,
             target=f"population_lookup:{row.pk}",
             details={
                 "request_id": request_id,
+                "attempts": len(answer.attempts),
                 "outcome": answer.kind,
                 "purpose": purpose,
                 "dossier": dossier.code if dossier is not None else "",

@@ -133,3 +133,98 @@ def test_the_app_refuses_to_start_with_a_read_timeout_no_clerk_can_wait_for(sett
         population.connect()
     settings.TINHSO_DANCU_REQUEST_PREFIX = "VLG_DVC_"
     population.connect()
+
+
+class ScriptedSession:
+    """In place of ``requests.Session``: answers each call from a script (a response or an
+    exception) and records the request ids and read timeouts it was given."""
+
+    def __init__(self, *script):
+        self.script = list(script)
+        self.request_ids: list[str] = []
+        self.read_timeouts: list[float] = []
+
+    def post(self, url, *, json, auth, timeout):
+        self.request_ids.append(json["MaYeuCau"])
+        self.read_timeouts.append(timeout[1])
+        step = self.script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+FOUND = {"error_code": 0, "message": dancu.envelope(dancu.PEOPLE["083095001234"])}
+
+
+@pytest.fixture
+def quick_retries(monkeypatch, settings):
+    monkeypatch.setattr(client, "RETRY_PAUSE", 0)
+    settings.TINHSO_DANCU_ATTEMPTS = 3
+    settings.TINHSO_DANCU_READ_TIMEOUT = 8.0
+
+
+def test_a_transient_failure_is_asked_again_with_a_new_request_id(quick_retries):
+    session = ScriptedSession(answer("<html>503</html>", status=503), answer(FOUND))
+    result = client.lookup("083095001234", "VLG_DVC_FIRST", session=session)
+    assert result.kind == "found" and result.citizen is not None
+    assert [a.kind for a in result.attempts] == ["unavailable", "found"]
+    assert session.request_ids[0] == "VLG_DVC_FIRST"
+    assert len(set(session.request_ids)) == 2  # the gateway refuses a repeated MaYeuCau (S-8)
+    assert [a.request_id for a in result.attempts] == session.request_ids
+
+
+def test_a_lookup_stops_after_the_configured_attempts(quick_retries):
+    refused = requests.ConnectionError("refused")
+    session = ScriptedSession(refused, refused, refused, answer(FOUND))
+    result = client.lookup("083095001234", "VLG_DVC_1", session=session)
+    assert (result.kind, result.failure) == ("unavailable", "connection")
+    assert len(result.attempts) == 3 and len(session.script) == 1  # the 4th answer never asked
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        answer({"error_code": "00", "message": dancu.envelope(None)}),  # not found: an answer
+        answer({"error_code": "-1", "message": "Sai MaTichHop"}),  # the database refused it
+        requests.Timeout("read timeout"),  # the waiting time is spent
+    ],
+)
+def test_answers_and_timeouts_are_not_asked_again(quick_retries, first):
+    session = ScriptedSession(first, answer(FOUND))
+    result = client.lookup("083095001234", "VLG_DVC_1", session=session)
+    assert len(result.attempts) == 1 and len(session.script) == 1
+
+
+def test_retries_share_the_read_timeout_a_person_waits(quick_retries, settings, monkeypatch):
+    settings.TINHSO_DANCU_READ_TIMEOUT = 5.0
+    now = [100.0]
+    monkeypatch.setattr(client.time, "monotonic", lambda: now[0])
+
+    class Slow(ScriptedSession):
+        def post(self, url, **kwargs):
+            now[0] += 2.5  # each call takes 2.5 s of the 5 s the person waits
+            return super().post(url, **kwargs)
+
+    session = Slow(*[answer("<html>502</html>", status=502)] * 3)
+    result = client.lookup("083095001234", "VLG_DVC_1", session=session)
+    assert result.kind == "unavailable"
+    # The second call gets what is left; no third call once less than a second is left.
+    assert session.read_timeouts == [5.0, 2.5] and len(result.attempts) == 2
+
+
+@pytest.mark.django_db
+def test_each_call_is_logged_with_its_own_request_id(quick_retries, monkeypatch):
+    from tinhso.integrations.models import IntegrationLog
+    from tinhso.testing import make_cast
+
+    cast = make_cast()
+    session = ScriptedSession(answer("<html>503</html>", status=503), answer(FOUND))
+    monkeypatch.setattr(client.requests, "Session", lambda: session)
+    result = service.lookup("083095001234", requested_by=cast.clerk)
+    logged = list(
+        IntegrationLog.objects.filter(system=client.SYSTEM)
+        .order_by("pk")
+        .values_list("key", "outcome")
+    )
+    assert logged == [(session.request_ids[0], "unavailable"), (session.request_ids[1], "found")]
+    assert result.lookup.request_id == session.request_ids[1] and result.found

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from tinhso.integrations import demo as platforms_demo
 from tinhso.ioc import index766
 from tinhso.ioc.tests.scenario import at
 from tinhso.procedures import demo as procedures_demo
@@ -27,6 +28,8 @@ def test_demo_gives_an_agency_73_available_points_this_month(settings):
         call_command("load_units", verbosity=0, stdout=io.StringIO())
         call_command("load_demo", verbosity=0, stdout=io.StringIO())  # with publication facts
         call_command("generate", dossiers=700, years=1, stdout=io.StringIO())
+        lookups, reuses = platforms_demo.load()  # what load_demo --with-history adds next
+        assert platforms_demo.load() == (0, 0)  # idempotent
         rows = index766.compute(period="2026-11", level="agency")
     latest = ProcedureVersion.objects.filter(effective_to__isnull=True)
     assert latest.exists()
@@ -39,6 +42,10 @@ def test_demo_gives_an_agency_73_available_points_this_month(settings):
         assert not held[ident].no_data, ident
     assert held["1.1"].points == pytest.approx(14 / 3, abs=1e-3)  # all on time in the demo
     assert held["1.2"].points == 4
+    # The national platforms' numerators hold data too, not only their denominators.
+    assert lookups > 0 and reuses > 0
+    for ident in ("4.4", "4.5a", "4.5b"):
+        assert held[ident].points and held[ident].points > 0, (ident, held[ident].numerator, held[ident].denominator, best.label)
 
 
 def test_demo_publication_leaves_a_synced_decision_alone(settings, cast):
