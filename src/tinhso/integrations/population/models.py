@@ -25,6 +25,7 @@ class PopulationLookup(models.Model):
     class Purpose(models.TextChoices):
         COUNTER = "counter", _("Tiếp nhận tại quầy")
         API = "api", _("Tra cứu qua API")
+        CITIZEN = "citizen", _("Công dân tự tra cứu khi nộp hồ sơ (đồng ý bằng mã xác nhận)")
 
     request_id = models.CharField(_("mã yêu cầu (MaYeuCau)"), max_length=64, unique=True)
     personal_id = models.CharField(_("số định danh cá nhân"), max_length=12, db_index=True)
