@@ -54,6 +54,8 @@ def external_form_origins(request: HttpRequest | None = None) -> list[str]:
     urls = [
         settings.TINHSO_OIDC_ISSUER,
         settings.TINHSO_VNPAY_URL,
+        # The national portal's sign-in: the button's and the sign-out's POSTs redirect there.
+        settings.TINHSO_DVCQG_SSO_URL if settings.TINHSO_DVCQG_SSO_ENABLED else "",
         *settings.TINHSO_CSP_FORM_ACTION,
     ]
     origins = []

@@ -104,6 +104,7 @@ def _open_paths() -> tuple[str, ...]:
         reverse("accounts:consent"),
         reverse("accounts:my_data"),  # the right to see one's data needs no consent
         reverse("portal:logout"),
+        reverse("sso:logout"),  # signing out at the national portal too
         settings.STATIC_URL,
         "/i18n/",
         "/api/",  # the API refuses tokens to accounts without consent (accounts.api)

@@ -106,6 +106,8 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["oidc_label"] = settings.TINHSO_OIDC_LABEL if settings.TINHSO_OIDC_ISSUER else ""
+        # The national portal's sign-in (integrations/sso, reached by URL name only).
+        context["dvcqg_sso_enabled"] = bool(settings.TINHSO_DVCQG_SSO_ENABLED)
         return context
 
     def get_default_redirect_url(self) -> str:

@@ -21,7 +21,7 @@ def login(page, base: str, username: str, password: str = "tinhso-demo") -> None
     page.goto(f"{base}/dang-nhap/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.locator("main form button[type=submit]").click()
+    page.locator("form[data-password-toggle] button[type=submit]").click()
     page.wait_for_load_state()
     pass_second_factor(page, username)
 

@@ -258,7 +258,7 @@ def test_show_password_button_reveals_and_hides_the_password_in_a_browser(live_s
     assert toggle.get_attribute("aria-pressed") == "true"
     toggle.click()
     assert page.locator("#id_password").get_attribute("type") == "password"
-    page.locator("main form button[type=submit]").last.click()
+    page.locator("form[data-password-toggle] button[type=submit]").last.click()
     page.wait_for_load_state()
 
     page.goto(f"{live_server.url}{PAGE}")

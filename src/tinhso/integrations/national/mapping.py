@@ -26,6 +26,7 @@ from tinhso.dossiers.workflow import action_label
 from tinhso.integrations.national import links
 from tinhso.integrations.national.statuses import national_code
 from tinhso.integrations.population.models import PopulationLookup
+from tinhso.integrations.sso.services import vneid_verified
 from tinhso.results.models import ResultDocument
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -33,8 +34,16 @@ DOSSIER_CODE = re.compile(r"^([A-Z0-9.]+)-(\d{6})-\d{4,}$")  # R-NAT-103
 
 # UNCONFIRMED (spec §2.2): meaning of NoiNopHoSo; Thanh Hóa always sends "2".
 NOI_NOP_HO_SO = "2"
-# UNCONFIRMED (spec §2.2): we keep no VNeID verification flag of the filing account yet.
-VNEID_VERIFIED = "0"
+# UNCONFIRMED (spec §2.2, R-NAT-057): TaiKhoanDuocXacThucVoiVNeID is "1" when the filing account's
+# last sign-in through the national portal was VNeID level ≥ 2 (which loAs/acr values mean that is a
+# setting, TINHSO_DVCQG_SSO_VNEID_LEVEL2_VALUES); "0" otherwise (password, VNeID OIDC, counter).
+VNEID_VERIFIED, VNEID_NOT_VERIFIED = "1", "0"
+
+
+def vneid_verified_flag(dossier: Dossier) -> str:
+    return VNEID_VERIFIED if vneid_verified(dossier.filed_by_id) else VNEID_NOT_VERIFIED
+
+
 # UNCONFIRMED (spec §2.2): LoaiDoiTuong 1 citizen, 2 enterprise (3 state agency, 4 other org.).
 LOAI_DOI_TUONG: dict[str, str] = {User.Kind.CITIZEN: "1", User.Kind.BUSINESS: "2"}
 LOAI_DOI_TUONG_DEFAULT = "1"
@@ -186,7 +195,7 @@ def dossier_message(dossier: Dossier) -> dict[str, Any]:
         "DonViXuLy": dossier.agency.name,
         "NoiNopHoSo": NOI_NOP_HO_SO,
         "HoSoCoThanhPhanSoHoa": flag(any(a.digitised for a in attachments)),
-        "TaiKhoanDuocXacThucVoiVNeID": VNEID_VERIFIED,
+        "TaiKhoanDuocXacThucVoiVNeID": vneid_verified_flag(dossier),
         "DuocThanhToanTrucTuyen": _online_payment(dossier),
         "GhiChu": "",
         "DinhDanhCHS": _identifiers(dossier.applicant_id_number),
