@@ -443,6 +443,8 @@ TINHSO_DANCU_UNIT_CODE = env_str("TINHSO_DANCU_UNIT_CODE", "VPUB_VINHLONG")  # M
 TINHSO_DANCU_REQUEST_PREFIX = env_str("TINHSO_DANCU_REQUEST_PREFIX", "VLG_DVC_")  # MaYeuCau
 TINHSO_DANCU_CONNECT_TIMEOUT = env_float("TINHSO_DANCU_CONNECT_TIMEOUT", 3.0)  # seconds
 TINHSO_DANCU_READ_TIMEOUT = env_float("TINHSO_DANCU_READ_TIMEOUT", 8.0)  # a person waits
+# Calls of one lookup on a transient failure (R-NAT-084), all within the read timeout above.
+TINHSO_DANCU_ATTEMPTS = env_int("TINHSO_DANCU_ATTEMPTS", 3)
 # --- end national population database ---
 # --- citizen's data store (spec §6) ---
 # The citizen's data store on the national portal (Kho quản lý dữ liệu điện tử, docs/datastore.md):
@@ -460,8 +462,85 @@ TINHSO_DATASTORE_READ_TIMEOUT = env_float("TINHSO_DATASTORE_READ_TIMEOUT", 60.0)
 TINHSO_DATASTORE_INTERACTIVE_TIMEOUT = env_float("TINHSO_DATASTORE_INTERACTIVE_TIMEOUT", 8.0)
 # --- end citizen's data store ---
 # --- national portal sign-in (spec §4.2) ---
+# Citizens and enterprises sign in through the national public-service portal's identity provider
+# (docs/dvcqg-sso.md, R-NAT-055..057). Development points at the in-project sandbox; production
+# sets the provider's URL, paths and the client registered with it (secrets from the environment
+# only: the demo client exists only with DEBUG). ``{site_url}`` is TINHSO_SITE_URL (for the browser's
+# redirects, the request's own origin while TINHSO_SITE_URL_FOLLOWS_REQUEST).
+TINHSO_DVCQG_SSO_ENABLED = env_bool("TINHSO_DVCQG_SSO_ENABLED", DEBUG)
+TINHSO_DVCQG_SSO_URL = env_str("TINHSO_DVCQG_SSO_URL", "{site_url}/sandbox/national/oidc")
+TINHSO_DVCQG_SSO_AUTHORIZE_PATH = env_str("TINHSO_DVCQG_SSO_AUTHORIZE_PATH", "/authorize")
+TINHSO_DVCQG_SSO_TOKEN_PATH = env_str("TINHSO_DVCQG_SSO_TOKEN_PATH", "/token")
+TINHSO_DVCQG_SSO_USERINFO_PATH = env_str("TINHSO_DVCQG_SSO_USERINFO_PATH", "/userinfo")
+TINHSO_DVCQG_SSO_VALIDATE_PATH = env_str("TINHSO_DVCQG_SSO_VALIDATE_PATH", "/validate")
+TINHSO_DVCQG_SSO_LOGOUT_PATH = env_str("TINHSO_DVCQG_SSO_LOGOUT_PATH", "/logout")
+# With a JWKS path the id_token is verified locally (signature, iss, aud, exp, nonce); empty →
+# the provider's validate-token endpoint is asked instead (R-NAT-056).
+TINHSO_DVCQG_SSO_JWKS_PATH = env_str("TINHSO_DVCQG_SSO_JWKS_PATH", "/jwks")
+# The id_token's expected ``iss``; empty = TINHSO_DVCQG_SSO_URL (with {site_url} resolved).
+TINHSO_DVCQG_SSO_ISSUER = env_str("TINHSO_DVCQG_SSO_ISSUER", "")
+TINHSO_DVCQG_SSO_CLIENT_ID = env_str("TINHSO_DVCQG_SSO_CLIENT_ID", "tinhso-demo" if DEBUG else "")
+TINHSO_DVCQG_SSO_CLIENT_SECRET = env_str(
+    "TINHSO_DVCQG_SSO_CLIENT_SECRET", "DEMO-DVCQG-SSO-SECRET-NOT-FOR-PRODUCTION" if DEBUG else ""
+)
+TINHSO_DVCQG_SSO_SCOPE = env_str("TINHSO_DVCQG_SSO_SCOPE", "openid")
+TINHSO_DVCQG_SSO_ACR_VALUES = env_str("TINHSO_DVCQG_SSO_ACR_VALUES", "")  # sent when not empty
+TINHSO_DVCQG_SSO_CONNECT_TIMEOUT = env_float("TINHSO_DVCQG_SSO_CONNECT_TIMEOUT", 5.0)  # seconds
+TINHSO_DVCQG_SSO_READ_TIMEOUT = env_float("TINHSO_DVCQG_SSO_READ_TIMEOUT", 10.0)  # a person waits
+# LoaiTaiKhoan values allowed to sign in: 1 citizen, 2 enterprise, 3 organisation.
+TINHSO_DVCQG_SSO_ACCOUNT_TYPES = env_list("TINHSO_DVCQG_SSO_ACCOUNT_TYPES", ["1", "2", "3"])
+# UNCONFIRMED (R-NAT-057): the loAs / acr values that mean "VNeID level 2 or above".
+TINHSO_DVCQG_SSO_VNEID_LEVEL2_VALUES = env_list(
+    "TINHSO_DVCQG_SSO_VNEID_LEVEL2_VALUES", ["VNEID_LEVEL_2", "LoA2", "LoA3"]
+)
+# How long a started sign-in may take (state in the session), and how long a used state is
+# remembered server-side so that a replay from anywhere is refused.
+TINHSO_DVCQG_SSO_STATE_SECONDS = env_int("TINHSO_DVCQG_SSO_STATE_SECONDS", 10 * 60)
+TINHSO_DVCQG_SSO_USED_STATE_SECONDS = env_int("TINHSO_DVCQG_SSO_USED_STATE_SECONDS", 24 * 3600)
+# The sandbox's side (it stands for the provider): the client it accepts (empty = ours) and the
+# redirect URIs registered for it ({site_url} = TINHSO_SITE_URL or the request's own origin).
+TINHSO_DVCQG_SSO_SANDBOX_CLIENT_ID = env_str("TINHSO_DVCQG_SSO_SANDBOX_CLIENT_ID", "")
+TINHSO_DVCQG_SSO_SANDBOX_CLIENT_SECRET = env_str("TINHSO_DVCQG_SSO_SANDBOX_CLIENT_SECRET", "")
+TINHSO_DVCQG_SSO_SANDBOX_REDIRECT_URIS = env_list(
+    "TINHSO_DVCQG_SSO_SANDBOX_REDIRECT_URIS", ["{site_url}/tai-khoan/dvcqg/callback/"]
+)
+TINHSO_DVCQG_SSO_SANDBOX_LOGOUT_URIS = env_list(
+    "TINHSO_DVCQG_SSO_SANDBOX_LOGOUT_URIS", ["{site_url}/"]
+)
 # --- end national portal sign-in ---
 # --- postal return (spec §9) ---
+# The post (VNPost-style, docs/postal.md): Thanh Hóa's known settings are urlVNPostAPI,
+# urlVNPostGetToken, username, password, ReceiverProvince and NotificationUrl; the protocol itself
+# is our documented design. Default: the in-project sandbox.
+TINHSO_POSTAL_ENABLED = env_bool("TINHSO_POSTAL_ENABLED", True)
+TINHSO_POSTAL_URL = env_str("TINHSO_POSTAL_URL", "{site_url}/sandbox/national/post")  # urlVNPostAPI
+# urlVNPostGetToken; empty = {TINHSO_POSTAL_URL}/token
+TINHSO_POSTAL_TOKEN_URL = env_str("TINHSO_POSTAL_TOKEN_URL", "")
+TINHSO_POSTAL_USERNAME = env_str("TINHSO_POSTAL_USERNAME", "tinhso-demo" if DEBUG else "")
+TINHSO_POSTAL_PASSWORD = env_str("TINHSO_POSTAL_PASSWORD", "tinhso-demo" if DEBUG else "")
+TINHSO_POSTAL_RECEIVER_PROVINCE = env_str("TINHSO_POSTAL_RECEIVER_PROVINCE", "38")  # Thanh Hóa
+TINHSO_POSTAL_NOTIFICATION_URL = env_str(  # NotificationUrl, sent with each order
+    "TINHSO_POSTAL_NOTIFICATION_URL", "{site_url}/postal/tracking"
+)
+# The shared secret of the tracking notifications' HMAC-SHA256 signature (X-Postal-Signature).
+TINHSO_POSTAL_WEBHOOK_SECRET = env_str(
+    "TINHSO_POSTAL_WEBHOOK_SECRET", "DEMO-POSTAL-SECRET-NOT-FOR-PRODUCTION" if DEBUG else ""
+)
+TINHSO_POSTAL_CONNECT_TIMEOUT = env_float("TINHSO_POSTAL_CONNECT_TIMEOUT", 5.0)  # seconds
+TINHSO_POSTAL_READ_TIMEOUT = env_float("TINHSO_POSTAL_READ_TIMEOUT", 20.0)  # seconds
+TINHSO_POSTAL_POLL_SECONDS = env_int("TINHSO_POSTAL_POLL_SECONDS", 30 * 60)  # tracking poll
+# The sandbox post: where it sends its notifications, and the secret it signs them with
+# (empty = ours).
+TINHSO_POSTAL_SANDBOX_NOTIFICATION_URL = env_str(
+    "TINHSO_POSTAL_SANDBOX_NOTIFICATION_URL", "{site_url}/postal/tracking"
+)
+TINHSO_POSTAL_SANDBOX_SECRET = env_str("TINHSO_POSTAL_SANDBOX_SECRET", "")
+CELERY_BEAT_SCHEDULE |= {
+    "postal-poll": {
+        "task": "tinhso.integrations.postal.tasks.poll_postal_shipments",
+        "schedule": TINHSO_POSTAL_POLL_SECONDS,
+    },
+}
 # --- end postal return ---
 # How often the worker delivers what the outbox holds (Celery beat; `tinhso worker` under make run).
 TINHSO_OUTBOX_DRAIN_SECONDS = env_int("TINHSO_OUTBOX_DRAIN_SECONDS", 10)

@@ -33,6 +33,7 @@ class DossierIn(Schema):
     data: dict[str, Any]
     agency: str | None = None
     fee_exemption: str = ""
+    postal_address: str = ""  # for postal return; the account's address when empty
 
 
 class HistoryOut(Schema):
@@ -205,6 +206,7 @@ def create_dossier(request: HttpRequest, payload: DossierIn) -> HttpResponse:
             idempotency_key=key,
             fingerprint=services.request_fingerprint(payload.dict()),
             exemption_group=payload.fee_exemption,
+            postal_address=payload.postal_address,
         )
     except services.DossierError as exc:
         _raise(exc)

@@ -453,6 +453,7 @@ def file_dossier(
     keep_form_errors: bool = False,
     actor_role: str = "",
     on_filed: Callable[[Dossier], None] | None = None,
+    postal_address: str = "",
 ) -> tuple[Dossier, bool]:
     """File a dossier (or save a draft). Returns (dossier, created); a repeated idempotency key returns
     the dossier of the first request without creating another. ``counter``: the one-stop counter
@@ -466,7 +467,9 @@ def file_dossier(
     (R-NAT-053) and, with ``keep_form_errors``, the e-form's schema errors join them instead of
     refusing the filing (ADR 0017: such a dossier is never dropped, the officials decide);
     ``actor_role`` overrides the role recorded for the filer; ``on_filed`` runs in the filing's
-    transaction, so what it writes commits or rolls back with the dossier and its files."""
+    transaction, so what it writes commits or rolls back with the dossier and its files.
+    ``postal_address``: where the result goes when the e-form asks for postal return (the
+    applicant's address when not given); a filing that asks for it without any is refused."""
     if idempotency_key:
         previous = (
             IdempotencyKey.objects.filter(user=user, key=idempotency_key)
@@ -510,6 +513,11 @@ def file_dossier(
     priced = {} if len(problems) > len(intake_problems) else data
     fee = quote_dossier_fee(version, priced, channel, exemption_group)
     given_email, return_method = form_choices(version, data)
+    postal_address = _postal_address(return_method, postal_address, applicant)
+    if return_method == "postal" and not postal_address and not draft and not keep_form_errors:
+        raise InvalidInput(
+            _("Vui lòng nhập địa chỉ nhận kết quả qua dịch vụ bưu chính."), "postal_address"
+        )
     now = timezone.now()
     filed_at = min(submitted_at, now) if submitted_at is not None else now
     try:
@@ -531,6 +539,7 @@ def file_dossier(
                 fee_amount=fee.amount,
                 fee_exemption=fee.exemption,
                 return_method=return_method,
+                postal_address=postal_address,
                 step_position=1,
                 other_code=other_code,
                 other_code_issuer=other_code_issuer if other_code else "",
@@ -585,6 +594,14 @@ def file_dossier(
                 return previous.dossier, False
         raise
     return dossier, True
+
+
+def _postal_address(return_method: str, given: str, applicant: Applicant) -> str:
+    """The delivery address of a filing: the one given, else the applicant's for postal return."""
+    address = given.replace("\x00", "").strip() or (
+        applicant.address.strip() if return_method == "postal" else ""
+    )
+    return address[:300]
 
 
 def update_draft(
@@ -1547,6 +1564,57 @@ def record_event(
 
 
 # --- payments (called by tinhso.payments once a payment is confirmed) -----------------------
+
+
+def return_by_post(
+    *, dossier_id: int, actor: User, postal_tracking: str, postal_address: str
+) -> Dossier | None:
+    """The post took the result for delivery (its tracking says so): the dossier is returned by
+    post, with the waybill, as the clerk's "return" action would record it, but by an outside
+    system's account (``actor``: inactive, no staff role) and with the role ``system`` in the
+    history, as ``record_payment`` records a payment. None when the dossier is no longer waiting
+    for its result to be returned (returned at the counter meanwhile, withdrawn …)."""
+    spec = ACTIONS["return_result"]
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            Dossier.objects.select_for_update(of=("self",))  # the dossier only (see _act)
+            .select_related("procedure_version")
+            .get(pk=dossier_id)
+        )
+        if locked.status != Status.RESULT_READY:
+            return None
+        request = ActionRequest(
+            spec.name,
+            return_method="postal",
+            postal_tracking=postal_tracking,
+            postal_address=postal_address,
+        )
+        from_status = locked.status
+        step = current_step(locked) if spec.step_action else None
+        slip, event, details, outcome = _HANDLERS[spec.name](locked, actor, request, now)
+        if spec.to_state is not None:
+            locked.status = spec.to_state
+        entry = _record(
+            locked,
+            action=spec.name,
+            actor=actor,
+            role="system",
+            from_status=from_status,
+            details=details,
+            at=now,
+            step_outcome=outcome,
+            step=step,
+            agency=locked.receiving_agency,
+        )
+        locked.save()
+        effects = {"slip": slip, "notify": event}
+        _announce(
+            entry,
+            DossierEvent.Kind.ACTION,
+            {key: value for key, value in effects.items() if value},
+        )
+    return locked
 
 
 def record_payment(*, dossier_id: int, amount: int, online: bool, reference: str) -> Dossier:

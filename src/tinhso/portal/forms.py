@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from tinhso.accounts.models import User
 from tinhso.dossiers.services import Applicant, declaration_code
 from tinhso.integrations.datastore.reuse import Offer
+from tinhso.integrations.postal.filing import normalise_phone
 from tinhso.procedures import forms as procedure_forms
 from tinhso.procedures.models import ProcedureVersion
 from tinhso.stores.models import StoredDocument
@@ -194,3 +195,62 @@ class RatingForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+def asks_return_method(version: ProcedureVersion) -> bool:
+    """Whether the e-form asks how to receive the result (a property with ``x-return-method``)."""
+    schema = version.form_schema if isinstance(version.form_schema, dict) else {}
+    properties = schema.get("properties")
+    return isinstance(properties, dict) and any(
+        isinstance(p, dict) and isinstance(p.get("x-return-method"), dict)
+        for p in properties.values()
+    )
+
+
+class PostalForm(forms.Form):
+    """The delivery address and the receiver's phone, required when the applicant chooses postal
+    return on the e-form (``chosen``). Pre-filled from the account; a field the page did not post
+    (an older page, a script) counts as its pre-filled value."""
+
+    postal_address = forms.CharField(
+        label=gettext_lazy("Địa chỉ nhận kết quả qua bưu chính"), max_length=300, required=False
+    )
+    postal_phone = forms.CharField(
+        label=gettext_lazy("Số điện thoại người nhận"), max_length=20, required=False
+    )
+
+    def __init__(self, data: QueryDict | None, *, user: User, chosen: bool = False) -> None:
+        initial = {"postal_address": user.address, "postal_phone": normalise_phone(user.phone)}
+        if data is not None:
+            data = data.copy()
+            for name, value in initial.items():
+                if name not in data:
+                    data[name] = value
+        super().__init__(data, initial=initial, prefix=None)
+        self.chosen = chosen
+
+    def clean_postal_phone(self) -> str:
+        given = str(self.cleaned_data.get("postal_phone", "")).strip()
+        phone = normalise_phone(given)
+        if given and not phone:
+            raise forms.ValidationError(_("Số điện thoại không hợp lệ (ví dụ: 0912345678)."))
+        if self.chosen and not phone:
+            raise forms.ValidationError(_("Vui lòng nhập số điện thoại người nhận bưu gửi."))
+        return phone
+
+    def clean_postal_address(self) -> str:
+        address = str(self.cleaned_data.get("postal_address", "")).strip()
+        if self.chosen and not address:
+            raise forms.ValidationError(
+                _("Vui lòng nhập địa chỉ nhận kết quả qua dịch vụ bưu chính.")
+            )
+        return address
+
+    def error_items(self) -> list[tuple[str, str, str]]:
+        """(input id, label, message) of each error, for the page's error summary."""
+        return [
+            (f"id_{name}", str(self.fields[name].label), str(message))
+            for name, messages in self.errors.items()
+            if name in self.fields
+            for message in messages
+        ]

@@ -3,7 +3,7 @@ from django.urls import path
 
 from tinhso.accounts import views as accounts_views
 
-from . import registration, views
+from . import population, registration, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("thu-tuc/", views.procedures, name="procedures"),
     path("thu-tuc/<str:code>/", views.procedure, name="procedure"),
     path("thu-tuc/<str:code>/nop/", views.apply, name="apply"),
+    path("thu-tuc/<str:code>/nop/dan-cu/ma/", population.send_code, name="dancu_code"),
+    path("thu-tuc/<str:code>/nop/dan-cu/tra-cuu/", population.lookup, name="dancu_lookup"),
     path("ban-nhap/<int:pk>/", views.draft, name="draft"),
     path("ho-so/", views.my_dossiers, name="my_dossiers"),
     path("ho-so/<str:code>/", views.dossier, name="dossier"),

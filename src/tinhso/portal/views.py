@@ -30,13 +30,17 @@ from tinhso.dossiers.lookup import LookupLocked, checked_public_lookup
 from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
 from tinhso.dossiers.workflow import APPLICANT_COMMENTS, action_label, is_public
 from tinhso.integrations.datastore import reuse
+from tinhso.integrations.population import consent as population_consent
+from tinhso.integrations.postal.filing import remember_phone
 from tinhso.portal.forms import (
     ACCEPT,
     DocumentInput,
     LookupForm,
+    PostalForm,
     RatingForm,
     SupplementForm,
     WithdrawForm,
+    asks_return_method,
     check_reuse,
     document_inputs,
     prefill,
@@ -163,6 +167,11 @@ class Application:
     agency_error: str = ""
     general_error: str = ""
     submission_key: str = ""
+    postal: PostalForm | None = None  # the e-form asks the return method
+
+    @property
+    def postal_errors(self) -> bool:
+        return self.postal is not None and self.postal.is_bound and bool(self.postal.errors)
 
     @property
     def has_errors(self) -> bool:
@@ -171,6 +180,7 @@ class Application:
             or self.agency_error
             or self.general_error
             or any(d.error for d in self.documents)
+            or self.postal_errors
         )
 
     def error_summary(self) -> list[tuple[str, str, str]]:
@@ -178,6 +188,8 @@ class Application:
         if self.agency_error:
             items.append(("f-agency", _("Nơi nộp hồ sơ"), self.agency_error))
         items += [(d.error_target, d.document.name, d.error) for d in self.documents if d.error]
+        if self.postal is not None and self.postal_errors:
+            items += self.postal.error_items()
         return items
 
     def route_error(self, exc: services.DossierError) -> None:
@@ -187,6 +199,8 @@ class Application:
             self.form.add_error(name[5:].split(".")[0], exc.message)
         elif name == "agency":
             self.agency_error = exc.message
+        elif name == "postal_address" and self.postal is not None and self.postal.is_bound:
+            self.postal.add_error("postal_address", exc.message)
         else:
             self.general_error = exc.message
 
@@ -277,6 +291,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         agencies=agencies,
         agency=_home_agency(agencies, user),
         submission_key=_submission_key(request),
+        postal=PostalForm(None, user=user) if asks_return_method(version) else None,
     )
     if request.method != "POST":
         return _render_application(request, app)
@@ -285,6 +300,11 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     data = app.form.bind(request.POST)
     if not draft:
         app.form.validate()
+    if app.postal is not None:
+        by_post = services.form_choices(version, data)[1] == "postal" and not draft
+        app.postal = PostalForm(request.POST, user=user, chosen=by_post)
+        app.postal.is_valid()
+    postal = app.postal.cleaned_data if app.postal is not None and app.postal.is_bound else {}
     if agencies:
         chosen = request.POST.get("agency", "")
         app.agency = next((a for a in agencies if str(a.pk) == chosen), None)
@@ -307,6 +327,8 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             files=_new_files(checked, reused),
             draft=draft,
             exemption_group=request.POST.get("fee_exemption", "")[:300],
+            postal_address=postal.get("postal_address", ""),
+            on_filed=lambda d: remember_phone(d, postal.get("postal_phone", "")),
             idempotency_key=app.submission_key,
             fingerprint=services.request_fingerprint(
                 {
@@ -317,6 +339,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     "fee_exemption": request.POST.get("fee_exemption", ""),
                     "files": sorted(u.sha256 for _c, u in checked),
                     "reused": sorted(d.pk for _c, d in reused),
+                    "postal": postal,
                 }
             ),
         )
@@ -332,6 +355,13 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("Đã lưu bản nháp. Bạn có thể tiếp tục và nộp hồ sơ sau."))
         return redirect("portal:draft", pk=dossier.pk)
     if created:
+        # The citizen's own population lookup made on this page, if any (R-NAT-081, 4.5b).
+        population_consent.attach_to_filing(
+            user,
+            dossier,
+            request.POST.get("population_lookup", ""),
+            request.POST.get("population_fields", ""),
+        )
         messages.success(request, _("Đã nộp hồ sơ. Mã hồ sơ: %(code)s") % {"code": dossier.code})
     else:
         messages.info(

@@ -334,7 +334,7 @@ def url_patterns(prefix: str) -> list[tuple[str, URLPattern]]:
 
 PAGE_REFUSED = {302, 400, 401, 403, 404, 405, 409}
 # Pages that end the session they are called with (the acting user is gone afterwards).
-SIGNS_OUT = {"portal:logout", "accounts:withdraw_consent"}
+SIGNS_OUT = {"portal:logout", "accounts:withdraw_consent", "sso:logout"}
 NAMESPACES = (
     "portal",
     "backoffice",
@@ -355,6 +355,8 @@ NAMESPACES = (
     "integrations",
     "national_files",
     "national_inbound",
+    "sso",
+    "postal",
 )
 # Payments are handled by clerks, leaders and agency administrators (of any agency: the queue
 # shows their own agencies' payments).
@@ -463,6 +465,13 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         "portal:logout": Rule(EVERYONE, "post", {}, writes=False),
         "portal:apply": Rule(LOGGED_IN, kwargs={"code": "2.000001"}),
         "portal:draft": Rule({"citizen"}, kwargs={"pk": str(w["draft"].pk)}),
+        # The filing page's population lookup (R-NAT-081): a code to the citizen's own phone, then
+        # the lookup with that code; without a code sent, every caller is refused (the whole flow is
+        # in integrations/tests/test_population_citizen.py). Nothing the fingerprint holds changes.
+        "portal:dancu_code": Rule(
+            {"citizen"}, "post", {}, kwargs={"code": "2.000001"}, writes=False
+        ),
+        "portal:dancu_lookup": Rule(set(), "post", {"code": "123456"}, kwargs={"code": "2.000001"}),
         "portal:my_dossiers": Rule(LOGGED_IN),
         "portal:dossier": Rule(OWN, kwargs={"code": main}),
         "portal:attachment": Rule(OWN, kwargs={"code": main, "pk": str(att)}),
@@ -558,6 +567,14 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         # The push endpoint of dossiers filed on the national portal: the national side's shared
         # secret only (a bearer token, never a session); every actor here is refused, nothing changes.
         "national_inbound:push": Rule(EVERYONE, "post", {}, protocol=True),
+        # Sign-in through the national portal: anyone may start it (a redirect to the provider)
+        # and come back (a callback without a started sign-in is refused on the login page); the
+        # sign-out ends the session.
+        "sso:start": Rule(EVERYONE, "post", {}, writes=False),
+        "sso:callback": Rule(set(), query={"code": "x", "state": "y"}),
+        "sso:logout": Rule(EVERYONE, "post", {}, writes=False),
+        # The post's tracking notifications: its HMAC signature only; every actor here is refused.
+        "postal:tracking": Rule(EVERYONE, "post", {}, protocol=True),
         # The signed link the national portal fetches a file by (R-NAT-035): whoever holds it,
         # as a QR code's result link; it changes nothing.
         "national_files:file": Rule(

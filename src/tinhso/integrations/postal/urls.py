@@ -1,4 +1,8 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from tinhso.integrations.postal import views
 
 app_name = "postal"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("tracking", views.notify, name="tracking"),
+]

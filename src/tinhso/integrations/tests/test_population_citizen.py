@@ -10,10 +10,10 @@ import pytest
 import requests
 
 from tinhso.audit.models import AuditEntry
+from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
 from tinhso.integrations.population import consent
 from tinhso.integrations.population.models import PopulationLookup
-from tinhso.dossiers import services
 from tinhso.testing import make_cast, pdf_upload
 from tinhso.uploads import check_upload
 
@@ -105,11 +105,21 @@ def test_a_citizen_consents_by_code_and_the_form_is_filled_from_the_confirmed_fi
             "submission_key": "k-" + code,
         },
     )
-    assert filed.status_code == 302, re.findall(r"error-message[^>]*>(.*?)</p>", filed.content.decode(), re.S)
+    assert filed.status_code == 302, re.findall(
+        r"error-message[^>]*>(.*?)</p>", filed.content.decode(), re.S
+    )
     dossier = Dossier.objects.get(applicant=cast.citizen)
     row.refresh_from_db()
     assert row.dossier == dossier
     assert row.fields_copied == ["address", "birth_date"]
+
+    # The officials see the check on the dossier's page (nothing of the answer: there is none).
+    client.force_login(cast.clerk)
+    page = client.get(f"/backoffice/ho-so/{dossier.code}/").content.decode()
+    assert 'id="population-checks"' in page
+    assert "Có thông tin công dân" in page and "Công dân tự tra cứu" in page
+    assert "Khớp với thông tin đã khai: Họ và tên" in page
+    assert "Đã điền từ kết quả tra cứu: Nơi thường trú, Ngày sinh" in page
 
 
 def test_only_the_accounts_own_id_is_looked_up_and_a_bad_link_is_ignored(sandbox, client, cast):

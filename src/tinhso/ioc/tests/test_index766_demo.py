@@ -45,7 +45,12 @@ def test_demo_gives_an_agency_73_available_points_this_month(settings):
     # The national platforms' numerators hold data too, not only their denominators.
     assert lookups > 0 and reuses > 0
     for ident in ("4.4", "4.5a", "4.5b"):
-        assert held[ident].points and held[ident].points > 0, (ident, held[ident].numerator, held[ident].denominator, best.label)
+        assert held[ident].points and held[ident].points > 0, (
+            ident,
+            held[ident].numerator,
+            held[ident].denominator,
+            best.label,
+        )
 
 
 def test_demo_publication_leaves_a_synced_decision_alone(settings, cast):

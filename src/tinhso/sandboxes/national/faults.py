@@ -116,6 +116,8 @@ KNOBS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "CALLBACK_BAD_SIGNATURE": (_flag, False),
     "PAY_PENDING_FOR": (_count, 0),  # minutes
     "DANCU_UNAVAILABLE": (_flag, False),
+    "POSTAL_UNAVAILABLE": (_flag, False),  # the post answers 503 to orders
+    "POSTAL_RETURN_TO_SENDER": (_flag, False),  # a "delivered" advance returns to sender
 }
 ENV_PREFIX = "TINHSO_DVCQG_SANDBOX_"
 
