@@ -87,12 +87,18 @@ def prepare_result(page, base: str, code: str, **fields: str) -> None:
     assert "Đã lưu dự thảo kết quả" in page.inner_text("body")
 
 
-def process(page, base: str, code: str, steps: list[tuple[str, str, dict[str, str]]]) -> None:
+def process(
+    page,
+    base: str,
+    code: str,
+    steps: list[tuple[str, str, dict[str, str]]],
+    password: str = "tinhso-demo",
+) -> None:
     """Each official signs in and takes their step in the back office (``prepare_result``: the
     specialist saves the draft result)."""
     for user, action, fields in steps:
         logout(page)
-        login(page, base, user)
+        login(page, base, user, password)
         if action == "prepare_result":
             prepare_result(page, base, code, **fields)
         else:
