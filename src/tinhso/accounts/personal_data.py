@@ -7,8 +7,8 @@ The accounts app knows nothing of the apps above it. Each app holding personal d
 ``AccountsConfig.ready`` imports every app's ``privacy.py`` (as the admin finds ``admin.py``), so
 the registry is complete before the first request. The export is one JSON document: the envelope
 (``format``, ``version``, ``generated_at``), then each app's sections in ``order`` — today
-``profile`` and ``consents`` (accounts, 0), ``dossiers`` (10), ``payments`` (20) and
-``stored_documents`` (30).
+``profile`` and ``consents`` (accounts, 0), ``dossiers`` (10), ``payments`` (20),
+``national_portal_accounts`` and ``population_lookups`` (integrations, 25) and ``stored_documents`` (30).
 """
 
 from abc import ABC, abstractmethod

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from tinhso.integrations.datastore.models import NationalCopy, PushedResult
 from tinhso.integrations.models import InboundDossier, IntegrationLog, OutboxItem, SystemPause
 from tinhso.integrations.population.models import PopulationLookup
+from tinhso.integrations.sso.models import NationalAccount, UsedSignInState
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -87,3 +88,32 @@ class NationalCopyAdmin(ReadOnlyAdmin):
     list_display = ["document", "owner_number", "result_code", "fetched_at"]
     search_fields = ["owner_number", "result_code"]
     raw_id_fields = ["document"]
+
+
+@admin.register(NationalAccount)
+class NationalAccountAdmin(ReadOnlyAdmin):
+    """Accounts of the national public-service portal linked to ours (docs/dvcqg-sso.md): read
+    only, as only a sign-in writes a link (R-NAT-055), audited with it; support looks up which
+    account a TechID signs in to and whether its last sign-in was VNeID level 2."""
+
+    list_display = [
+        "tech_id",
+        "user",
+        "account_type",
+        "vneid_verified",
+        "assurance",
+        "linked_at",
+        "last_login_at",
+    ]
+    list_filter = ["account_type", "vneid_verified"]
+    search_fields = ["tech_id", "user__username", "user__personal_id", "user__tax_code"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(UsedSignInState)
+class UsedSignInStateAdmin(ReadOnlyAdmin):
+    """The hashes of the sign-in ``state`` values already used (R-NAT-056), kept for a day so that a
+    replay is refused from any session; never the state itself."""
+
+    list_display = ["state_hash", "used_at"]
+    search_fields = ["state_hash"]

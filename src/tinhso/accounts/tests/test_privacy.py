@@ -114,6 +114,8 @@ def test_the_export_is_the_envelope_then_each_apps_sections_in_order(cast):
         "consents",
         "dossiers",
         "payments",
+        "national_portal_accounts",
+        "population_lookups",
         "stored_documents",
     ]
 
