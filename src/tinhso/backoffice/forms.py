@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.identifiers import normalize_phone, validate_personal_id
@@ -18,6 +19,7 @@ from tinhso.backoffice.display import return_method_labels
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.workflow import ACTIONS, ActionSpec
+from tinhso.integrations.postal.filing import normalise_phone as postal_phone
 
 # The fields each action shows besides the comment; "claim" is a single button.
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -203,9 +205,40 @@ class ApplicantForm(forms.Form):
     # The clerk's lookup of the applicant in the national population database (spec §7), carried
     # from the lookup to the filing so the dossier is linked to it (found, or "lookup failed").
     population_lookup = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # Postal return (spec §9), only when the e-form asks the return method (``postal``).
+    postal_address = forms.CharField(
+        label=_("Địa chỉ nhận kết quả qua bưu chính"),
+        max_length=300,
+        required=False,
+        help_text=_("Để trống thì dùng địa chỉ của người nộp ở trên."),
+    )
+    postal_phone = forms.CharField(
+        label=_("Số điện thoại người nhận bưu gửi"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("Để trống thì dùng số điện thoại của người nộp ở trên."),
+    )
 
-    def __init__(self, *args: Any, agencies: QuerySet[Agency] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *args: Any,
+        agencies: QuerySet[Agency] | None = None,
+        postal: bool = False,
+        by_post: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """``postal``: the e-form asks the return method (the postal fields are shown);
+        ``by_post``: the declaration's answer is postal (an address and a phone are needed)."""
+        if postal and data is not None and not data.get("postal_address", "").strip():
+            # Pre-filled from the applicant's address as the page comes back to the clerk.
+            data = data.copy()
+            data["postal_address"] = data.get("address", "")
+        super().__init__(data, *args, **kwargs)
+        self.by_post = postal and by_post
+        if not postal:
+            del self.fields["postal_address"], self.fields["postal_phone"]
         field = self.fields["agency"]
         assert isinstance(field, forms.ModelChoiceField)
         if agencies is None:
@@ -226,6 +259,26 @@ class ApplicantForm(forms.Form):
     def clean_phone(self) -> str:
         value: str = self.cleaned_data["phone"].strip()
         return normalize_phone(value) if value else ""
+
+    def clean(self) -> dict[str, Any]:
+        """With postal return chosen, the delivery address and the receiver's phone, each
+        falling back to the applicant's; an error on the postal field when neither is given."""
+        data = super().clean() or {}
+        if "postal_address" not in self.fields:
+            return data
+        address = str(data.get("postal_address") or data.get("address") or "").strip()
+        given = str(data.get("postal_phone", "")).strip()
+        phone = postal_phone(given or str(data.get("phone", "")))
+        if given and not phone:
+            self.add_error("postal_phone", _("Số điện thoại không hợp lệ (ví dụ: 0912345678)."))
+        elif self.by_post and not phone and "phone" not in self.errors:
+            self.add_error("postal_phone", _("Vui lòng nhập số điện thoại người nhận bưu gửi."))
+        if self.by_post and not address:
+            self.add_error(
+                "postal_address", _("Vui lòng nhập địa chỉ nhận kết quả qua dịch vụ bưu chính.")
+            )
+        data["postal_address"], data["postal_phone"] = address, phone
+        return data
 
     def applicant(self) -> services.Applicant:
         data = self.cleaned_data

@@ -42,6 +42,7 @@ from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import CLOCK_RUNNING, Channel, Dossier, Status
 from tinhso.dossiers.workflow import ACTIONS
 from tinhso.integrations.population import service as population
+from tinhso.integrations.postal.filing import asks_return_method, remember_phone
 from tinhso.procedures.forms import DATA_PREFIX, SchemaForm, check_documents, document_inputs
 from tinhso.procedures.models import ProcedureVersion, WorkflowStep
 from tinhso.results import selectors as result_selectors
@@ -508,12 +509,21 @@ def counter_new(request: HttpRequest) -> HttpResponse:
     documents = document_inputs(version)
     if request.method != "POST":
         own = agencies.filter(pk__in=clerk_agency_ids(user)).first() if agencies else None
-        form = ApplicantForm(agencies=agencies, initial={"agency": own} if own else None)
+        form = ApplicantForm(
+            agencies=agencies,
+            initial={"agency": own} if own else None,
+            postal=asks_return_method(version),
+        )
         return _counter_page(request, version, form, schema, documents)
     if LOOKUP_BUTTON in request.POST:
         return _counter_lookup(request, user, version, agencies, schema, documents)
-    form = ApplicantForm(request.POST, agencies=agencies)
     data = schema.bind(request.POST)
+    form = ApplicantForm(
+        request.POST,
+        agencies=agencies,
+        postal=asks_return_method(version),
+        by_post=services.form_choices(version, data)[1] == "postal",
+    )
     schema.validate()
     uploads = check_documents(documents, request.FILES, submitting=False)
     form_ok = form.is_valid()
@@ -536,6 +546,7 @@ def counter_new(request: HttpRequest) -> HttpResponse:
             files=[
                 services.NewFile(doc_code, upload, digitised=True) for doc_code, upload in uploads
             ],
+            **_counter_postal(form),
         )
     except services.DossierError as exc:
         _counter_error(form, schema, exc)
@@ -560,6 +571,19 @@ def counter_new(request: HttpRequest) -> HttpResponse:
             return redirect("backoffice:counter_done", code=dossier.code)
     messages.success(request, _("Đã nhập hồ sơ %(code)s.") % {"code": dossier.code})
     return redirect("backoffice:counter_done", code=dossier.code)
+
+
+def _counter_postal(form: ApplicantForm) -> dict[str, Any]:
+    """The filing's postal arguments when the declaration asks for postal return: the delivery
+    address (the service's refusal of a missing one lands on the form's field) and the receiver's
+    phone, kept in the filing's transaction."""
+    if not form.by_post:
+        return {}
+    phone = form.cleaned_data["postal_phone"]
+    return {
+        "postal_address": form.cleaned_data["postal_address"],
+        "on_filed": lambda dossier: remember_phone(dossier, phone),
+    }
 
 
 LOOKUP_BUTTON = "tra_cuu_dan_cu"
@@ -613,7 +637,7 @@ def _counter_lookup(
             request=request,
         )
     except ValidationError as exc:
-        form = ApplicantForm(posted, agencies=agencies)
+        form = ApplicantForm(posted, agencies=agencies, postal=asks_return_method(version))
         form.is_valid()
         form.errors.clear()
         form.add_error(
@@ -632,7 +656,7 @@ def _counter_lookup(
             copied.append("address")
         population.mark_copied(result.lookup, copied)
     posted["population_lookup"] = str(result.lookup.pk)
-    form = ApplicantForm(posted, agencies=agencies)
+    form = ApplicantForm(posted, agencies=agencies, postal=asks_return_method(version))
     form.is_valid()
     form.errors.clear()  # not filed yet: no "required" errors on the page
     return _counter_page(

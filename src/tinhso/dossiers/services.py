@@ -513,7 +513,7 @@ def file_dossier(
     priced = {} if len(problems) > len(intake_problems) else data
     fee = quote_dossier_fee(version, priced, channel, exemption_group)
     given_email, return_method = form_choices(version, data)
-    postal_address = _postal_address(return_method, postal_address, applicant)
+    postal_address = _postal_address(return_method, postal_address, applicant.address)
     if return_method == "postal" and not postal_address and not draft and not keep_form_errors:
         raise InvalidInput(
             _("Vui lòng nhập địa chỉ nhận kết quả qua dịch vụ bưu chính."), "postal_address"
@@ -596,17 +596,26 @@ def file_dossier(
     return dossier, True
 
 
-def _postal_address(return_method: str, given: str, applicant: Applicant) -> str:
+def _postal_address(return_method: str, given: str, applicant_address: str) -> str:
     """The delivery address of a filing: the one given, else the applicant's for postal return."""
     address = given.replace("\x00", "").strip() or (
-        applicant.address.strip() if return_method == "postal" else ""
+        applicant_address.strip() if return_method == "postal" else ""
     )
     return address[:300]
 
 
 def update_draft(
-    *, user: User, dossier: Dossier, data: Any, files: Sequence[NewFile] = ()
+    *,
+    user: User,
+    dossier: Dossier,
+    data: Any,
+    files: Sequence[NewFile] = (),
+    postal_address: str = "",
+    on_saved: Callable[[Dossier], None] | None = None,
 ) -> Dossier:
+    """Save a draft's e-form and new files. ``postal_address`` as for ``file_dossier`` (the
+    applicant's address when the e-form's answer is postal and none is given); ``on_saved`` runs
+    in the same transaction (the portal keeps the receiver's phone with it)."""
     if dossier.status != Status.DRAFT or dossier.filed_by_id != user.pk:
         raise ActionNotAllowed(_("Chỉ người tạo mới sửa được bản nháp."))
     with _files_removed_on_error() as written, transaction.atomic():
@@ -614,8 +623,21 @@ def update_draft(
         given_email, dossier.return_method = form_choices(dossier.procedure_version, data)
         account_email = dossier.applicant.email if dossier.applicant else ""
         dossier.applicant_email = given_email or account_email or dossier.applicant_email
-        dossier.save(update_fields=["data", "applicant_email", "return_method", "updated_at"])
+        dossier.postal_address = _postal_address(
+            dossier.return_method, postal_address, dossier.applicant_address
+        )
+        dossier.save(
+            update_fields=[
+                "data",
+                "applicant_email",
+                "return_method",
+                "postal_address",
+                "updated_at",
+            ]
+        )
         _store_files(dossier, files, user, written)
+        if on_saved is not None:
+            on_saved(dossier)
         events.record(
             dossier_id=dossier.pk,
             kind=DossierEvent.Kind.DRAFT_SAVED,
@@ -636,6 +658,13 @@ def submit_draft(*, user: User, dossier: Dossier) -> Dossier:
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status != Status.DRAFT:
             raise ActionNotAllowed(_("Hồ sơ này không còn là bản nháp."))
+        locked.postal_address = _postal_address(
+            locked.return_method, locked.postal_address, locked.applicant_address
+        )
+        if locked.return_method == "postal" and not locked.postal_address:
+            raise InvalidInput(
+                _("Vui lòng nhập địa chỉ nhận kết quả qua dịch vụ bưu chính."), "postal_address"
+            )
         locked.code = _next_code(locked.receiving_agency.code, timezone.localdate(now))
         locked.status = Status.SUBMITTED
         locked.submitted_at = now

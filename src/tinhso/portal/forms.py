@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy
 from tinhso.accounts.models import User
 from tinhso.dossiers.services import Applicant, declaration_code
 from tinhso.integrations.datastore.reuse import Offer
+from tinhso.integrations.postal.filing import (  # the counter asks the return method too
+    asks_return_method as asks_return_method,
+)
 from tinhso.integrations.postal.filing import normalise_phone
 from tinhso.procedures import forms as procedure_forms
 from tinhso.procedures.models import ProcedureVersion
@@ -197,16 +200,6 @@ class RatingForm(forms.Form):
     )
 
 
-def asks_return_method(version: ProcedureVersion) -> bool:
-    """Whether the e-form asks how to receive the result (a property with ``x-return-method``)."""
-    schema = version.form_schema if isinstance(version.form_schema, dict) else {}
-    properties = schema.get("properties")
-    return isinstance(properties, dict) and any(
-        isinstance(p, dict) and isinstance(p.get("x-return-method"), dict)
-        for p in properties.values()
-    )
-
-
 class PostalForm(forms.Form):
     """The delivery address and the receiver's phone, required when the applicant chooses postal
     return on the e-form (``chosen``). Pre-filled from the account; a field the page did not post
@@ -219,8 +212,16 @@ class PostalForm(forms.Form):
         label=gettext_lazy("Số điện thoại người nhận"), max_length=20, required=False
     )
 
-    def __init__(self, data: QueryDict | None, *, user: User, chosen: bool = False) -> None:
+    def __init__(
+        self,
+        data: QueryDict | None,
+        *,
+        user: User,
+        chosen: bool = False,
+        saved: dict[str, str] | None = None,
+    ) -> None:
         initial = {"postal_address": user.address, "postal_phone": normalise_phone(user.phone)}
+        initial |= {name: value for name, value in (saved or {}).items() if value}
         if data is not None:
             data = data.copy()
             for name, value in initial.items():

@@ -31,7 +31,7 @@ from tinhso.dossiers.models import Dossier, HistoryEntry, Rating, Status
 from tinhso.dossiers.workflow import APPLICANT_COMMENTS, action_label, is_public
 from tinhso.integrations.datastore import reuse
 from tinhso.integrations.population import consent as population_consent
-from tinhso.integrations.postal.filing import remember_phone
+from tinhso.integrations.postal.filing import given_phone, remember_phone
 from tinhso.portal.forms import (
     ACCEPT,
     DocumentInput,
@@ -371,6 +371,22 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("portal:dossier", code=dossier.code)
 
 
+def _draft_postal(
+    request: HttpRequest, user: User, dossier: Dossier, *, chosen: bool = False
+) -> PostalForm | None:
+    """The postal fieldset of a draft (None when its e-form does not ask the return method):
+    pre-filled with what the draft keeps, else the account's address and phone; bound to the
+    POST, if any, and ``chosen`` when the applicant submits with the postal answer."""
+    if not asks_return_method(dossier.procedure_version):
+        return None
+    saved = {"postal_address": dossier.postal_address, "postal_phone": given_phone(dossier)}
+    data = request.POST if request.method == "POST" else None
+    form = PostalForm(data, user=user, chosen=chosen, saved=saved)
+    if data is not None:
+        form.is_valid()
+    return form
+
+
 @login_required
 def draft(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -390,12 +406,16 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
         agency=dossier.agency,
     )
     if request.method != "POST":
+        app.postal = _draft_postal(request, user, dossier)
         return _render_application(request, app, dossier)
 
     submitting = request.POST.get("action") != "draft"
     data = app.form.bind(request.POST)
     if submitting:
         app.form.validate()
+    by_post = submitting and services.form_choices(version, data)[1] == "postal"
+    app.postal = _draft_postal(request, user, dossier, chosen=by_post)
+    postal = app.postal.cleaned_data if app.postal is not None else {}
     picked = check_reuse(app.documents, request.POST)
     checked = check_documents(app.documents, request.FILES, submitting=submitting)
     if app.has_errors:
@@ -409,6 +429,8 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
             dossier=dossier,
             data=data,
             files=_new_files(checked, reused),
+            postal_address=postal.get("postal_address", ""),
+            on_saved=lambda d: remember_phone(d, postal.get("postal_phone", "")),
         )
     except services.DossierError as exc:
         app.route_error(exc)

@@ -9,7 +9,9 @@ worker's poll of open shipments (``poll``) both come here, to ``apply_event``.
   performed by the post's system account, so the history, the national sync and the 766 figures
   see the return (NgayTraKetQua) as for a return at the counter.
 - Delivery records ``delivered_at``; a parcel returned to the sender is an audit entry
-  ``postal.returned_to_sender`` (outcome ``failure``) that the agency's officials and the SOC see.
+  ``postal.returned_to_sender`` (outcome ``failure``) that the agency's officials and the SOC see,
+  and messages to the receiving agency's clerks and the applicant (``alerts``); the back-office
+  dossier page warns of it (``integrations/_shipment.html``).
 """
 
 import datetime
@@ -24,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 from tinhso.accounts.models import User
 from tinhso.audit.services import log_event
 from tinhso.dossiers import services
+from tinhso.integrations.postal import alerts
 from tinhso.integrations.postal.client import PostalClient
 from tinhso.integrations.postal.models import (
     FINAL,
@@ -123,6 +126,7 @@ def _advance(shipment: Shipment, event: Event) -> None:
             details={"item_code": shipment.item_code, "note": event.note},
             outcome="failure",
         )
+        alerts.returned_to_sender(shipment, event.note)
     shipment.save()
 
 
