@@ -14,8 +14,6 @@ through ``record_call`` (R-NAT-006) without the request body: only its hash.
 """
 
 import base64
-import datetime
-import email.utils
 import hashlib
 import json
 import logging
@@ -27,9 +25,9 @@ from typing import Any, Literal
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from tinhso.integrations import outbox
+from tinhso.integrations.transport import no_answer, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -406,30 +404,11 @@ def _plain_text(text: str, status: int) -> Reply:
 def _failure(exc: requests.RequestException) -> Reply:
     """No HTTP answer. A read timeout or a connection broken after the request went out leaves
     the outcome unknown (R-NAT-034); a refused or timed-out connection sent nothing."""
-    never_sent = isinstance(exc, requests.ConnectTimeout) or _connect_failure(exc)
-    kind: ReplyKind = "timeout" if isinstance(exc, requests.Timeout) else "connection"
+    failed = no_answer(exc)
     return Reply(
-        False, "", f"{type(exc).__name__}: {exc}"[:500], None, None,
-        kind=kind, unknown_outcome=not never_sent,
+        False, "", failed.message, None, None,
+        kind=failed.kind, unknown_outcome=failed.unknown_outcome,
     )  # fmt: skip
-
-
-def _connect_failure(exc: BaseException) -> bool:
-    """Walk the cause chain for urllib3's "could not connect" errors."""
-    seen: BaseException | None = exc
-    for _ in range(6):
-        if seen is None:
-            return False
-        if isinstance(seen, NewConnectionError | ConnectTimeoutError):
-            return True
-        reason = getattr(seen, "reason", None)
-        if isinstance(reason, BaseException):
-            seen = reason
-            continue
-        args = getattr(seen, "args", ())
-        nxt = args[0] if args and isinstance(args[0], BaseException) else None
-        seen = nxt or seen.__cause__ or seen.__context__
-    return False
 
 
 def _not_sent(reply: Reply) -> Reply:
@@ -472,24 +451,6 @@ def _unwrap(message: Any) -> Any:
         return json.loads(message)
     except ValueError:
         return None
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` as seconds from now: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.UTC)
-    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
 def jwt_lifetime(token: str) -> float | None:

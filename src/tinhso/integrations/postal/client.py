@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from tinhso.integrations import outbox
+from tinhso.integrations.transport import no_answer, retry_after_seconds
 
 SYSTEM = "buudien"
 TOKEN_CACHE_KEY = "postal:token"
@@ -171,14 +172,9 @@ class PostalClient:
 
 
 def _failure(exc: requests.RequestException) -> Reply:
-    """No answer: a read timeout may come after the post stored the order (outcome unknown); a
-    refused connection sent nothing."""
-    never_sent = isinstance(exc, requests.ConnectionError) and not isinstance(
-        exc, requests.ReadTimeout
-    )
-    kind: ReplyKind = "timeout" if isinstance(exc, requests.Timeout) else "connection"
-    return Reply(False, kind, message=f"{type(exc).__name__}: {exc}"[:500],
-                 unknown_outcome=not never_sent)  # fmt: skip
+    """No answer (R-NAT-034: a timeout after sending leaves the outcome unknown)."""
+    failed = no_answer(exc)
+    return Reply(False, failed.kind, message=failed.message, unknown_outcome=failed.unknown_outcome)
 
 
 def interpret(response: requests.Response) -> Reply:
@@ -187,8 +183,7 @@ def interpret(response: requests.Response) -> Reply:
     status = response.status_code
     text = response.text or ""
     if status == 429:
-        wait = response.headers.get("Retry-After", "")
-        seconds = float(wait) if wait.strip().isdigit() else None
+        seconds = retry_after_seconds(response.headers.get("Retry-After"))
         return Reply(False, "rate_limited", message=text[:500], status=status, retry_after=seconds)
     if status >= 500:
         return Reply(False, "server", message=text[:500], status=status)
