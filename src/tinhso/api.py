@@ -17,6 +17,7 @@ from tinhso.integrations.api import router as integrations_router
 from tinhso.ioc.api import router as ioc_router
 from tinhso.payments.api import router as payments_router
 from tinhso.procedures.api import router as procedures_router
+from tinhso.reports.api import router as reports_router
 from tinhso.results.api import router as results_router
 
 api = NinjaAPI(
@@ -50,3 +51,4 @@ api.add_router("", results_router)
 api.add_router("", ioc_router)
 api.add_router("", inbox_router)
 api.add_router("", integrations_router)
+api.add_router("", reports_router)

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "tinhso.datasets",
     "tinhso.sensors",
     "tinhso.integrations",
+    "tinhso.reports",
+    "tinhso.open311",
     "tinhso.sandboxes",
 ]
 
@@ -508,6 +510,10 @@ TINHSO_DVCQG_SSO_SANDBOX_LOGOUT_URIS = env_list(
     "TINHSO_DVCQG_SSO_SANDBOX_LOGOUT_URIS", ["{site_url}/"]
 )
 # --- end national portal sign-in ---
+# --- reports and petitions (issue 18) ---
+# --- end reports and petitions ---
+# --- open311 (issue 18) ---
+# --- end open311 ---
 # --- postal return (spec §9) ---
 # The post (VNPost-style, docs/postal.md): Thanh Hóa's known settings are urlVNPostAPI,
 # urlVNPostGetToken, username, password, ReceiverProvince and NotificationUrl; the protocol itself

@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lien-thong/", include("tinhso.integrations.urls")),
     path("tai-khoan/dvcqg/", include("tinhso.integrations.sso.urls")),
     path("postal/", include("tinhso.integrations.postal.urls")),
+    path("open311/v2/", include("tinhso.open311.urls")),
     path("tai-khoan/", include("tinhso.accounts.urls")),
     path("dieu-hanh/chuong-trinh/", include("tinhso.indicators.urls")),
     path("dieu-hanh/", include("tinhso.ioc.urls")),

@@ -1,0 +1,1 @@
+"""Tables of the Open311 interface (issue 18)."""
