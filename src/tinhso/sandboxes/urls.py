@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("tinhso.sandboxes.national.dancu_urls")),
     path("", include("tinhso.sandboxes.national.sso_urls")),
     path("", include("tinhso.sandboxes.national.post_urls")),
+    path("", include("tinhso.sandboxes.national.pakn_urls")),
     path("auth", views.auth, name="national-auth"),
     path("integration", views.integration, name="national-integration"),
     re_path(r"^hoso/(?P<operation>themmoi|capnhat|tientrinh)$", views.hoso, name="national-hoso"),

@@ -52,6 +52,12 @@ def _ttl(value: Any) -> int:
     return value
 
 
+def _days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+        raise KnobError(_("phải là số ngày nguyên từ 1 đến 365"))
+    return value
+
+
 def _count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise KnobError(_("phải là số nguyên không âm"))
@@ -118,6 +124,8 @@ KNOBS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "DANCU_UNAVAILABLE": (_flag, False),
     "POSTAL_UNAVAILABLE": (_flag, False),  # the post answers 503 to orders
     "POSTAL_RETURN_TO_SENDER": (_flag, False),  # a "delivered" advance returns to sender
+    # Q&A (issue 18): the 766 simulator's answer time limit, in weekdays (5.2/5.3).
+    "PAKN_ANSWER_DAYS": (_days, 10),
 }
 ENV_PREFIX = "TINHSO_DVCQG_SANDBOX_"
 

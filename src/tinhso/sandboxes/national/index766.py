@@ -1,5 +1,5 @@
 """S-9: the 766 simulator. From what the portal received — dossiers and their progress, the file
-fetches of S-6, the dossiers filed on the portal itself — it computes the Decision 766 indicators
+fetches of S-6, the dossiers and the questions (hỏi đáp) filed on the portal itself — it computes the Decision 766 indicators
 the national side derives from dossier data (1.4, 2.1, 3.3, 3.6, 4.1–4.5b, 5.2, 5.3), with the
 formulas of ``qd766_indicators.csv`` and spec §2.7, so developers see the score effect of a change.
 
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from tinhso.sandboxes.national import checks, files, inbound, store
+from tinhso.sandboxes.national import checks, faults, files, inbound, pakn, store
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SETTLED = frozenset({9, 10})
@@ -119,6 +119,61 @@ class Held:
         )
 
 
+def add_weekdays(moment: datetime.datetime, days: int) -> datetime.datetime:
+    """``moment`` plus ``days`` weekdays (Monday to Friday), same time of day. The sandbox has no
+    holiday calendar, so a public holiday counts as a working day here."""
+    while days > 0:
+        moment += datetime.timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment
+
+
+def feedback(
+    first: datetime.datetime,
+    following: datetime.datetime,
+    now: datetime.datetime,
+    agency: str | None,
+) -> tuple[Ratio, Ratio]:
+    """5.2 and 5.3 over the questions citizens filed on the portal, by the rule of 2.1: those
+    answered in the period, or still unanswered at its end (sent before it). On time: answered
+    (the first ``NGAYTRALOI`` received) within ``PAKN_ANSWER_DAYS`` weekdays of ``NGAYGUI``, or,
+    unanswered, that limit not passed at the period's end (or now, in the current month). Every
+    question counts as within the agency's competence. 5.3 subtracts the late ones only: the
+    portal receives no citizen rating and no re-complaint, so 5.3 equals 5.2 here."""
+    questions = [
+        q for q in pakn.portal_questions() if not agency or q["question"]["MADONVI"] == agency
+    ]
+    if not questions:
+        note = _("Cổng thử nghiệm chưa nhận câu hỏi, phản ánh nào gửi từ Cổng: không có dữ liệu.")
+        return Ratio(None, None, note), Ratio(None, None, note)
+    limit = int(faults.value("PAKN_ANSWER_DAYS", pakn.FROM_PORTAL))
+    end = min(following, now)
+    counted = on_time = 0
+    for item in questions:
+        sent = _moment(item["question"]["NGAYGUI"])
+        answered = _moment(item["first_answered"])
+        if sent is None or sent >= following:
+            continue
+        if answered is not None and answered < first:
+            continue  # answered before the period: belongs to an earlier one
+        counted += 1
+        judged = answered if answered is not None and answered < following else end
+        on_time += judged <= add_weekdays(sent, limit)
+    limit_note = _("Hạn trả lời: %(days)d ngày làm việc (thứ Hai–thứ Sáu, không trừ ngày lễ).") % {
+        "days": limit
+    }
+    no_rating = _("Cổng không nhận đánh giá của công dân: chỉ trừ câu hỏi trả lời trễ hạn.")
+    return (
+        Ratio(on_time, counted, limit_note if counted else _("Không có câu hỏi trong kỳ.")),
+        Ratio(
+            on_time,
+            counted,
+            f"{limit_note} {no_rating}" if counted else _("Không có câu hỏi trong kỳ."),
+        ),
+    )
+
+
 def compute(period: str, agency: str | None, now: datetime.datetime) -> dict[str, Any]:
     first, following = bounds(period)
     held = []
@@ -175,7 +230,7 @@ def compute(period: str, agency: str | None, now: datetime.datetime) -> dict[str
         if _flag(h.dossier.get("DuocThanhToanTrucTuyen"), "1", "3")
         or h.dossier.get("DanhSachLePhi")
     ]
-    no_feedback = _("Cổng thử nghiệm chưa có nền tảng phản ánh, kiến nghị: không có dữ liệu.")
+    answered_on_time, satisfied = feedback(first, following, now, agency)
     rows = {
         "1.4": Ratio(
             len(synced),
@@ -231,8 +286,8 @@ def compute(period: str, agency: str | None, now: datetime.datetime) -> dict[str
             if received
             else "",
         ),
-        "5.2": Ratio(None, None, no_feedback),
-        "5.3": Ratio(None, None, no_feedback),
+        "5.2": answered_on_time,
+        "5.3": satisfied,
     }
     return {
         "period": period,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tinhso.sandboxes.national import delivery, faults, gateway, inbound, index766, store
+from tinhso.sandboxes.national import delivery, faults, gateway, inbound, index766, pakn, store
 from tinhso.sandboxes.national.gateway import PROFILE_B, PROFILE_C, Answer
 
 
@@ -116,6 +116,8 @@ def integration(request: HttpRequest) -> HttpResponse:
     query_updating = request.GET.get("isUpdating")
     dstcode = request.headers.get("dstcode", "")
     now = timezone.now()
+    if service in pakn.SERVICES:
+        return _serve(service, lambda: pakn.integration(body, dstcode, now))
     return _serve(service, lambda: gateway.integration(body, query_updating, dstcode, now))
 
 
@@ -293,8 +295,11 @@ def index_766(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def state(request: HttpRequest) -> JsonResponse:
-    """``state?MaHoSo=``: one dossier as the portal holds it; without it, the codes held."""
+    """``state?MaHoSo=``: one dossier as the portal holds it; without it, the codes held.
+    ``state?HOIDAPID=``: one Q&A question (empty: the ids held)."""
     _enabled()
+    if "HOIDAPID" in request.GET:
+        return _pakn_state(request.GET["HOIDAPID"])
     code = request.GET.get("MaHoSo")
     if code is None:
         return JsonResponse({"dossiers": store.dossier_codes()})
@@ -309,6 +314,21 @@ def state(request: HttpRequest) -> JsonResponse:
             json_dumps_params={"ensure_ascii": False},
         )
     return JsonResponse(record, json_dumps_params={"ensure_ascii": False})
+
+
+def _pakn_state(ident: str) -> JsonResponse:
+    if not ident:
+        return JsonResponse({"hoidap": pakn.ids()})
+    held = pakn.summary(ident)
+    if held is None:
+        return JsonResponse(
+            {"detail": _("Không có câu hỏi %(id)s.") % {"id": ident}},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    response = JsonResponse(held, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"  # the asker's contact details
+    return response
 
 
 @json_api
