@@ -23,6 +23,7 @@ from tinhso.datasets.demo import load as load_datasets
 from tinhso.indicators.demo import load as load_indicators
 from tinhso.ioc.demo import load as load_ioc
 from tinhso.procedures.demo import load as load_catalogue_publication
+from tinhso.reports.demo import load as load_reports
 from tinhso.results.pki import init_demo_pki
 from tinhso.sensors.stations import ensure_network
 
@@ -145,4 +146,5 @@ def load_other_apps() -> None:
     load_indicators()
     load_datasets()
     ensure_network()  # the salinity stations; their synthetic readings come with --with-history
+    load_reports()  # feedback categories (after the indicators' departments) and a few reports
     enrol_demo_second_factor()  # last: every demo official created above gets the shared secret

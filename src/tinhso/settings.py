@@ -511,8 +511,25 @@ TINHSO_DVCQG_SSO_SANDBOX_LOGOUT_URIS = env_list(
 )
 # --- end national portal sign-in ---
 # --- reports and petitions (issue 18) ---
+# docs/reports.md. The province boundary a pin must fall in: a GeoJSON polygon or
+# "min_lon,min_lat,max_lon,max_lat"; empty = a box around the demo province's seat positions.
+TINHSO_REPORTS_BOUNDARY = env_str("TINHSO_REPORTS_BOUNDARY", "")
+# Days (calendar) after the answer during which the reporter may reopen the report.
+TINHSO_REPORTS_REOPEN_DAYS = env_int("TINHSO_REPORTS_REOPEN_DAYS", 7)
+# Size cap of one photo (bytes) and photos per report.
+TINHSO_REPORTS_PHOTO_MAX_BYTES = env_int("TINHSO_REPORTS_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+TINHSO_REPORTS_MAX_PHOTOS = env_int("TINHSO_REPORTS_MAX_PHOTOS", 4)
+# Phone confirmation codes for anonymous reporters: validity (seconds) and attempts.
+TINHSO_REPORTS_PHONE_CODE_SECONDS = env_int("TINHSO_REPORTS_PHONE_CODE_SECONDS", 600)
+TINHSO_REPORTS_PHONE_CODE_ATTEMPTS = env_int("TINHSO_REPORTS_PHONE_CODE_ATTEMPTS", 5)
 # --- end reports and petitions ---
 # --- open311 (issue 18) ---
+# GeoReport v2 discovery (docs/open311.md): when the service list last changed, whom to ask, where
+# a client application gets a key, and whether this endpoint is "production" or "test".
+TINHSO_OPEN311_CHANGESET = env_str("TINHSO_OPEN311_CHANGESET", "2026-12-08T00:00:00+07:00")
+TINHSO_OPEN311_CONTACT = env_str("TINHSO_OPEN311_CONTACT", "")
+TINHSO_OPEN311_KEY_SERVICE = env_str("TINHSO_OPEN311_KEY_SERVICE", "")
+TINHSO_OPEN311_ENDPOINT_TYPE = env_str("TINHSO_OPEN311_ENDPOINT_TYPE", "production")
 # --- end open311 ---
 # --- postal return (spec §9) ---
 # The post (VNPost-style, docs/postal.md): Thanh Hóa's known settings are urlVNPostAPI,

@@ -1,7 +1,5 @@
 """Data behind the map and the sector panels (plain dicts, ready for ``json_script``)."""
 
-import csv
-import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,8 +18,8 @@ from tinhso.ioc import periods
 from tinhso.ioc.periods import Period
 from tinhso.ioc.selectors import Scope, breakdown, ioc_access
 from tinhso.units.models import AdministrativeUnit
+from tinhso.units.selectors import seats as unit_seats
 
-SEATS_FILE = Path(__file__).parent / "data" / "seats.csv"
 SERVICE_METRICS = {
     "received": (gettext_noop("Hồ sơ tiếp nhận"), gettext_noop("hồ sơ")),
     "on_time_rate": (gettext_noop("Tỷ lệ đúng hạn"), "%"),
@@ -30,17 +28,12 @@ SERVICE_METRICS = {
 }
 
 
-@functools.cache
 def seats() -> dict[str, dict[str, Any]]:
-    with SEATS_FILE.open(encoding="utf-8") as handle:
-        return {
-            row["code"]: {
-                "lat": float(row["lat"]),
-                "lon": float(row["lon"]),
-                "approximate": row["approximate"] == "1",
-            }
-            for row in csv.DictReader(handle)
-        }
+    """The units' seat positions, from the units app (``units/data/seats.csv``), as plain dicts."""
+    return {
+        code: {"lat": seat.lat, "lon": seat.lon, "approximate": seat.approximate}
+        for code, seat in unit_seats().items()
+    }
 
 
 def boundaries_path() -> Path | None:

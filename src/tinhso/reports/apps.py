@@ -8,3 +8,8 @@ class ReportsConfig(AppConfig):
     name = "tinhso.reports"
     verbose_name = _("Phản ánh, kiến nghị")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tinhso.reports.geo import connect_signals
+
+        connect_signals()

@@ -37,6 +37,8 @@ from tinhso.ioc import receivers
 from tinhso.payments import services as payment_services
 from tinhso.payments.models import EReceipt, IncomingTransfer, Payment
 from tinhso.payments.statements import TransferData, receive_transfer
+from tinhso.reports import services as report_services
+from tinhso.reports.models import Category, Report
 from tinhso.results import services as result_services
 from tinhso.results.models import ResultDocument, ResultDraft
 from tinhso.sensors.models import Observation, Subscription
@@ -149,6 +151,11 @@ def own_index_rows(actor: str, cast: Any, content: bytes) -> None:
         assert keys <= {cast.other_dept.pk}, (actor, keys)
 
 
+def report_id() -> str:
+    """The world's public report (``world``): its Open311 id."""
+    return Report.objects.get(category__code="o-ga").public_id
+
+
 def api_rules(code: str) -> dict[tuple[str, str], Rule | list[Rule]]:
     return {
         ("get", "/api/v1/health"): Rule(EVERYONE),
@@ -214,6 +221,19 @@ def api_rules(code: str) -> dict[tuple[str, str], Rule | list[Rule]]:
         ("get", "/api/v1/citizens/lookup"): Rule(
             {"clerk", "other_clerk"}, query={"personal_id": "083095001234"}, refused=403
         ),
+        # Reports and petitions (issue 18): the nearby suggestions and a public report are for
+        # everyone; a report's photo view answers 404 for a photo it does not have; acting on a
+        # report is for the responsible agency's officials by role (reports/services.py).
+        ("get", "/api/v1/feedback/nearby"): Rule(
+            EVERYONE, query={"lat": "10.2475", "long": "106.3860", "service_code": "o-ga"}
+        ),
+        ("get", "/api/v1/feedback/{public_id}"): Rule(EVERYONE, kwargs={"public_id": report_id()}),
+        ("get", "/api/v1/feedback/{public_id}/photos/{photo_id}"): Rule(
+            set(), kwargs={"public_id": report_id(), "photo_id": "999999"}
+        ),
+        ("post", "/api/v1/feedback/{public_id}/actions"): Rule(
+            {"leader"}, "post", {"action": "acknowledge"}, kwargs={"public_id": report_id()}
+        ),
         ("get", "/api/v1/ioc/index766"): [
             Rule(IOC_LEADERS, query={"period": this_month()}, refused=403, check=own_index_rows),
             Rule({"province_leader"}, query={"period": this_month(), "level": "unit"}, refused=403),
@@ -234,6 +254,13 @@ def world(db):
     add_actors(cast)
     dossier = file_online(cast)
     receivers.catch_up()  # the operations centre counts it, as the worker does after the commit
+    Category.objects.create(code="o-ga", name="Ổ gà, hư hỏng mặt đường", agency=cast.dept)
+    report_services.file_report(
+        data=report_services.NewReport(
+            category="o-ga", description="Ổ gà lớn giữa đường", lat="10.2475", lon="106.3860"
+        ),
+        reporter=cast.citizen,
+    )
     return cast, dossier
 
 
@@ -357,6 +384,7 @@ NAMESPACES = (
     "national_inbound",
     "sso",
     "postal",
+    "open311",
 )
 # Payments are handled by clerks, leaders and agency administrators (of any agency: the queue
 # shows their own agencies' payments).
@@ -575,6 +603,22 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         "sso:logout": Rule(EVERYONE, "post", {}, writes=False),
         # The post's tracking notifications: its HMAC signature only; every actor here is refused.
         "postal:tracking": Rule(EVERYONE, "post", {}, protocol=True),
+        # Open311 GeoReport v2 (issue 18): a protocol for client apps; reads are public, writes
+        # need the client's API key (never a session), so every actor here is refused a write.
+        "open311:discovery": Rule(EVERYONE, protocol=True, kwargs={"fmt": "json"}),
+        "open311:services": Rule(EVERYONE, protocol=True, kwargs={"fmt": "xml"}),
+        "open311:service": Rule(
+            EVERYONE, protocol=True, kwargs={"fmt": "json", "service_code": "o-ga"}
+        ),
+        "open311:requests": [
+            Rule(EVERYONE, protocol=True, kwargs={"fmt": "json"}),
+            Rule(EVERYONE, "post", {"service_code": "o-ga"}, protocol=True, kwargs={"fmt": "json"}),
+        ],
+        "open311:request": Rule(
+            EVERYONE, protocol=True, kwargs={"fmt": "json", "request_id": "PA-KHONGCO"}
+        ),
+        "open311:token": Rule(EVERYONE, protocol=True, kwargs={"fmt": "json", "token": "x"}),
+        "open311:updates": Rule(EVERYONE, "post", {}, protocol=True, kwargs={"fmt": "json"}),
         # The signed link the national portal fetches a file by (R-NAT-035): whoever holds it,
         # as a QR code's result link; it changes nothing.
         "national_files:file": Rule(

@@ -4,7 +4,11 @@ Units are versioned (R-UNIT-1): a code names different units at different dates,
 lookup takes a day. Days are calendar days in Asia/Ho_Chi_Minh.
 """
 
+import csv
 import datetime
+import functools
+from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -119,3 +123,35 @@ def _join(names: list[str]) -> str:
     if len(names) == 1:
         return names[0]
     return _("%(first)s và %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+SEATS_FILE = Path(__file__).parent / "data" / "seats.csv"
+
+
+@dataclass(frozen=True)
+class Seat:
+    """Where a unit's People's Committee sits: a point, not a boundary. Most positions are
+    approximate town or ward centres typed from general knowledge (``approximate`` true), never
+    surveyed; they place a unit on the map and find the nearest commune of a report's pin."""
+
+    code: str
+    name: str
+    lat: float
+    lon: float
+    approximate: bool
+
+
+@functools.cache
+def seats() -> dict[str, Seat]:
+    """The seat positions by unit GSO code (``units/data/seats.csv``)."""
+    with SEATS_FILE.open(encoding="utf-8") as handle:
+        return {
+            row["code"]: Seat(
+                code=row["code"],
+                name=row["name"],
+                lat=float(row["lat"]),
+                lon=float(row["lon"]),
+                approximate=row["approximate"] == "1",
+            )
+            for row in csv.DictReader(handle)
+        }
