@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reports_views, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -17,4 +17,9 @@ urlpatterns = [
     path("tiep-nhan/tim/", views.counter_find, name="counter_find"),
     path("tiep-nhan/tim/<str:code>/", views.counter_receive, name="counter_receive"),
     path("tiep-nhan/<str:code>/", views.counter_done, name="counter_done"),
+    # Reports and petitions (issue 18, helper roffice).
+    path("phan-anh/", reports_views.reports_inbox, name="reports"),
+    path("phan-anh/<str:public_id>/", reports_views.report_view, name="report"),
+    path("phan-anh/<str:public_id>/thao-tac/", reports_views.report_act, name="report_act"),
+    path("phan-anh/<str:public_id>/anh/<int:pk>/", reports_views.report_photo, name="report_photo"),
 ]

@@ -37,7 +37,7 @@ from tinhso.agencies.models import Agency, Role
 from tinhso.audit.services import log_event
 from tinhso.dossiers.models import Dossier
 from tinhso.procedures.models import Procedure
-from tinhso.reports import geo, photos
+from tinhso.reports import geo, notify, photos
 from tinhso.reports.deadlines import after_working_days, deadlines_for
 from tinhso.reports.errors import (
     ActionNotAllowed,
@@ -560,6 +560,7 @@ def acknowledge(
         _record(
             report, action="acknowledge", actor=user, before=Status.RECEIVED, now=now, comment=text
         )
+        notify.on_commit(report, "acknowledge")  # notify: issue 18 part 2
     return report
 
 
@@ -631,6 +632,7 @@ def transfer(
             comment=text,
             details={"from_agency": previous, "to_agency": agency.code},
         )
+        notify.on_commit(report, "transfer")  # notify: issue 18 part 2
     return report
 
 
@@ -659,6 +661,7 @@ def answer(
             comment=text,
             details={"on_time": now <= report.due_at},
         )
+        notify.on_commit(report, "answer")  # notify: issue 18 part 2
     return report
 
 
@@ -676,6 +679,7 @@ def close(
         report.closed_at = now
         report.save(update_fields=["status", "closed_at", "updated_at"])
         _record(report, action="close", actor=user, before=Status.ANSWERED, now=now, comment=text)
+        notify.on_commit(report, "close")  # notify: issue 18 part 2
     return report
 
 
@@ -744,6 +748,7 @@ def merge(
             raise InvalidInput(_("Phản ánh được gộp vào không hợp lệ."), "duplicate_of")
         if survivor.category_id != report.category_id:
             raise InvalidInput(_("Chỉ gộp được các phản ánh cùng loại."), "duplicate_of")
+        notify.on_commit(report, "merge", into=survivor)  # notify: issue 18 part 2
         moved = _move_supporters(report, survivor)
         before = report.status
         report.status = Status.MERGED
