@@ -113,15 +113,17 @@ class IndexOut(Schema):
 )
 def ioc_index766(request: HttpRequest, period: str, level: str = "agency") -> dict[str, Any]:
     access = _access(request)
-    if level not in ("agency", "unit"):
-        raise ApiError(400, _("Cấp phải là agency hoặc unit."), "level")
+    if level not in index766.LEVELS:
+        raise ApiError(400, _("Cấp phải là agency, unit hoặc province."), "level")
+    if not access.sees_all and level == "unit":
+        raise ApiError(403, _("Bạn không có quyền xem bảng xếp hạng theo đơn vị."), "level")
+    if not access.sees_all and level == "province":
+        raise ApiError(403, _("Bạn không có quyền xem chỉ số của toàn tỉnh."), "level")
     try:
         rows = index766.compute(period=period, level=level)
     except ValueError as exc:
         raise ApiError(400, _("Kỳ không hợp lệ (định dạng YYYY-MM)."), "period") from exc
     if not access.sees_all:
-        if level == "unit":
-            raise ApiError(403, _("Bạn không có quyền xem bảng xếp hạng theo đơn vị."), "level")
         rows = [r for r in rows if int(r.key) in access.agency_ids]
     return {"period": period, "level": level, "rows": [r.as_dict() for r in rows]}
 

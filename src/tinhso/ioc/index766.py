@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,7 @@ from tinhso.calendars.worktime import get_calendar
 from tinhso.ioc.models import MEASURES, DossierFact, MonthlyStat, RollupStat
 from tinhso.ioc.selectors import Rate, Summary, Where, _next_month, open_as_of
 from tinhso.procedures.models import ProcedureVersion
+from tinhso.reports.models import OPEN_STATUSES, Report
 from tinhso.units.models import AdministrativeUnit
 
 GROUPS: dict[str, tuple[Any, int]] = {
@@ -227,8 +228,10 @@ SPECS: tuple[IndicatorSpec, ...] = (
         gettext_lazy("PAKN xử lý đúng hạn"),
         gettext_lazy("PAKN xử lý đúng hạn + đang xử lý trong hạn / PAKN thuộc thẩm quyền"),
         6,
-        held=False,
-        note=NOT_HELD,
+        note=gettext_lazy(
+            "PAKN tiếp nhận trong kỳ, trừ PAKN đã gộp vào PAKN khác và PAKN không xem xét; "
+            "tình trạng tính đến hiện tại (ADR 0005, sửa đổi lần bốn)."
+        ),
     ),
     IndicatorSpec(
         "5.3",
@@ -236,8 +239,10 @@ SPECS: tuple[IndicatorSpec, ...] = (
         gettext_lazy("PAKN không bị phản hồi không hài lòng"),
         gettext_lazy("(tổng PAKN − PAKN không hài lòng, phản ánh tiếp, quá hạn) / tổng PAKN"),
         6,
-        held=False,
-        note=NOT_HELD,
+        note=gettext_lazy(
+            "Phản ánh tiếp: người dân mở lại PAKN đã trả lời; quá hạn: trả lời sau hạn hoặc chưa "
+            "trả lời mà đã quá hạn (ADR 0005, sửa đổi lần bốn)."
+        ),
     ),
     IndicatorSpec(
         "5.4",
@@ -418,12 +423,14 @@ def _row(
     synced: int = 0,
     publication: "list[Published] | None" = None,
     platforms: "Platforms | None" = None,
+    feedback: "Feedback | None" = None,
 ) -> Index766Row:
     s = Summary.build(totals, opened)
     rates = _rates(s, by_procedure, competent, online, synced)
     rates |= publication_rates(publication or [])
     if platforms is not None:
         rates |= platforms.rates(key, s.received, competent)
+    rates |= (feedback or Feedback()).rates()
     indicators = [_indicator(spec, *rates.get(spec.id, (None, None))) for spec in SPECS]
     row = Index766Row(key=str(key), label=label, indicators=indicators)
     for code, (name, group_max) in GROUPS.items():
@@ -533,6 +540,67 @@ def national_platforms(dim: str, first: datetime.date, last: datetime.date) -> P
     )
 
 
+# --- citizen feedback, PAKN (issue 18; ADR 0005, fourth amendment) ----------------------------
+# Merged reports follow their survivor, which alone counts (R-NAT-093); a rejected report was
+# judged not to be feedback within anyone's competence (abusive, not a report at all).
+NOT_COUNTED = (Report.Status.MERGED, Report.Status.REJECTED)
+ANSWERED = (Report.Status.ANSWERED, Report.Status.CLOSED)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The inputs of 5.2 and 5.3 for one row: reports received in the month, as they stand now."""
+
+    reports: int = 0
+    on_time: int = 0  # answered (or closed) no later than the due time
+    within_time: int = 0  # still open, the due time not yet passed
+    failed: int = 0  # rated dissatisfied, reopened, answered late or open past the due time
+
+    def rates(self) -> dict[str, tuple[Rate | None, float | None]]:
+        return {
+            "5.2": (Rate(self.on_time + self.within_time, self.reports), None),
+            "5.3": (Rate(self.reports - self.failed, self.reports), None),
+        }
+
+
+def _month_bounds(first: datetime.date, last: datetime.date) -> tuple[datetime.datetime, ...]:
+    """The month as aware datetimes in the platform's time zone: [start, end)."""
+    start = datetime.datetime.combine(first, datetime.time.min)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min)
+    return timezone.make_aware(start), timezone.make_aware(end)
+
+
+def feedback(
+    dim: str | None, first: datetime.date, last: datetime.date
+) -> "dict[int | None, Feedback]":
+    """Per responsible agency (``dim="agency_id"``), commune (``"commune_id"``) or for the
+    province (``None``): the 5.2/5.3 counts of the reports received in the month. A report
+    without an agency (the dispatch queue) or a commune counts for the province only."""
+    now = timezone.now()
+    start, end = _month_bounds(first, last)
+    reports = Report.objects.filter(received_at__gte=start, received_at__lt=end).exclude(
+        status__in=NOT_COUNTED
+    )
+    late = Q(status__in=ANSWERED, answered_at__gt=F("due_at")) | Q(
+        status__in=OPEN_STATUSES, due_at__lt=now
+    )
+    measures = {
+        "reports": Count("pk"),
+        "on_time": Count("pk", filter=Q(status__in=ANSWERED, answered_at__lte=F("due_at"))),
+        "within_time": Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__gte=now)),
+        "failed": Count(
+            "pk",
+            filter=Q(citizen_rating=Report.Rating.DISSATISFIED) | Q(reopened=True) | late,
+        ),
+    }
+    if dim is None:
+        return {
+            None: Feedback(**{k: int(v or 0) for k, v in reports.aggregate(**measures).items()})
+        }
+    rows = reports.exclude(**{f"{dim}__isnull": True}).values(dim).annotate(**measures).order_by()
+    return {int(r[dim]): Feedback(**{k: int(r[k] or 0) for k in measures}) for r in rows}
+
+
 # 1.2 (ADR 0018, UNCONFIRMED): a procedure is made public on the national database on time when it
 # is public within this many working days of the signing of its publication decision.
 PUBLIC_WITHIN_WORKING_DAYS = 5
@@ -618,17 +686,24 @@ def _published_for(
     return [p for p in items if key in p.agencies or (p.commune_level and key in communes)]
 
 
+LEVELS = ("agency", "unit", "province")
+
+
 def compute(*, period: str, level: str) -> list[Index766Row]:
-    """One row per agency (``level="agency"``) or commune unit (``"unit"``) with dossiers in the
-    month ``period`` ("YYYY-MM"), ranked by total (highest first; rows without a score last)."""
-    if level not in ("agency", "unit"):
+    """One row per agency (``level="agency"``) or commune unit (``"unit"``) with dossiers or
+    reports in the month ``period`` ("YYYY-MM"), ranked by total (highest first; rows without a
+    score last); one row for the whole province with ``level="province"``."""
+    if level not in LEVELS:
         raise ValueError(level)
     first, last = parse_period(period)
+    if level == "province":
+        return _ranked([province_row(first, last)])
     dim = "agency_id" if level == "agency" else "unit_id"
     dimension = RollupStat.Dimension.AGENCY if level == "agency" else RollupStat.Dimension.UNIT
     month = RollupStat.objects.filter(dimension=dimension, grain="m", period=first)
     totals = {r["key"]: r for r in month.values("key", *MEASURES)}
-    keys = set(totals) - {0}
+    feedbacks = feedback("agency_id" if level == "agency" else "commune_id", first, last)
+    keys = (set(totals) | {k for k in feedbacks if k is not None}) - {0}
     by_procedure: dict[int, dict[int, dict[str, int]]] = defaultdict(dict)
     per_procedure = (
         MonthlyStat.objects.filter(month=first)
@@ -657,7 +732,7 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
         _row(
             k,
             labels.get(k, str(k)),
-            totals[k],
+            totals.get(k, {}),
             opened.get(k, {}),
             by_procedure.get(k, {}),
             competent[k],
@@ -665,9 +740,15 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
             synced.get(k, 0),
             _published_for(level, k, items, communes),
             platforms,
+            feedbacks.get(k),
         )
         for k in sorted(keys)
     ]
+    return _ranked(rows)
+
+
+def _ranked(rows: list[Index766Row]) -> list[Index766Row]:
+    """Highest total first, rows without a total last and unranked; equal totals share a rank."""
     rows.sort(key=lambda r: (r.total is None, -(r.total or 0), r.label))
     rank = 0
     previous: float | None = None
@@ -678,3 +759,50 @@ def compute(*, period: str, level: str) -> list[Index766Row]:
             rank, previous = position, row.total
         row.rank = rank
     return rows
+
+
+PROVINCE_KEY = 0  # the province row's key (no agency or unit has the id 0)
+
+
+def province_row(first: datetime.date, last: datetime.date) -> Index766Row:
+    """The whole province for the month: every agency's dossiers (and those of no agency), every
+    procedure with a version valid in the month, every report (the dispatch queue's too)."""
+    month = RollupStat.objects.filter(
+        dimension=RollupStat.Dimension.AGENCY, grain="m", period=first
+    )
+    totals = {k: int(v or 0) for k, v in month.aggregate(**{m: Sum(m) for m in MEASURES}).items()}
+    by_procedure = {
+        int(r["procedure_id"]): {m: int(r[m] or 0) for m in PROCEDURE_MEASURES}
+        for r in MonthlyStat.objects.filter(month=first)
+        .values("procedure_id")
+        .annotate(**{m: Sum(m) for m in PROCEDURE_MEASURES})
+        .order_by()
+    }
+    competent = set(
+        ProcedureVersion.objects.filter(effective_from__lte=first)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=first))
+        .values_list("procedure_id", flat=True)
+    )
+    per_agency = national_platforms("agency_id", first, last)
+    platforms = Platforms(
+        paygov_offered=per_agency.paygov_offered,
+        fee_procedures=per_agency.fee_procedures,
+        store_reuse={PROVINCE_KEY: sum(per_agency.store_reuse.values())},
+        population={PROVINCE_KEY: sum(per_agency.population.values())},
+        population_procedures={
+            PROVINCE_KEY: frozenset().union(*per_agency.population_procedures.values())
+        },
+    )
+    return _row(
+        PROVINCE_KEY,
+        _("Toàn tỉnh"),
+        totals,
+        open_as_of(Where(), first, last).get(None, {}),
+        by_procedure,
+        competent,
+        _offered_online(first),
+        sum(_synced("agency_id", first, last).values()),
+        published(first, last),
+        platforms,
+        feedback(None, first, last).get(None),
+    )

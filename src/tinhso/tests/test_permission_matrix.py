@@ -390,6 +390,8 @@ NAMESPACES = (
 # shows their own agencies' payments).
 ACCOUNTANTS = {"clerk", "leader", "other_clerk", "other_leader", "province_leader", "agency_admin"}
 STAFF_OF_DOSSIER = {"clerk", "specialist", "leader"}
+# The world's report is the department's (cast.dept): its officials handle it.
+RESPONSIBLE_FOR_REPORT = {"specialist", "leader"}
 
 
 @pytest.fixture
@@ -450,12 +452,20 @@ def pages_world(db, django_capture_on_commit_callbacks, settings):
     )
     upload = store_upload(owner=cast.citizen, title="Căn cước", upload=check_upload(pdf_upload()))
     result_services.prepare_result(user=cast.specialist, dossier=main, fields={})
+    Category.objects.create(code="o-ga", name="Ổ gà, hư hỏng mặt đường", agency=cast.dept)
+    report = report_services.file_report(
+        data=report_services.NewReport(
+            category="o-ga", description="Ổ gà lớn giữa đường", lat="10.2475", lon="106.3860"
+        ),
+        reporter=cast.citizen,
+    )
     programme = make_programme(cast)
     audit = make_audit_objects()
     catalogue = catalogue_for(cast)
     ensure_network()
     return {
         "catalogue": catalogue,
+        "report": report,
         "programme": programme,
         "audit": audit,
         "cast": cast,
@@ -493,6 +503,25 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         "portal:logout": Rule(EVERYONE, "post", {}, writes=False),
         "portal:apply": Rule(LOGGED_IN, kwargs={"code": "2.000001"}),
         "portal:draft": Rule({"citizen"}, kwargs={"pk": str(w["draft"].pk)}),
+        # Reports and petitions (issue 18): the public list, the form and a public report are for
+        # everyone; the SMS code needs a phone (none given here: 400 for all); "mine" needs an
+        # account; support is another citizen's (the reporter's own is refused); rating and
+        # reopening are the reporter's, after an answer (none yet: refused for all).
+        "portal:reports": Rule(EVERYONE),
+        "portal:report_new": Rule(EVERYONE),
+        "portal:report_code": Rule(set(), "post", {}),
+        "portal:my_reports": Rule(LOGGED_IN),
+        "portal:report": Rule(EVERYONE, kwargs={"public_id": w["report"].public_id}),
+        # (The fingerprint does not hold reports: the writes are asserted in the reports tests.)
+        "portal:report_support": Rule(
+            {"other_citizen"}, "post", {}, kwargs={"public_id": w["report"].public_id}, writes=False
+        ),
+        "portal:report_rate": Rule(
+            set(), "post", {"rating": "satisfied"}, kwargs={"public_id": w["report"].public_id}
+        ),
+        "portal:report_reopen": Rule(
+            set(), "post", {}, kwargs={"public_id": w["report"].public_id}
+        ),
         # The filing page's population lookup (R-NAT-081): a code to the citizen's own phone, then
         # the lookup with that code; without a code sent, every caller is refused (the whole flow is
         # in integrations/tests/test_population_citizen.py). Nothing the fingerprint holds changes.
@@ -512,6 +541,22 @@ def page_rules(w: dict) -> dict[str, Rule | list[Rule]]:
         ),
         "portal:rate": Rule({"citizen"}, "post", {"score": "5"}, kwargs={"code": done}),
         "backoffice:inbox": Rule(STAFF),
+        # The officials' report pages (issue 18): every official's own list; a report's page, its
+        # actions and its photos for the responsible agency's officials only (404 for the others).
+        "backoffice:reports": Rule(OFFICIALS - {"auditor", "security", "integration"}),
+        "backoffice:report": Rule(
+            RESPONSIBLE_FOR_REPORT, kwargs={"public_id": w["report"].public_id}
+        ),
+        "backoffice:report_act": Rule(
+            {"leader"},
+            "post",
+            {"action": "acknowledge"},
+            kwargs={"public_id": w["report"].public_id},
+            writes=False,  # the fingerprint does not hold reports (see the reports tests)
+        ),
+        "backoffice:report_photo": Rule(
+            set(), kwargs={"public_id": w["report"].public_id, "pk": "999999"}
+        ),
         "backoffice:dossier": Rule(STAFF_OF_DOSSIER, kwargs={"code": main}),
         "backoffice:attachment": Rule(STAFF_OF_DOSSIER, kwargs={"code": main, "pk": str(att)}),
         "backoffice:slip": Rule(STAFF_OF_DOSSIER, kwargs={"code": main, "pk": str(slip)}),

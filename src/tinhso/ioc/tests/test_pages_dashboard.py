@@ -216,7 +216,9 @@ def test_index766_ranking_traces_each_indicator(client, july, province_leader):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Sở Tư pháp" in body and "không có dữ liệu" in body
-    assert "Nền tảng chưa có dữ liệu đầu vào" in body  # the note of an indicator without inputs
+    assert (
+        "Mẫu số bằng 0 trong kỳ" in body
+    )  # the note of an indicator without data (5.2: no reports)
     rows = response.context["rows"]
     assert rows[0].rank == 1
 

@@ -7,6 +7,7 @@ from tinhso.accounts.models import User
 from tinhso.agencies.models import Agency
 from tinhso.demo import load_demo, load_other_apps
 from tinhso.integrations import demo as load_platform_demo
+from tinhso.reports import demo_history as load_feedback_history
 from tinhso.sensors.demo import load as load_salinity_history
 
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         if options["with_history"]:
             call_command("generate", dossiers=20_000, years=2, if_empty=True, stdout=self.stdout)
             load_platform_demo.load()  # 4.4 and 4.5a/b inputs on the month's synthetic dossiers
+            load_feedback_history.load()  # 5.2 and 5.3 inputs: the month's handled petitions
             load_salinity_history()
             call_command("publish_statistics", stdout=self.stdout)
         self.stdout.write(
