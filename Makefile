@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc bench-inbox bench-http bench-system-deps bench-sensors bench-audit bench-uploads openapi messages clean
+.PHONY: run serve test install assets migrate demo lint types migrations-check pytest system-deps bench bench-ioc bench-inbox bench-http bench-system-deps bench-sensors bench-audit bench-reports bench-uploads openapi messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -105,6 +105,10 @@ bench-sensors: install
 
 bench-audit: install
 	$(BIN)/python bench/audit_log.py
+
+# The nearby-duplicate query of reports at 1 M reports on PostgreSQL (docs/benchmarks.md).
+bench-reports: install
+	$(BIN)/python bench/reports_nearby.py $(BENCH_REPORTS_ARGS)
 
 # Peak RSS of a server process handling one upload of 10 MB, 100 MB and 1 GB (cap raised for the
 # run), beside a small upload and the old read-everything path; BENCH_UPLOADS_ARGS="--sizes 10,100".
