@@ -15,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -27,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from tinhso.accounts import ratelimit
 from tinhso.accounts.identifiers import normalize_phone
 from tinhso.accounts.models import User
 from tinhso.reports import pages, selectors, services
@@ -222,11 +222,11 @@ def _client_address(request: HttpRequest) -> str:
 
 
 def _code_refused(phone: str, address: str) -> str:
-    """Why a new code may not be sent now, or "" (a per-phone pause and a per-address cap)."""
-    if cache.get(f"reports:code:phone:{phone}"):
+    """Why a new code may not be sent now, or "" (a per-phone pause and a per-address cap,
+    counted by the accounts app's fixed-window counters)."""
+    if ratelimit.over_limit(f"reports-code-phone:{phone}", 1, CODE_PHONE_SECONDS):
         return _("Mã vừa được gửi tới số này; vui lòng chờ một phút rồi thử lại.")
-    count = cache.get_or_set(f"reports:code:addr:{address}", 0, 3600)
-    if int(count or 0) >= CODE_PER_ADDRESS_HOUR:
+    if ratelimit.over_limit(f"reports-code-addr:{address}", CODE_PER_ADDRESS_HOUR, 3600):
         return _("Đã gửi quá nhiều mã; vui lòng thử lại sau.")
     return ""
 
@@ -243,11 +243,6 @@ def _send_code(request: HttpRequest) -> tuple[int, str]:
     if refused:
         return 429, refused
     services.request_phone_code(phone=phone)
-    cache.set(f"reports:code:phone:{phone}", 1, CODE_PHONE_SECONDS)
-    try:
-        cache.incr(f"reports:code:addr:{address}")
-    except ValueError:
-        cache.set(f"reports:code:addr:{address}", 1, 3600)
     shown = f"{phone[:-3]}***" if len(phone) > 3 else phone
     return 200, _("Đã gửi mã xác nhận tới %(phone)s.") % {"phone": shown}
 

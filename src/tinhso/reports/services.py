@@ -152,6 +152,19 @@ def _locked(report: Report) -> Report:
     )
 
 
+@contextmanager
+def _official_step(
+    report: Report, user: User, action: str, states: Sequence[str]
+) -> Iterator[Report]:
+    """An official's step, in one transaction: the report locked, then the user's role for
+    ``action`` and the report's state checked (NotPermitted / ActionNotAllowed otherwise)."""
+    with transaction.atomic():
+        locked = _locked(report)
+        _require(user, locked, action)
+        _require_state(locked, states)
+        yield locked
+
+
 def _record(
     report: Report,
     *,
@@ -551,10 +564,7 @@ def acknowledge(
     """Classify a received report: it is within the agency's competence and will be handled."""
     now = now or timezone.now()
     text = clean_text(comment, field_name="comment", required=False, limit=MAX_DESCRIPTION)
-    with transaction.atomic():
-        report = _locked(report)
-        _require(user, report, "acknowledge")
-        _require_state(report, (Status.RECEIVED,))
+    with _official_step(report, user, "acknowledge", (Status.RECEIVED,)) as report:
         report.status = Status.ACKNOWLEDGED
         report.save(update_fields=["status", "updated_at"])
         _record(
@@ -575,10 +585,7 @@ def assign(
     """Give the report to one official of the responsible agency."""
     now = now or timezone.now()
     text = clean_text(comment, field_name="comment", required=False, limit=MAX_DESCRIPTION)
-    with transaction.atomic():
-        report = _locked(report)
-        _require(user, report, "assign")
-        _require_state(report, tuple(OPEN_STATUSES))
+    with _official_step(report, user, "assign", tuple(OPEN_STATUSES)) as report:
         if report.agency_id not in agency_roles(assignee):
             raise InvalidInput(
                 _("Cán bộ được giao phải thuộc cơ quan chịu trách nhiệm."), "assignee"
@@ -611,10 +618,7 @@ def transfer(
     due date does not change (the citizen's wait does not restart)."""
     now = now or timezone.now()
     text = clean_text(comment, field_name="comment", required=True, limit=MAX_DESCRIPTION)
-    with transaction.atomic():
-        report = _locked(report)
-        _require(user, report, "transfer")
-        _require_state(report, tuple(OPEN_STATUSES))
+    with _official_step(report, user, "transfer", tuple(OPEN_STATUSES)) as report:
         if not agency.is_active or agency.pk == report.agency_id:
             raise InvalidInput(_("Vui lòng chọn một cơ quan khác đang hoạt động."), "agency")
         before = report.status
@@ -642,10 +646,7 @@ def answer(
     """The agency's answer: published with a public report (as Vietnamese portals do)."""
     now = now or timezone.now()
     text = clean_text(comment, field_name="comment", required=True, limit=MAX_DESCRIPTION)
-    with transaction.atomic():
-        report = _locked(report)
-        _require(user, report, "answer")
-        _require_state(report, tuple(OPEN_STATUSES))
+    with _official_step(report, user, "answer", tuple(OPEN_STATUSES)) as report:
         before = report.status
         report.status = Status.ANSWERED
         report.answer = text
@@ -671,10 +672,7 @@ def close(
     """End an answered report (the reporter may still reopen it within the period)."""
     now = now or timezone.now()
     text = clean_text(comment, field_name="comment", required=False, limit=MAX_DESCRIPTION)
-    with transaction.atomic():
-        report = _locked(report)
-        _require(user, report, "close")
-        _require_state(report, (Status.ANSWERED,))
+    with _official_step(report, user, "close", (Status.ANSWERED,)) as report:
         report.status = Status.CLOSED
         report.closed_at = now
         report.save(update_fields=["status", "closed_at", "updated_at"])
@@ -689,10 +687,7 @@ def reject(
     """Refuse to consider a report (abusive, not a report at all), with the reason."""
     now = now or timezone.now()
     text = clean_text(comment, field_name="comment", required=True, limit=MAX_DESCRIPTION)
-    with transaction.atomic():
-        report = _locked(report)
-        _require(user, report, "reject")
-        _require_state(report, tuple(OPEN_STATUSES))
+    with _official_step(report, user, "reject", tuple(OPEN_STATUSES)) as report:
         before = report.status
         report.status = Status.REJECTED
         report.closed_at = now
